@@ -1,0 +1,46 @@
+"""IPT Workbook: the small library behind the course notebooks.
+
+Importing the package is cheap (no pandas, matplotlib or widgets, no file
+reads); each name is loaded the first time it is used.
+
+>>> import ipt_lib
+>>> ipt_lib.ProblemArea.parse("Grief and loss")
+<ProblemArea.GRIEF: 'grief'>
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "ProblemArea": "problem_areas",
+    "ProblemAreaError": "problem_areas",
+    "DisputeStage": "problem_areas",
+    "DisputeStageError": "problem_areas",
+    "Vignette": "vignettes",
+    "VignetteError": "vignettes",
+    "load_vignettes": "vignettes",
+    "vignettes_frame": "vignettes",
+    "Deck": "deck",
+    "load_deck": "deck",
+    "practice_deck": "deck",
+    "show_area": "deck",
+    "check_answer_format": "grading",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ipt_lib' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,4 @@
+"""The instructor's side: building assignments and running nbgrader's grading cycle.
+
+Nothing in the student-facing modules imports this package.
+"""

@@ -1,0 +1,267 @@
+"""The instructor's whole grading cycle, on a scratch course with a SQLite gradebook and a local exchange.
+
+generate -> release -> (students fetch, work, submit) -> collect -> autograde -> manual grades
+-> generate and release feedback -> (students fetch feedback) -> export CSV -> summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from . import assignment1
+from .config import COURSE_ID
+from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
+from .samples import Profile, sample_class
+from ..vignettes import load_vignettes
+
+ASSIGNMENT = assignment1.ASSIGNMENT
+NOTEBOOK = assignment1.NOTEBOOK
+
+
+@dataclass
+class StudentResult:
+    student: str
+    description: str
+    auto_score: float
+    auto_max: float
+    manual_score: float | None
+    manual_max: float
+    total: float
+    max_total: float
+    expected_auto: int
+    items: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    feedback: Path | None = None
+
+
+@dataclass
+class CycleResult:
+    root: Path
+    results: list[StudentResult]
+    grades_csv: Path
+    seconds: float
+
+    @property
+    def course(self) -> Path:
+        return self.root / "course"
+
+
+class Reporter:
+    """Prints progress lines (and counts steps) unless quiet."""
+
+    def __init__(self, quiet: bool = False, stream=None):
+        self.quiet, self.stream = quiet, stream or sys.stdout
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            elapsed = time.perf_counter() - self.started
+            print(f"[{elapsed:6.1f}s] {message}", file=self.stream, flush=True)
+
+
+def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None, timeout: int = 15,
+              repo: Path | None = None, quiet: bool = False, workers: int = 2) -> CycleResult:
+    """Run the grading cycle in ``root`` (a new temporary folder by default) and return the class results."""
+    say = Reporter(quiet)
+    started = time.perf_counter()
+    root = Path(root) if root else Path(tempfile.mkdtemp(prefix="ipt-course-"))
+    if root.exists() and any(root.iterdir()):
+        raise FileExistsError(f"{root} is not empty; give a new folder (nothing there was changed)")
+    course, exchange, homes = root / "course", root / "exchange", root / "students"
+    for folder in (course, exchange, homes):
+        folder.mkdir(parents=True, exist_ok=True)
+    exchange.chmod(0o777)
+    profiles = profiles if profiles is not None else sample_class()
+    repo = Path(repo) if repo else assignment1.repo_root()
+    source = repo / "source"
+
+    say(f"course folder: {course}")
+    shutil.copytree(source / ASSIGNMENT, course / "source" / ASSIGNMENT,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    write_course_config(course, exchange=exchange, timeout=timeout)
+    instructor = Nbgrader(course)
+    roster = course / "students.csv"
+    with open(roster, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "first_name", "last_name", "email"])
+        for p in profiles:
+            writer.writerow([p.student, p.student.capitalize(), "Sample", f"{p.student}@example.org"])
+    say(f"nbgrader db student import: {len(profiles)} students")
+    instructor("db", "student", "import", str(roster))
+    say("nbgrader generate_assignment: making the student version (solutions and hidden tests removed)")
+    instructor("generate_assignment", ASSIGNMENT, "--force")
+    say("nbgrader release_assignment: putting it in the exchange")
+    instructor("release_assignment", ASSIGNMENT, "--force")
+
+    key = assignment1.answer_key(load_vignettes(repo / "data" / "vignettes"))
+
+    def student_work(profile: Profile) -> None:
+        home = homes / profile.student
+        home.mkdir()
+        write_student_config(home, exchange)
+        student = Nbgrader(home)
+        student("fetch_assignment", ASSIGNMENT)
+        path = home / ASSIGNMENT / NOTEBOOK
+        nb = nbformat.read(path, as_version=4)
+        profile.edit(nb, key)
+        nbformat.write(nb, path)
+        student("submit", ASSIGNMENT, "--student", profile.student)
+
+    say(f"{len(profiles)} sample students fetch, work and submit (nbgrader fetch_assignment, submit)")
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(student_work, profiles))
+
+    say("nbgrader collect")
+    instructor("collect", ASSIGNMENT)
+
+    done: list[str] = []
+
+    def progress(line: str) -> None:
+        match = re.search(r"student with ID '([^']+)'", line)
+        if match and match.group(1) not in done:
+            done.append(match.group(1))
+            say(f"autograding {len(done)}/{len(profiles)}: {match.group(1)}")
+        elif "CellTimeoutError" in line or "Timeout waiting for execute reply" in line:
+            say("  a cell ran past the time limit and was interrupted; grading goes on")
+
+    say(f"nbgrader autograde (cell time limit {timeout}s)")
+    instructor("autograde", ASSIGNMENT, on_line=progress)
+
+    manual = {p.student: p for p in profiles}
+    _record_manual_grades(course, manual)
+    say("nbgrader generate_feedback (hidden tests removed) and release_feedback")
+    instructor("generate_feedback", ASSIGNMENT, "--force")
+    instructor("release_feedback", ASSIGNMENT)
+    say("students fetch their feedback (nbgrader fetch_feedback)")
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda p: Nbgrader(homes / p.student)("fetch_feedback", ASSIGNMENT, "--student", p.student),
+                      profiles))
+
+    grades_csv = root / "grades.csv"
+    say("nbgrader export")
+    instructor("export", "--to", str(grades_csv))
+    results = _summarise(course, homes, profiles)
+    return CycleResult(root, results, grades_csv, time.perf_counter() - started)
+
+
+def _record_manual_grades(course: Path, profiles: dict[str, Profile]) -> None:
+    """What a grader does in formgrader: score the written answer with the rubric and leave a comment."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student, profile in profiles.items():
+            if profile.manual_score is None:
+                continue
+            grade = gb.find_grade("justify_answer", NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, student)
+            grade.manual_score = profile.manual_score
+            grade.needs_manual_grade = False
+            comment = gb.find_comment("justify_answer", NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, student)
+            comment.manual_comment = f"[simulated grader] {profile.manual_comment}"
+        gb.db.commit()
+
+
+def _grade_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def _summarise(course: Path, homes: Path, profiles: list[Profile]) -> list[StudentResult]:
+    from nbgrader.api import Gradebook
+
+    release = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    released_tests = {k: c.source for k, c in _grade_cells(release).items() if c.cell_type == "code"}
+    results = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for p in profiles:
+            sub = gb.find_submission(ASSIGNMENT, p.student)
+            nb_grades = sub.notebooks[0].grades
+            auto = [g for g in nb_grades if g.cell_type == "code"]
+            manual = [g for g in nb_grades if g.cell_type == "markdown"]
+            manual_score = None
+            if manual and not manual[0].needs_manual_grade:
+                manual_score = manual[0].score
+            notes = _notes(course, p.student, released_tests)
+            feedback = homes / p.student / ASSIGNMENT / "feedback"
+            feedback_files = sorted(feedback.rglob("*.html")) if feedback.exists() else []
+            results.append(StudentResult(
+                student=p.student, description=p.description,
+                auto_score=sum(g.score for g in auto), auto_max=sum(g.max_score for g in auto),
+                manual_score=manual_score, manual_max=sum(g.max_score for g in manual),
+                total=sub.score, max_total=sub.max_score, expected_auto=p.expected_auto,
+                items={g.name: g.score for g in auto}, notes=notes,
+                feedback=feedback_files[0] if feedback_files else None,
+            ))
+    return results
+
+
+def _notes(course: Path, student: str, released_tests: dict[str, str]) -> list[str]:
+    notes = []
+    submitted = nbformat.read(course / "submitted" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
+    cells = _grade_cells(submitted)
+    for grade_id, source in released_tests.items():
+        if grade_id not in cells:
+            notes.append(f"{grade_id}: deleted by the student, restored and graded")
+        elif cells[grade_id].source.strip() != source.strip():
+            notes.append(f"{grade_id}: edited by the student, restored and graded")
+    graded = nbformat.read(course / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
+    for cell in graded.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                notes.append(f"{cell.metadata.get('nbgrader', {}).get('grade_id', 'a cell')}: ran past the "
+                             "time limit and was interrupted")
+    errors = 0
+    for cell in graded.cells:
+        names = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
+        if names and "CellTimeoutError" not in names and not cell.metadata.get("nbgrader", {}).get("grade"):
+            errors += 1
+    if errors:
+        notes.append(f"{errors} of the student's own cells raised an error (graded anyway)")
+    return notes
+
+
+def format_summary(result: CycleResult) -> str:
+    lines = ["", f"Class results for {ASSIGNMENT} ({COURSE_ID})", ""]
+    header = f"{'student':8} {'auto':>7} {'written':>8} {'total':>8}  submission"
+    lines += [header, "-" * len(header)]
+    for r in result.results:
+        written = "pending" if r.manual_score is None else f"{r.manual_score:g}/{r.manual_max:g}"
+        lines.append(f"{r.student:8} {r.auto_score:>3g}/{r.auto_max:<3g} {written:>8} "
+                     f"{r.total:>4g}/{r.max_total:<3g}  {r.description}")
+        for note in r.notes:
+            lines.append(f"{'':8} {'':>7} {'':>8} {'':>8}  - {note}")
+    mismatched = [r.student for r in result.results if r.auto_score != r.expected_auto]
+    lines.append("")
+    lines.append("Every sample scored as expected." if not mismatched
+                 else f"UNEXPECTED SCORES for: {', '.join(mismatched)}")
+    lines += [
+        "",
+        f"Gradebook (SQLite): {result.course / 'gradebook.db'}",
+        f"Autograded notebooks: {result.course / 'autograded'}",
+        f"Feedback (as returned to students): {result.course / 'feedback'}",
+        f"Grades CSV: {result.grades_csv}",
+        f"Finished in {result.seconds:.0f}s. To grade the written answers by hand: "
+        f"cd {result.course} && jupyter lab  (Nbgrader > Formgrader).",
+    ]
+    return "\n".join(lines)
+
+
+def read_grades(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def main(root: str | None, timeout: int, echo: Callable[[str], None] = print) -> int:
+    result = run_cycle(Path(root) if root else None, timeout=timeout)
+    echo(format_summary(result))
+    return 0 if all(r.auto_score == r.expected_auto for r in result.results) else 1

@@ -1,0 +1,155 @@
+"""A simulated class: sample submissions made from the released notebook.
+
+Each profile is what real students do: a perfect answer, a blank one, answers in
+odd but valid formats, invalid answers, a notebook that raises, one that loops
+forever, deleted and edited test cells.  Each profile states the score it must
+get, so the grading cycle can be checked end to end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import nbformat
+
+from ..problem_areas import ProblemArea
+
+# Odd but valid ways of writing each area (case, spacing, plural, punctuation, literature names).
+ODD_FORMS = {
+    ProblemArea.GRIEF: ["Grief and Loss", "  complicated bereavement. "],
+    ProblemArea.ROLE_DISPUTE: ["Interpersonal Role-Disputes!", "ROLE_DISPUTE"],
+    ProblemArea.ROLE_TRANSITION: ["role transitions", "'Life change'"],
+    ProblemArea.INTERPERSONAL_DEFICITS: ["interpersonal sensitivity", "Interpersonal_Deficits"],
+}
+
+GOOD_ESSAY = (
+    "I chose the area because the cues in the case point to it: I quote two phrases from the card and say what "
+    "each shows about the client's relationships. The symptoms began a few weeks after the interpersonal event, "
+    "which is the change closest to onset, so the formulation links the depression to it (ref §2.4). Another area "
+    "could be argued from the withdrawal, but the history shows a full social life before the event, so it is not "
+    "the focus (ref §3.4, §3.5). I would check this formulation with the client and agree the focus and the time "
+    "limit in the treatment contract."
+)
+THIN_ESSAY = "I think it is this area because of how the person feels now."
+
+
+def wrong_area(area: ProblemArea) -> ProblemArea:
+    """A deterministic wrong answer: the next area in the course's order."""
+    areas = list(ProblemArea)
+    return areas[(areas.index(area) + 1) % len(areas)]
+
+
+@dataclass
+class Profile:
+    """One sample student: how they fill in the notebook and the score it must earn."""
+
+    student: str
+    description: str
+    edit: Callable[[nbformat.NotebookNode, dict[str, ProblemArea]], None]
+    expected_auto: int
+    manual_score: float | None = None
+    manual_comment: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+# --- notebook surgery -----------------------------------------------------------
+
+def _cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return cell
+    raise KeyError(grade_id)
+
+
+def set_answer(nb: nbformat.NotebookNode, case: str, expression: str) -> None:
+    """Write ``case_N = <expression>`` into a case's answer cell, as a student would."""
+    _cell(nb, f"case_{case}_answer").source = f"# Your answer for Case {case}\ncase_{case} = {expression}"
+
+
+def set_essay(nb: nbformat.NotebookNode, text: str) -> None:
+    _cell(nb, "justify_answer").source = text
+
+
+def _answer_all(nb, key, *, wrong=(), forms=False):
+    for i, (case, area) in enumerate(key.items()):
+        chosen = wrong_area(area) if case in wrong else area
+        text = ODD_FORMS[chosen][i % 2] if forms else chosen.label
+        set_answer(nb, case, repr(text))
+
+
+def _perfect(nb, key):
+    _answer_all(nb, key)
+    set_essay(nb, GOOD_ESSAY)
+
+
+def _blank(nb, key):
+    pass
+
+
+def _partial(nb, key):
+    _answer_all(nb, key, wrong=("6", "7", "8"))
+    set_essay(nb, GOOD_ESSAY.split(". Another area")[0] + ".")
+
+
+def _formats(nb, key):
+    _answer_all(nb, key, forms=True)
+    set_essay(nb, THIN_ESSAY)
+
+
+def _invalid(nb, key):
+    _answer_all(nb, key)
+    set_answer(nb, "4", repr("grieve"))
+    set_answer(nb, "5", repr(""))
+    set_answer(nb, "6", "3")
+    set_answer(nb, "7", repr("grief and role dispute"))
+    set_answer(nb, "8", repr("loss"))
+
+
+def _raises(nb, key):
+    _answer_all(nb, key)
+    set_answer(nb, "2", "grief   # forgot the quotes: NameError")
+    set_answer(nb, "3", repr(key["3"].label) + " + 1/0")
+    boom = nbformat.v4.new_code_cell("raise RuntimeError('a cell the student added that fails')", id="student-boom")
+    nb.cells.insert(2, boom)
+    set_essay(nb, THIN_ESSAY)
+
+
+def _loops(nb, key):
+    _answer_all(nb, key)
+    cell = _cell(nb, "case_4_answer")
+    cell.source = "while True:   # a loop that never ends\n    pass\ncase_4 = " + repr(key["4"].label)
+
+
+def _deleted(nb, key):
+    _answer_all(nb, key, wrong=("1",))
+    nb.cells = [c for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") not in {"case_1_test", "case_2_test"}]
+
+
+def _edited(nb, key):
+    _answer_all(nb, key, wrong=("3", "4"))
+    _cell(nb, "case_3_test").source = "print('all good')"
+    _cell(nb, "case_4_test").source = "from ipt_lib.grading import check_answer_format\ncheck_answer_format('case_4')"
+    set_essay(nb, GOOD_ESSAY)
+
+
+def sample_class() -> list[Profile]:
+    """The sample submissions the instructor command grades, with the scores they must get (8 autograded)."""
+    return [
+        Profile("ada", "perfect: every case right, a full written answer", _perfect, 8, 4,
+                "All four rubric elements are present."),
+        Profile("ben", "blank: opened the notebook and submitted it untouched", _blank, 0, 0,
+                "No answer was written."),
+        Profile("chen", "partly right: five cases right, three wrong", _partial, 5, 3,
+                "Cues and timing are good; no alternative area is discussed."),
+        Profile("dara", "odd but valid formats: 'Grief and Loss', 'ROLE_DISPUTE', ...", _formats, 8, 1,
+                "Names an area but quotes no cues and gives no timing."),
+        Profile("eli", "invalid answers: a misspelling, empty, a number, two areas, 'loss'", _invalid, 3),
+        Profile("femi", "raises: an added failing cell, a missing quote, a division by zero", _raises, 6, 1,
+                "Names an area only."),
+        Profile("gus", "loops forever in one answer cell (cut by the timeout)", _loops, 7),
+        Profile("hana", "deleted two test cells (one of them for a wrong answer)", _deleted, 7),
+        Profile("ivan", "edited two test cells to pass wrong answers", _edited, 6, 4,
+                "All four rubric elements are present."),
+    ]

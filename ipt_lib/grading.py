@@ -1,0 +1,77 @@
+"""What assignment test cells call.
+
+The visible part of a test checks only the *format* of an answer, so a typo is
+caught before submission while the answer key stays secret.  The hidden part
+(present only in the instructor's source and at autograde) compares the area.
+Feedback never names the expected area.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .errors import StudentFacingError
+from .problem_areas import DisputeStage, ProblemArea
+
+__all__ = ["check_answer_format", "assert_area", "check_stage_format", "assert_stage", "WrongAnswer",
+           "MissingAnswer"]
+
+
+class WrongAnswer(StudentFacingError, AssertionError):
+    """A well-formed answer that is not the expected one (shown without a traceback)."""
+
+    title = "Not the expected answer"
+
+
+class MissingAnswer(StudentFacingError, NameError):
+    """The answer variable does not exist: its cell was not run, or was deleted."""
+
+    title = "Answer not found"
+
+
+def _answer(name: str, depth: int = 2) -> object:
+    """The value of the student's answer variable ``name`` in the notebook's namespace."""
+    namespace = sys._getframe(depth).f_globals
+    if name not in namespace:
+        raise MissingAnswer(f"There is no answer called {name} yet. Run the answer cell above this one "
+                            f"(it starts with '{name} ='), then run this cell again.")
+    return namespace[name]
+
+
+def _case_label(name: str) -> str:
+    return name.replace("case_", "Case ") if name.startswith("case_") else name
+
+
+def check_answer_format(name: str) -> None:
+    """Say how the answer in variable ``name`` will be read, or raise a clear error if it cannot be read.
+
+    This checks the format only: a well-formed but wrong answer passes here.
+    """
+    area = ProblemArea.parse(_answer(name))
+    print(f"{_case_label(name)}: your answer reads as {area.label!r}. "
+          "(Format check only: it does not say whether it is right.)")
+
+
+def assert_area(name: str, expected: str) -> None:
+    """Pass if the answer in ``name`` reads as the ``expected`` area; the failure message never names it."""
+    wanted = ProblemArea.parse(expected)
+    chosen = ProblemArea.parse(_answer(name))
+    label = _case_label(name)
+    if chosen is not wanted:
+        raise WrongAnswer(f"{label}: {chosen.label!r} is not the area the course team chose. "
+                          "Compare the cues in the text with the definitions (ref §3) and the timing of onset (§2.4).")
+    print(f"{label}: correct.")
+
+
+def check_stage_format(name: str) -> None:
+    stage = DisputeStage.parse(_answer(name))
+    print(f"{_case_label(name)}: your answer reads as {stage.label!r}. (Format check only.)")
+
+
+def assert_stage(name: str, expected: str) -> None:
+    wanted = DisputeStage.parse(expected)
+    chosen = DisputeStage.parse(_answer(name))
+    label = _case_label(name)
+    if chosen is not wanted:
+        raise WrongAnswer(f"{label}: {chosen.label!r} is not the stage the course team chose (ref §3.2).")
+    print(f"{label}: correct.")

@@ -1,0 +1,369 @@
+"""The vignette corpus: one TOML file per synthetic case, checked against a schema.
+
+A malformed file fails with a message that names the file and the field::
+
+    python -m ipt_lib.vignettes check data/vignettes      # validate and print coverage
+
+``load_vignettes(folder)`` returns :class:`Vignette` records;
+``vignettes_frame(...)`` returns them as a pandas DataFrame (pandas is
+imported only then).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .errors import StudentFacingError
+from .problem_areas import DisputeStage, ProblemArea
+
+__all__ = [
+    "Vignette", "VignetteError", "Event", "load_vignette", "load_vignettes", "vignettes_frame",
+    "default_folder", "POPULATIONS", "CONDITIONS", "SETTINGS", "AGE_BANDS", "TIMINGS", "KINDS",
+]
+
+POPULATIONS = ("adolescent", "adult", "older adult", "perinatal")
+CONDITIONS = ("depression", "anxiety", "eating disorder", "PTSD")
+SETTINGS = ("individual", "group")
+KINDS = ("practice", "graded")
+DIFFICULTIES = ("standard", "hard")
+TIMINGS = ("before onset", "around onset", "after onset", "no acute event")
+AGE_BANDS = ("12-14", "15-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
+BANDS_FOR = {
+    "adolescent": AGE_BANDS[:2],
+    "adult": AGE_BANDS[2:7],
+    "older adult": AGE_BANDS[6:],
+    "perinatal": AGE_BANDS[1:6],
+}
+MIN_WORDS, MAX_WORDS = 120, 300
+# Words that would give the answer away inside a vignette's text (see the authoring guide).
+GIVEAWAY_WORDS = (
+    "grief", "grieving", "bereavement", "bereaved", "mourning", "dispute", "disputes", "role", "roles",
+    "transition", "transitions", "deficit", "deficits", "isolation", "isolated", "interpersonal", "ipt",
+    "problem area",
+)
+
+_FIELDS = (
+    "id", "title", "kind", "difficulty", "hard_point", "content_note", "gender", "background", "population",
+    "age_band", "condition", "setting", "phq9_intake", "primary_area", "secondary_area", "dispute_stage",
+    "cues", "rationale", "event", "text",
+)
+_OPTIONAL = {"hard_point", "content_note", "phq9_intake", "secondary_area", "dispute_stage"}
+_ID = re.compile(r"^V\d{2,3}$")
+
+
+class VignetteError(StudentFacingError):
+    """A vignette file does not follow the schema; the message names the file and the field."""
+
+    title = "Vignette file problem"
+
+    def __init__(self, path: Path | str, field_name: str, problem: str):
+        self.path, self.field, self.problem = Path(path), field_name, problem
+        super().__init__(f"{self.path.name}: field '{field_name}': {problem}")
+
+
+@dataclass(frozen=True)
+class Event:
+    """The interpersonal event tied to symptom onset, and when it happened."""
+
+    description: str
+    timing: str
+    months_before_onset: float | None = None
+
+
+@dataclass(frozen=True)
+class Vignette:
+    """One synthetic clinical case (see data/vignettes/_TEMPLATE.toml.example)."""
+
+    id: str
+    title: str
+    kind: str
+    difficulty: str
+    gender: str
+    background: str
+    population: str
+    age_band: str
+    condition: str
+    setting: str
+    primary_area: ProblemArea
+    cues: tuple[str, ...]
+    rationale: str
+    event: Event
+    text: str
+    secondary_area: ProblemArea | None = None
+    dispute_stage: DisputeStage | None = None
+    phq9_intake: int | None = None
+    hard_point: str = ""
+    content_note: str = ""
+    source: str = field(default="", compare=False)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def is_graded(self) -> bool:
+        return self.kind == "graded"
+
+    def public(self) -> dict:
+        """The fields a student may see for a graded item: no label, cue or rationale."""
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "population": self.population,
+            "age_band": self.age_band, "condition": self.condition, "setting": self.setting,
+            "text": self.text, "content_note": self.content_note,
+        }
+
+    def practice(self) -> dict:
+        """Everything a practice item may show, answers included."""
+        if self.is_graded:
+            raise ValueError(f"{self.id} is a graded item: its answer is instructor-only")
+        record = self.public()
+        record.update(
+            primary_area=self.primary_area.label,
+            secondary_area=self.secondary_area.label if self.secondary_area else "",
+            dispute_stage=self.dispute_stage.label if self.dispute_stage else "",
+            cues=list(self.cues), rationale=self.rationale, difficulty=self.difficulty,
+            hard_point=self.hard_point,
+            event=dataclasses.asdict(self.event),
+        )
+        return record
+
+
+def default_folder() -> Path:
+    """data/vignettes in a checkout of the course repository."""
+    return Path(__file__).resolve().parent.parent / "data" / "vignettes"
+
+
+def load_vignette(path: Path | str) -> Vignette:
+    """Read and validate one vignette file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise VignetteError(path, "(file)", f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise VignetteError(path, "(file)", "not UTF-8 text") from None
+    return _validate(path, raw)
+
+
+def load_vignettes(folder: Path | str | None = None) -> list[Vignette]:
+    """Read every ``*.toml`` vignette in ``folder``, sorted by id; stops at the first bad file."""
+    folder = Path(folder) if folder is not None else default_folder()
+    if not folder.is_dir():
+        raise VignetteError(folder, "(folder)", "no such folder of vignettes")
+    vignettes = [load_vignette(p) for p in sorted(folder.glob("*.toml"))]
+    seen: dict[str, Path] = {}
+    for v in vignettes:
+        if v.id in seen:
+            raise VignetteError(v.source, "id", f"{v.id} is also used by {seen[v.id].name}")
+        seen[v.id] = Path(v.source)
+    return sorted(vignettes, key=lambda v: v.id)
+
+
+def vignettes_frame(vignettes: Iterable[Vignette] | Path | str | None = None):
+    """The corpus as a pandas DataFrame, one row per vignette, indexed by id."""
+    import pandas as pd
+
+    if vignettes is None or isinstance(vignettes, (str, Path)):
+        vignettes = load_vignettes(vignettes)
+    rows = []
+    for v in vignettes:
+        rows.append({
+            "id": v.id, "title": v.title, "kind": v.kind, "difficulty": v.difficulty,
+            "population": v.population, "age_band": v.age_band, "gender": v.gender,
+            "background": v.background, "condition": v.condition, "setting": v.setting,
+            "primary_area": v.primary_area.label,
+            "secondary_area": v.secondary_area.label if v.secondary_area else None,
+            "dispute_stage": v.dispute_stage.label if v.dispute_stage else None,
+            "event": v.event.description, "event_timing": v.event.timing,
+            "months_before_onset": v.event.months_before_onset, "phq9_intake": v.phq9_intake,
+            "words": v.word_count, "cues": list(v.cues), "text": v.text,
+        })
+    frame = pd.DataFrame(rows)
+    return frame.set_index("id") if not frame.empty else frame
+
+
+# --- validation ----------------------------------------------------------------
+
+def _validate(path: Path, raw: dict) -> Vignette:
+    def fail(name: str, problem: str) -> None:
+        raise VignetteError(path, name, problem)
+
+    unknown = sorted(set(raw) - set(_FIELDS))
+    if unknown:
+        fail(unknown[0], f"unknown field (allowed: {', '.join(_FIELDS)})")
+    for name in _FIELDS:
+        if name not in raw and name not in _OPTIONAL:
+            fail(name, "missing")
+
+    def text_field(name: str, *, allow_empty: bool = False) -> str:
+        value = raw.get(name, "")
+        if not isinstance(value, str):
+            fail(name, f"must be text, got {type(value).__name__}")
+        value = value.strip()
+        if not value and not allow_empty:
+            fail(name, "is empty")
+        return value
+
+    def choice(name: str, allowed: tuple[str, ...]) -> str:
+        value = text_field(name)
+        if value not in allowed:
+            fail(name, f"{value!r} is not one of: {', '.join(allowed)}")
+        return value
+
+    vid = text_field("id")
+    if not _ID.match(vid):
+        fail("id", f"{vid!r} must look like V07")
+    if path.stem.lower() != vid.lower():
+        fail("id", f"{vid!r} does not match the file name (expected {vid.lower()}.toml)")
+
+    population = choice("population", POPULATIONS)
+    age_band = choice("age_band", AGE_BANDS)
+    if age_band not in BANDS_FOR[population]:
+        fail("age_band", f"{age_band!r} does not fit population {population!r} ({', '.join(BANDS_FOR[population])})")
+    kind = choice("kind", KINDS)
+    difficulty = choice("difficulty", DIFFICULTIES)
+    hard_point = text_field("hard_point", allow_empty=True)
+    if difficulty == "hard" and not hard_point:
+        fail("hard_point", "a hard item must say what makes it hard")
+    if difficulty == "standard" and hard_point:
+        fail("hard_point", "only hard items have a hard_point")
+
+    def area(name: str) -> ProblemArea | None:
+        value = raw.get(name, "")
+        if name not in raw or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or value.strip() not in ProblemArea.labels():
+            fail(name, f"{value!r} is not one of: {', '.join(ProblemArea.labels())}")
+        return ProblemArea(value.strip())
+
+    primary = area("primary_area")
+    if primary is None:
+        fail("primary_area", "is empty")
+    secondary = area("secondary_area")
+    if secondary is primary:
+        fail("secondary_area", "must differ from primary_area")
+    stage_text = text_field("dispute_stage", allow_empty=True)
+    is_dispute = ProblemArea.ROLE_DISPUTE in (primary, secondary)
+    stage = None
+    if is_dispute:
+        if stage_text not in {s.value for s in DisputeStage}:
+            fail("dispute_stage", f"a role dispute needs a stage: {', '.join(s.value for s in DisputeStage)}")
+        stage = DisputeStage(stage_text)
+    elif stage_text:
+        fail("dispute_stage", "only role disputes have a stage (leave it empty)")
+
+    text = text_field("text")
+    words = len(text.split())
+    if not MIN_WORDS <= words <= MAX_WORDS:
+        fail("text", f"has {words} words; a vignette has {MIN_WORDS}-{MAX_WORDS}")
+    lowered = text.lower()
+    for word in GIVEAWAY_WORDS:
+        if re.search(rf"\b{re.escape(word)}\b", lowered):
+            fail("text", f"uses the giveaway word {word!r}; write the cue as a fact of the story instead")
+
+    cues = raw.get("cues")
+    if not isinstance(cues, list) or not all(isinstance(c, str) and c.strip() for c in cues):
+        fail("cues", "must be a list of phrases")
+    if not 2 <= len(cues) <= 8:
+        fail("cues", f"has {len(cues)} phrases; give 2-8")
+    flat = " ".join(text.split())
+    for cue in cues:
+        if " ".join(cue.split()) not in flat:
+            fail("cues", f"{cue!r} does not occur verbatim in text")
+
+    rationale = text_field("rationale")
+    if not re.search(r"ref §\d", rationale):
+        fail("rationale", "must cite the reference, e.g. (ref §3.2)")
+
+    event_raw = raw.get("event")
+    if not isinstance(event_raw, dict):
+        fail("event", "must be a table: { description = ..., timing = ..., months_before_onset = ... }")
+    extra = sorted(set(event_raw) - {"description", "timing", "months_before_onset"})
+    if extra:
+        fail(f"event.{extra[0]}", "unknown field (allowed: description, timing, months_before_onset)")
+    description = event_raw.get("description")
+    if not isinstance(description, str) or not description.strip():
+        fail("event.description", "missing or empty")
+    timing = event_raw.get("timing")
+    if timing not in TIMINGS:
+        fail("event.timing", f"{timing!r} is not one of: {', '.join(TIMINGS)}")
+    months = event_raw.get("months_before_onset")
+    if timing == "no acute event":
+        if months is not None:
+            fail("event.months_before_onset", "leave it out when timing is 'no acute event'")
+    else:
+        if isinstance(months, bool) or not isinstance(months, (int, float)):
+            fail("event.months_before_onset", "must be a number of months (negative if after onset)")
+        if timing == "before onset" and months <= 0:
+            fail("event.months_before_onset", "must be positive when timing is 'before onset'")
+        if timing == "after onset" and months >= 0:
+            fail("event.months_before_onset", "must be negative when timing is 'after onset'")
+
+    phq9 = raw.get("phq9_intake")
+    if phq9 is not None:
+        if isinstance(phq9, bool) or not isinstance(phq9, int) or not 0 <= phq9 <= 27:
+            fail("phq9_intake", f"{phq9!r} is not a PHQ-9 total (a whole number 0-27)")
+        if not re.search(rf"\b{phq9}\b", text):
+            fail("phq9_intake", f"the text does not state the score {phq9}")
+
+    return Vignette(
+        id=vid, title=text_field("title"), kind=kind, difficulty=difficulty,
+        gender=text_field("gender"), background=text_field("background"), population=population,
+        age_band=age_band, condition=choice("condition", CONDITIONS), setting=choice("setting", SETTINGS),
+        primary_area=primary, secondary_area=secondary, dispute_stage=stage, cues=tuple(cues),
+        rationale=rationale, event=Event(description.strip(), timing, months), text=text,
+        phq9_intake=phq9, hard_point=hard_point, content_note=text_field("content_note", allow_empty=True),
+        source=str(path),
+    )
+
+
+# --- command line ------------------------------------------------------------
+
+def coverage_table(vignettes: list[Vignette]) -> str:
+    """Counts per problem area, crossed with population, condition, setting, kind and difficulty."""
+    columns = [("population", POPULATIONS), ("condition", CONDITIONS), ("setting", SETTINGS),
+               ("kind", KINDS), ("difficulty", DIFFICULTIES)]
+    header = ["area".ljust(24), "n".rjust(3)] + [v[:8].rjust(8) for _, values in columns for v in values]
+    lines = [" ".join(header)]
+    for area in ProblemArea:
+        mine = [v for v in vignettes if v.primary_area is area]
+        cells = [area.label.ljust(24), str(len(mine)).rjust(3)]
+        for name, values in columns:
+            cells += [str(sum(getattr(v, name) == value for v in mine)).rjust(8) for value in values]
+        lines.append(" ".join(cells))
+    stages = {s.label: sum(v.dispute_stage is s for v in vignettes) for s in DisputeStage}
+    lines.append("dispute stages: " + ", ".join(f"{k} {n}" for k, n in stages.items()))
+    return "\n".join(lines)
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) < 1 or argv[0] != "check":
+        print("usage: python -m ipt_lib.vignettes check [FOLDER]", file=sys.stderr)
+        return 2
+    folder = Path(argv[1]) if len(argv) > 1 else default_folder()
+    errors, good = [], []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            good.append(load_vignette(path))
+        except VignetteError as exc:
+            errors.append(str(exc))
+    ids: dict[str, str] = {}
+    for v in good:
+        if v.id in ids:
+            errors.append(f"{Path(v.source).name}: field 'id': {v.id} is also used by {ids[v.id]}")
+        ids[v.id] = Path(v.source).name
+    print(coverage_table(good))
+    print(f"{len(good)} valid vignette(s), {len(errors)} with errors")
+    for line in errors:
+        print("ERROR", line)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

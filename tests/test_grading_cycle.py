@@ -1,0 +1,110 @@
+"""The real nbgrader cycle (generate, release, fetch, submit, collect, autograde, feedback, export)."""
+
+import csv
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ipt_lib.course import assignment1
+from ipt_lib.course.cycle import format_summary, run_cycle
+from ipt_lib.course.samples import Profile, sample_class
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _solution(nb, key):
+    """Submit the instructor's source notebook itself: it must earn every autograded point."""
+    source = nbformat.read(ROOT / "source" / assignment1.ASSIGNMENT / assignment1.NOTEBOOK, as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    profiles = sample_class() + [Profile("zoe", "the source's own solutions", _solution, 8)]
+    result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", profiles=profiles, timeout=10, quiet=True)
+    print(format_summary(result))
+    return result
+
+
+def by_student(cycle):
+    return {r.student: r for r in cycle.results}
+
+
+@pytest.mark.slow
+def test_each_sample_submission_gets_exactly_its_expected_score(cycle):
+    wrong = {r.student: (r.auto_score, r.expected_auto) for r in cycle.results if r.auto_score != r.expected_auto}
+    assert not wrong
+
+
+@pytest.mark.slow
+def test_source_solution_scores_full_marks_on_every_autograded_item(cycle):
+    zoe = by_student(cycle)["zoe"]
+    assert zoe.items and all(score == 1 for score in zoe.items.values())
+
+
+@pytest.mark.slow
+def test_blank_release_scores_zero_without_crashing(cycle):
+    ben = by_student(cycle)["ben"]
+    assert ben.auto_score == 0 and ben.auto_max == len(assignment1.GRADED_IDS)
+
+
+@pytest.mark.slow
+def test_partial_credit_is_per_item(cycle):
+    chen = by_student(cycle)["chen"]
+    assert [chen.items[f"case_{i}_test"] for i in range(1, 9)] == [1, 1, 1, 1, 1, 0, 0, 0]
+
+
+@pytest.mark.slow
+def test_looping_notebook_is_cut_by_the_timeout_and_graded(cycle):
+    gus = by_student(cycle)["gus"]
+    assert any("time limit" in note for note in gus.notes)
+    assert gus.items["case_4_test"] == 0 and gus.auto_score == 7
+
+
+@pytest.mark.slow
+def test_tampered_test_cells_are_restored(cycle):
+    hana, ivan = by_student(cycle)["hana"], by_student(cycle)["ivan"]
+    assert any("case_1_test: deleted" in n for n in hana.notes) and hana.items["case_1_test"] == 0
+    assert any("case_3_test: edited" in n for n in ivan.notes) and ivan.items["case_3_test"] == 0
+    graded = nbformat.read(cycle.course / "autograded" / "ivan" / assignment1.ASSIGNMENT / assignment1.NOTEBOOK,
+                           as_version=4)
+    test3 = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "case_3_test")
+    assert "assert_area" in test3.source
+
+
+@pytest.mark.slow
+def test_feedback_holds_no_hidden_test_or_solution(cycle):
+    files = sorted((cycle.course / "feedback").rglob("*.html"))
+    assert len(files) == len(cycle.results)
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for secret in ("assert_area", "BEGIN HIDDEN", "BEGIN SOLUTION", "For graders only"):
+            assert secret not in text, f"{path} leaks {secret}"
+
+
+@pytest.mark.slow
+def test_students_received_their_feedback(cycle):
+    assert all(r.feedback is not None and r.feedback.exists() for r in cycle.results)
+
+
+@pytest.mark.slow
+def test_grades_csv_has_every_student_with_their_total(cycle):
+    with open(cycle.grades_csv, newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == {r.student for r in cycle.results}
+    for r in cycle.results:
+        assert float(rows[r.student]["score"]) == pytest.approx(r.total)
+        assert float(rows[r.student]["max_score"]) == len(assignment1.GRADED_IDS) + assignment1.MANUAL_POINTS
+
+
+@pytest.mark.slow
+def test_written_answers_carry_the_graders_scores(cycle):
+    results = by_student(cycle)
+    assert results["ada"].manual_score == 4 and results["chen"].manual_score == 3
+    assert results["ada"].total == 12
