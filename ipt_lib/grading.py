@@ -31,7 +31,8 @@ class MissingAnswer(StudentFacingError, NameError):
 
 def _answer(name: str, depth: int = 2) -> object:
     """The value of the student's answer variable ``name`` in the notebook's namespace."""
-    namespace = sys._getframe(depth).f_globals
+    frame = sys._getframe(depth)
+    namespace = frame.f_locals if name in frame.f_locals else frame.f_globals
     if name not in namespace:
         raise MissingAnswer(f"There is no answer called {name} yet. Run the answer cell above this one "
                             f"(it starts with '{name} ='), then run this cell again.")

@@ -11,9 +11,11 @@ import nbformat
 import pytest
 
 from ipt_lib.course import assignment1
+from ipt_lib.problem_areas import ProblemArea
 from ipt_lib.course.release import assignments, generate
 
 A1 = assignment1.ASSIGNMENT
+LABELS = set(ProblemArea.labels())
 
 
 def _cells(path: Path) -> list[tuple[str, str, dict]]:
@@ -48,13 +50,33 @@ def test_release_is_what_generate_assignment_makes_from_source_now(root, tmp_pat
             assert (made / name).read_bytes() == (committed / name).read_bytes(), name
 
 
-def graded_secrets(corpus) -> list[str]:
-    """Strings that would reveal graded answers: the hidden-test code and each graded case's rationale."""
-    secrets = ["BEGIN HIDDEN TESTS", "assert_area(", "BEGIN SOLUTION", "For graders only"]
+def hidden_lines(root: Path) -> list[str]:
+    """Every line of a hidden test or a solution in source/: none of them may reach a student."""
+    lines = []
+    for path in (root / "source").rglob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            inside = False
+            for line in cell.source.splitlines():
+                if "### BEGIN HIDDEN TESTS" in line or "### BEGIN SOLUTION" in line:
+                    inside = True
+                elif "### END HIDDEN TESTS" in line or "### END SOLUTION" in line:
+                    inside = False
+                elif inside and any(label in line for label in LABELS) and line.strip(" '\"") not in LABELS:
+                    # lines that tie a case to its label; a bare 'grief' is everywhere (answer cells are
+                    # checked on their own below)
+                    lines.append(line.strip())
+    return lines
+
+
+def graded_secrets(corpus, root=Path(__file__).resolve().parents[1]) -> list[str]:
+    """Strings that would reveal graded answers: hidden-test and solution lines, and graded rationales."""
+    secrets = hidden_lines(root)
+    assert any("assert_area" in line for line in secrets)
     for v in corpus:
         if v.is_graded:
-            secrets.append(v.rationale.strip()[:60])
-            secrets.append(v.hard_point[:60] if v.hard_point else v.rationale.strip()[-50:])
+            secrets.append(" ".join(v.rationale.split())[:60])
+            if v.hard_point:
+                secrets.append(v.hard_point[:60])
     return secrets
 
 
@@ -64,6 +86,7 @@ def test_release_holds_no_solution_hidden_test_or_graded_label(root, corpus):
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN" not in text and "BEGIN SOLUTION" not in text, path
         for secret in graded_secrets(corpus):
             assert secret not in text, f"{path} leaks {secret!r}"
     deck = json.loads((root / "release" / A1 / assignment1.DECK).read_text(encoding="utf-8"))

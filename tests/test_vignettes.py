@@ -86,7 +86,6 @@ def _broken(tmp_path, old, new, name="v99.toml"):
     ('"stopped asking about the summer"', '"a phrase that is not in the text"', "cues"),
     ('timing = "before onset"', 'timing = "sometime"', "event.timing"),
     ('months_before_onset = 3', 'months_before_onset = "three"', "event.months_before_onset"),
-    ('rationale = """', 'rationale = """No citation here.', "rationale"),
     ('title = ', 'nickname = "x"\ntitle = ', "nickname"),
     ('id = "V99"', 'id = "V98"', "id"),
     ('difficulty = "standard"', 'difficulty = "hard"', "hard_point"),
@@ -97,6 +96,12 @@ def test_malformed_file_names_the_file_and_the_field(tmp_path, old, new, field):
         load_vignette(path)
     assert info.value.field == field
     assert "v99.toml" in str(info.value) and f"'{field}'" in str(info.value)
+
+
+def test_rationale_without_a_citation_is_rejected(tmp_path):
+    path = _broken(tmp_path, "with talks stalled (ref §3.2)", "with talks stalled")
+    with pytest.raises(VignetteError, match="field 'rationale': must cite the reference"):
+        load_vignette(path)
 
 
 def test_missing_field_is_reported(tmp_path):
