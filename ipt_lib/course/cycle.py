@@ -245,6 +245,8 @@ def format_summary(result: CycleResult) -> str:
     lines.append("Every sample scored as expected." if not mismatched
                  else f"UNEXPECTED SCORES for: {', '.join(mismatched)}")
     lines += [
+        "The 'written' column was scored by a simulated grader with the rubric; in a course you grade it in "
+        "Formgrader.",
         "",
         f"Gradebook (SQLite): {result.course / 'gradebook.db'}",
         f"Autograded notebooks: {result.course / 'autograded'}",
