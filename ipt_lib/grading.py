@@ -13,6 +13,9 @@ import sys
 from .errors import StudentFacingError
 from .problem_areas import DisputeStage, ProblemArea
 
+# Checks whose expected answer is a constant in the (hidden) test: the grader re-does them outside the kernel.
+KEYED_CHECKS = ("assert_area", "assert_stage")
+
 __all__ = ["check_answer_format", "assert_area", "check_stage_format", "assert_stage", "WrongAnswer",
            "MissingAnswer"]
 

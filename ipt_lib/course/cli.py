@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run the whole grading cycle on the sample submissions")
     demo.add_argument("--dir", help="an empty or new folder for the scratch course (default: a new temp folder)")
     demo.add_argument("--timeout", type=int, default=15, help="seconds a cell may run at autograde (default 15)")
+    demo.add_argument("--no-sandbox", action="store_true",
+                      help="grade student code without bubblewrap (not for real courses)")
     sub.add_parser("build", help="rebuild source/ case files and notebooks from data/, then release/")
     sub.add_parser("release", help="regenerate release/ from source/")
     check = sub.add_parser("check-data", help="validate data/vignettes and print coverage")
@@ -27,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from .cycle import main as cycle_main
 
-        return cycle_main(args.dir, args.timeout)
+        return cycle_main(args.dir, args.timeout, sandbox=not args.no_sandbox)
     if args.command in {"build", "release"}:
         from . import assignment1
         from .release import regenerate_release

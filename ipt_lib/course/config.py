@@ -25,19 +25,41 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, RedactTestTracebacks, CSSHTMLHeaderPreprocessor]
     # A student who deletes a test cell gets it back, marked, and graded as usual.
     c.OverwriteCells.add_missing_cells = True
+    # Autograde: survive dead kernels, and score keyed items from the answers' text outside the kernel.
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
+
+    from .preprocessors import RobustExecute, StaticAnswerGrader
+
+    c.Autograde.autograde_preprocessors = [
+        RobustExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, StaticAnswerGrader,
+        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    ]
     # Only the notebook and its case file are part of the assignment.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".ipt_autosave"]
 
 
-def config_file_text(**paths: str) -> str:
+def configure_sandbox(c, *, ipc: str) -> None:
+    """Run autograde kernels in the ipt-sandbox kernel (see ipt_lib/course/sandbox.py)."""
+    from .sandbox import KERNEL_NAME
+
+    c.Execute.kernel_name = KERNEL_NAME
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = ipc.rstrip("/") + "/kernel"
+
+
+def config_file_text(*, sandbox_ipc: str | None = None, **paths: str) -> str:
     """The text of an nbgrader_config.py that applies :func:`configure` plus the given paths."""
     lines = [
         "# Written by ipt-course. Course-wide settings live in ipt_lib/course/config.py.",
-        "from ipt_lib.course.config import configure",
+        "from ipt_lib.course.config import configure, configure_sandbox",
         "",
         "c = get_config()  # noqa: F821",
         "configure(c)",
     ]
+    if sandbox_ipc:
+        lines.append(f"configure_sandbox(c, ipc={sandbox_ipc!r})")
     for key, value in paths.items():
         section, _, name = key.partition("__")
         lines.append(f"c.{section}.{name} = {value!r}")

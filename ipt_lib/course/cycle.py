@@ -23,6 +23,7 @@ from . import assignment1
 from .config import COURSE_ID
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
 from .samples import Profile, sample_class
+from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
 from ..vignettes import load_vignettes
 
 ASSIGNMENT = assignment1.ASSIGNMENT
@@ -71,9 +72,17 @@ class Reporter:
 
 
 def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None, timeout: int = 15,
-              repo: Path | None = None, quiet: bool = False, workers: int = 2) -> CycleResult:
-    """Run the grading cycle in ``root`` (a new temporary folder by default) and return the class results."""
+              repo: Path | None = None, quiet: bool = False, workers: int = 2, sandbox: bool = True) -> CycleResult:
+    """Run the grading cycle in ``root`` (a new temporary folder by default) and return the class results.
+
+    Student code is autograded in the ipt-sandbox kernel; without bubblewrap this refuses to run
+    unless ``sandbox=False`` is asked for explicitly (and then says so loudly).
+    """
     say = Reporter(quiet)
+    if sandbox and bwrap_path() is None:
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed, so student code cannot be sandboxed at "
+                                 "autograde. Install it (apt-get install bubblewrap), or run with --no-sandbox "
+                                 "to grade unsandboxed on purpose.")
     started = time.perf_counter()
     root = Path(root) if root else Path(tempfile.mkdtemp(prefix="ipt-course-"))
     if root.exists() and any(root.iterdir()):
@@ -89,8 +98,16 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     say(f"course folder: {course}")
     shutil.copytree(source / ASSIGNMENT, course / "source" / ASSIGNMENT,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    write_course_config(course, exchange=exchange, timeout=timeout)
-    instructor = Nbgrader(course)
+    ipc = root / "sandbox" / "ipc"
+    if sandbox:
+        # Hide everything instructor-side from student code: the course (source, gradebook, other
+        # submissions), the exchange, the students' homes, the repository (data/, source/) and this home.
+        install_kernelspec(root / "sandbox" / "share", hide=[course, exchange, homes, repo, Path.home()], ipc=ipc)
+    else:
+        say("WARNING: grading WITHOUT the sandbox: student code can read source/, the gradebook and other "
+            "submissions, and reach the network.")
+    write_course_config(course, exchange=exchange, timeout=timeout, sandbox_ipc=ipc if sandbox else None)
+    instructor = Nbgrader(course, jupyter_path=(root / "sandbox" / "share") if sandbox else None)
     roster = course / "students.csv"
     with open(roster, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -135,7 +152,8 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
         elif "CellTimeoutError" in line or "Timeout waiting for execute reply" in line:
             say("  a cell ran past the time limit and was interrupted; grading goes on")
 
-    say(f"nbgrader autograde (cell time limit {timeout}s)")
+    say(f"nbgrader autograde (cell time limit {timeout}s, "
+        f"{'in the bubblewrap sandbox' if sandbox else 'NOT sandboxed'})")
     instructor("autograde", ASSIGNMENT, on_line=progress)
 
     manual = {p.student: p for p in profiles}
@@ -263,7 +281,11 @@ def read_grades(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def main(root: str | None, timeout: int, echo: Callable[[str], None] = print) -> int:
-    result = run_cycle(Path(root) if root else None, timeout=timeout)
+def main(root: str | None, timeout: int, echo: Callable[[str], None] = print, sandbox: bool = True) -> int:
+    try:
+        result = run_cycle(Path(root) if root else None, timeout=timeout, sandbox=sandbox)
+    except SandboxUnavailable as exc:
+        echo(f"ipt-course: {exc}")
+        return 3
     echo(format_summary(result))
     return 0 if all(r.auto_score == r.expected_auto for r in result.results) else 1

@@ -40,11 +40,14 @@ class Nbgrader:
     """nbgrader run from one folder (a course root, or a student's home)."""
 
     cwd: Path
-    log: Callable[[str], None] | None = None
+    jupyter_path: Path | None = None  # where the ipt-sandbox kernelspec lives, for autograde
 
     def __call__(self, *args: str, check: bool = True, on_line: Callable[[str], None] | None = None) -> str:
         cmd = [nbgrader_executable(), *args]
-        proc = subprocess.Popen(cmd, cwd=self.cwd, env=environment(), stdout=subprocess.PIPE,
+        env = environment()
+        if self.jupyter_path:
+            env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(self.jupyter_path), env.get("JUPYTER_PATH")]))
+        proc = subprocess.Popen(cmd, cwd=self.cwd, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
         lines = []
         assert proc.stdout is not None
@@ -60,7 +63,7 @@ class Nbgrader:
 
 
 def write_course_config(root: Path, *, exchange: Path | None = None, timeout: int | None = None,
-                        course_id: str = COURSE_ID) -> Path:
+                        course_id: str = COURSE_ID, sandbox_ipc: Path | None = None) -> Path:
     """An nbgrader_config.py for a course root with its own SQLite gradebook (and exchange, if given)."""
     settings = {"CourseDirectory__root": str(root),
                 "CourseDirectory__db_url": f"sqlite:///{root / 'gradebook.db'}"}
@@ -71,7 +74,8 @@ def write_course_config(root: Path, *, exchange: Path | None = None, timeout: in
     if course_id != COURSE_ID:
         settings["CourseDirectory__course_id"] = course_id
     path = root / "nbgrader_config.py"
-    path.write_text(config_file_text(**settings), encoding="utf-8")
+    path.write_text(config_file_text(sandbox_ipc=str(sandbox_ipc) if sandbox_ipc else None, **settings),
+                    encoding="utf-8")
     return path
 
 

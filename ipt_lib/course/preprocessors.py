@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import Execute
 
 
 class RedactTestTracebacks(Preprocessor):
@@ -19,3 +20,117 @@ class RedactTestTracebacks(Preprocessor):
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         return cell, resources
+
+
+# --- grading outside the student's reach -----------------------------------------------------------
+
+import ast  # noqa: E402
+
+from nbformat import NotebookNode  # noqa: E402
+
+from ..grading import KEYED_CHECKS  # noqa: E402
+from ..problem_areas import DisputeStage, ProblemArea  # noqa: E402
+
+_PARSERS = {"assert_area": ProblemArea.parse, "assert_stage": DisputeStage.parse}
+
+
+def keyed_checks(source: str) -> list[tuple[str, str, str]]:
+    """The ``assert_area("case_1", 'grief')`` calls in a test cell: (function, answer name, expected)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYED_CHECKS
+                and len(node.args) == 2 and all(isinstance(a, ast.Constant) and isinstance(a.value, str)
+                                                for a in node.args)):
+            found.append((node.func.id, node.args[0].value, node.args[1].value))
+    return found
+
+
+def static_answer(source: str, name: str) -> tuple[str | None, str]:
+    """The text assigned to ``name`` in an answer cell, read without running it: (text, problem)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None, "the answer cell is not valid Python, so its answer cannot be read"
+    value = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            value = node.value
+    if value is None:
+        return None, f"the answer cell does not set {name}"
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return None, f"{name} must be set to text in quotes, such as \"grief\""
+    return value.value, ""
+
+
+def _error(message: str, ename: str = "WrongAnswer") -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
+
+
+class StaticAnswerGrader(Preprocessor):
+    """Score keyed items (problem areas, dispute stages) from the answer cells' *source*, in the grader.
+
+    Nothing the student runs can change this result: the answer is read with ``ast`` from the answer
+    cell (a text literal), the key from the restored test cell, and the comparison runs in the
+    grader's process.  The test cell's outputs are replaced by the verdict.  An answer cell that
+    raised or timed out at execution scores nothing, even if its text is right.
+    """
+
+    def preprocess(self, nb, resources):
+        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells
+                 if c.metadata.get("nbgrader", {}).get("grade_id")}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            checks = keyed_checks(cell.source)
+            if checks:
+                cell.outputs = [self._verdict(check, cells) for check in checks]
+        return nb, resources
+
+    def _verdict(self, check: tuple[str, str, str], cells: dict) -> NotebookNode:
+        function, name, expected = check
+        label = name.replace("case_", "Case ")
+        answer_cell = cells.get(f"{name}_answer")
+        if answer_cell is None:
+            return _error(f"{label}: the answer cell is missing from the notebook.", "MissingAnswer")
+        errors = [o for o in answer_cell.get("outputs", []) if o.get("output_type") == "error"
+                  and o.get("ename") != "KernelStopped"]
+        if errors:
+            return _error(f"{label}: the answer cell stopped with {errors[-1].get('ename', 'an error')}, "
+                          "so its answer does not count.", "AnswerCellFailed")
+        text, problem = static_answer(answer_cell.source, name)
+        if text is None:
+            return _error(f"{label}: {problem}.", "UnreadableAnswer")
+        parse = _PARSERS[function]
+        try:
+            chosen = parse(text)
+        except ValueError as exc:
+            return _error(f"{label}: {exc}", "UnreadableAnswer")
+        if chosen is not parse(expected):
+            return _error(f"{label}: {chosen.label!r} is not the answer the course team chose. Compare the cues "
+                          "with the definitions (ref §3) and the timing of onset (§2.4).")
+        return NotebookNode(output_type="stream", name="stdout", text=f"{label}: correct.\n")
+
+
+class RobustExecute(Execute):
+    """nbgrader's Execute that survives a kernel that dies (os._exit, exit(), a crash, a kill).
+
+    Cells that never ran get an error output, so an unexecuted test cell scores zero instead of
+    nbgrader's default full marks for a test cell with no output; the batch goes on.
+    """
+
+    def preprocess(self, nb, resources, retry=None):
+        try:
+            return super().preprocess(nb, resources)
+        except Exception as exc:  # noqa: BLE001 - any failure of the student's kernel
+            self.log.warning("Kernel stopped early (%s: %s); unexecuted cells are marked and graded as failed",
+                             type(exc).__name__, exc)
+            for cell in nb.cells:
+                if cell.cell_type == "code" and cell.get("execution_count") is None and not cell.get("outputs"):
+                    cell.outputs = [_error("The kernel stopped before this cell ran (sys.exit, os._exit, a crash "
+                                           "or a kill in an earlier cell).", "KernelStopped")]
+            return nb, resources

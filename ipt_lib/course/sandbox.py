@@ -1,0 +1,122 @@
+"""A sandboxed Python kernel for autograding (bubblewrap).
+
+nbgrader runs student code as the instructor, next to source/ (solutions, hidden
+tests), the gradebook and every other submission.  The ``ipt-sandbox`` kernel
+runs it under bubblewrap instead:
+
+- the whole file system is read-only; the course folder, the exchange, the
+  repository and any other configured folder are hidden behind empty tmpfs;
+- the student's own folder (the kernel's working directory) is the only place it
+  can write, plus a private /tmp;
+- no network (its own empty network namespace), its own process namespace (it
+  cannot see or signal the grader), and it dies with the grader.
+
+The kernel talks to the grader over IPC sockets in a folder bound into the
+sandbox, since TCP cannot cross the network namespace.
+
+``install_kernelspec(folder, hide=[...])`` writes the kernelspec; ``configure_autograde(c, ...)``
+points nbgrader's autograde at it.  Where bubblewrap is missing the kernel
+refuses to start with a clear message: grading never falls back to an
+unsandboxed kernel silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+KERNEL_NAME = "ipt-sandbox"
+HIDE_ENV = "IPT_SANDBOX_HIDE"
+SHOW_ENV = "IPT_SANDBOX_SHOW"
+IPC_ENV = "IPT_SANDBOX_IPC"
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def _paths(value: str) -> list[str]:
+    return [p for p in value.split(os.pathsep) if p]
+
+
+def command(connection_file: str, *, cwd: str, hide: list[str], show: list[str], ipc: str | None) -> list[str]:
+    """The bubblewrap command line that runs an IPython kernel for ``connection_file``."""
+    bwrap = bwrap_path()
+    if bwrap is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. "
+            "Install it (Debian/Ubuntu: apt-get install bubblewrap) or grade without the sandbox on purpose "
+            "(ipt-course ... --no-sandbox).")
+    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in hide:
+        if os.path.isdir(path):
+            args += ["--tmpfs", path]
+    # Folders that must stay readable inside hidden ones (the Python environment, the package).
+    for path in show:
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    connection_file = os.path.abspath(connection_file)
+    args += ["--ro-bind", connection_file, connection_file]
+    if ipc:
+        os.makedirs(ipc, exist_ok=True)
+        args += ["--bind", ipc, ipc]
+    args += ["--bind", cwd, cwd, "--chdir", cwd,
+             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+             "--new-session", "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", cwd,
+             "--setenv", "MPLCONFIGDIR", "/tmp/mpl", "--setenv", "IPYTHONDIR", "/tmp/ipython"]
+    for name in (HIDE_ENV, SHOW_ENV, IPC_ENV):
+        args += ["--unsetenv", name]
+    return args + [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
+                   "--HistoryManager.hist_file=:memory:"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) != 2 or argv[0] != "-f":
+        print("usage: python -m ipt_lib.course.sandbox -f CONNECTION_FILE", file=sys.stderr)
+        return 2
+    try:
+        cmd = command(argv[1], cwd=os.getcwd(), hide=_paths(os.environ.get(HIDE_ENV, "")),
+                      show=_paths(os.environ.get(SHOW_ENV, "")), ipc=os.environ.get(IPC_ENV) or None)
+    except SandboxUnavailable as exc:
+        print(f"ipt-sandbox: {exc}", file=sys.stderr)
+        return 3
+    os.execv(cmd[0], cmd)
+    return 0  # not reached
+
+
+def environment_paths() -> list[str]:
+    """What the kernel must still read when its folders are hidden: the interpreter, venv and ipt_lib."""
+    paths = {sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}
+    return sorted(paths)
+
+
+def install_kernelspec(folder: Path, *, hide: list[Path], ipc: Path) -> Path:
+    """Write the ipt-sandbox kernelspec under ``folder``/kernels (put ``folder`` on JUPYTER_PATH)."""
+    spec_dir = Path(folder) / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipt_lib.course.sandbox", "-f", "{connection_file}"],
+        "display_name": "Python 3 (IPT grading sandbox)",
+        "language": "python",
+        # Signals cannot reach the kernel inside its own process namespace: interrupt by message.
+        "interrupt_mode": "message",
+        "env": {
+            HIDE_ENV: os.pathsep.join(str(Path(p).resolve()) for p in hide),
+            SHOW_ENV: os.pathsep.join(environment_paths()),
+            IPC_ENV: str(ipc),
+        },
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return spec_dir
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
