@@ -30,7 +30,14 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
                                         SaveAutoGrades)
 
-    from .preprocessors import RobustExecute, StaticAnswerGrader
+    from nbgrader.preprocessors import (ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
+
+    from .preprocessors import DropBrokenGradingMetadata, RobustExecute, StaticAnswerGrader
+
+    c.Autograde.sanitize_preprocessors = [
+        ClearOutput, DeduplicateIds, DropBrokenGradingMetadata, OverwriteKernelspec, OverwriteCells,
+        CheckCellMetadata,
+    ]
 
     c.Autograde.autograde_preprocessors = [
         RobustExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, StaticAnswerGrader,

@@ -21,6 +21,7 @@ import nbformat
 
 from . import assignment1
 from .config import COURSE_ID
+from .integrity import inspect_submission, write_report
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
 from .samples import Profile, sample_class
 from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
@@ -133,6 +134,8 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
         nb = nbformat.read(path, as_version=4)
         profile.edit(nb, key)
         nbformat.write(nb, path)
+        if profile.rename_to:
+            path.rename(path.with_name(profile.rename_to))
         student("submit", ASSIGNMENT, "--student", profile.student)
 
     say(f"{len(profiles)} sample students fetch, work and submit (nbgrader fetch_assignment, submit)")
@@ -141,6 +144,14 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
 
     say("nbgrader collect")
     instructor("collect", ASSIGNMENT)
+    findings = []
+    for p in profiles:
+        findings += inspect_submission(p.student, course / "release" / ASSIGNMENT,
+                                       course / "submitted" / p.student / ASSIGNMENT)
+    write_report(findings, course / "integrity.csv")
+    if findings:
+        say(f"structure check: {len(findings)} change(s) to protected cells or files, by "
+            f"{len({f.student for f in findings})} student(s) (course/integrity.csv)")
 
     done: list[str] = []
 
@@ -154,7 +165,12 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
 
     say(f"nbgrader autograde (cell time limit {timeout}s, "
         f"{'in the bubblewrap sandbox' if sandbox else 'NOT sandboxed'})")
-    instructor("autograde", ASSIGNMENT, on_line=progress)
+    # One bad submission must not stop the batch: nbgrader goes on and exits 1; its log names the student.
+    log = instructor("autograde", ASSIGNMENT, on_line=progress, check=False)
+    (course / "autograde.log").write_text(log, encoding="utf-8")
+    failed = sorted(set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", log)))
+    if failed:
+        say(f"autograde could not grade: {', '.join(failed)} (see course/autograde.log); the others are graded")
 
     manual = {p.student: p for p in profiles}
     _record_manual_grades(course, manual)
@@ -169,7 +185,7 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     grades_csv = root / "grades.csv"
     say("nbgrader export")
     instructor("export", "--to", str(grades_csv))
-    results = _summarise(course, homes, profiles)
+    results = _summarise(course, homes, profiles, findings)
     return CycleResult(root, results, grades_csv, time.perf_counter() - started)
 
 
@@ -189,16 +205,9 @@ def _record_manual_grades(course: Path, profiles: dict[str, Profile]) -> None:
         gb.db.commit()
 
 
-def _grade_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade")}
-
-
-def _summarise(course: Path, homes: Path, profiles: list[Profile]) -> list[StudentResult]:
+def _summarise(course: Path, homes: Path, profiles: list[Profile], findings: list) -> list[StudentResult]:
     from nbgrader.api import Gradebook
 
-    release = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    released_tests = {k: c.source for k, c in _grade_cells(release).items() if c.cell_type == "code"}
     results = []
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for p in profiles:
@@ -209,7 +218,7 @@ def _summarise(course: Path, homes: Path, profiles: list[Profile]) -> list[Stude
             manual_score = None
             if manual and not manual[0].needs_manual_grade:
                 manual_score = manual[0].score
-            notes = _notes(course, p.student, released_tests)
+            notes = [str(f) for f in findings if f.student == p.student] + _notes(course, p.student)
             feedback = homes / p.student / ASSIGNMENT / "feedback"
             feedback_files = sorted(feedback.rglob("*.html")) if feedback.exists() else []
             results.append(StudentResult(
@@ -223,26 +232,27 @@ def _summarise(course: Path, homes: Path, profiles: list[Profile]) -> list[Stude
     return results
 
 
-def _notes(course: Path, student: str, released_tests: dict[str, str]) -> list[str]:
+def _notes(course: Path, student: str) -> list[str]:
+    """What happened at execution: time-outs, a kernel that stopped, the student's own errors."""
     notes = []
-    submitted = nbformat.read(course / "submitted" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
-    cells = _grade_cells(submitted)
-    for grade_id, source in released_tests.items():
-        if grade_id not in cells:
-            notes.append(f"{grade_id}: deleted by the student, restored and graded")
-        elif cells[grade_id].source.strip() != source.strip():
-            notes.append(f"{grade_id}: edited by the student, restored and graded")
-    graded = nbformat.read(course / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
+    path = course / "autograded" / student / ASSIGNMENT / NOTEBOOK
+    if not path.exists():
+        return ["autograde produced no notebook (see nbgrader's log)"]
+    graded = nbformat.read(path, as_version=4)
     for cell in graded.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
                 notes.append(f"{cell.metadata.get('nbgrader', {}).get('grade_id', 'a cell')}: ran past the "
                              "time limit and was interrupted")
-    errors = 0
+    errors, stopped = 0, 0
     for cell in graded.cells:
         names = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
-        if names and "CellTimeoutError" not in names and not cell.metadata.get("nbgrader", {}).get("grade"):
+        if "KernelStopped" in names:
+            stopped += 1
+        elif names and "CellTimeoutError" not in names and not cell.metadata.get("nbgrader", {}).get("grade"):
             errors += 1
+    if stopped:
+        notes.append(f"the kernel stopped early; {stopped} cell(s) never ran (their tests score zero)")
     if errors:
         notes.append(f"{errors} of the student's own cells raised an error (graded anyway)")
     return notes
@@ -250,14 +260,14 @@ def _notes(course: Path, student: str, released_tests: dict[str, str]) -> list[s
 
 def format_summary(result: CycleResult) -> str:
     lines = ["", f"Class results for {ASSIGNMENT} ({COURSE_ID})", ""]
-    header = f"{'student':8} {'auto':>7} {'written':>8} {'total':>8}  submission"
+    header = f"{'student':10} {'auto':>7} {'written':>8} {'total':>8}  submission"
     lines += [header, "-" * len(header)]
     for r in result.results:
         written = "pending" if r.manual_score is None else f"{r.manual_score:g}/{r.manual_max:g}"
-        lines.append(f"{r.student:8} {r.auto_score:>3g}/{r.auto_max:<3g} {written:>8} "
+        lines.append(f"{r.student:10} {r.auto_score:>3g}/{r.auto_max:<3g} {written:>8} "
                      f"{r.total:>4g}/{r.max_total:<3g}  {r.description}")
         for note in r.notes:
-            lines.append(f"{'':8} {'':>7} {'':>8} {'':>8}  - {note}")
+            lines.append(f"{'':10} {'':>7} {'':>8} {'':>8}  - {note}")
     mismatched = [r.student for r in result.results if r.auto_score != r.expected_auto]
     lines.append("")
     lines.append("Every sample scored as expected." if not mismatched

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from nbconvert.preprocessors import Preprocessor
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor as Preprocessor  # enabled by default
 
 
 class RedactTestTracebacks(Preprocessor):
@@ -134,3 +133,14 @@ class RobustExecute(Execute):
                     cell.outputs = [_error("The kernel stopped before this cell ran (sys.exit, os._exit, a crash "
                                            "or a kill in an earlier cell).", "KernelStopped")]
             return nb, resources
+
+
+class DropBrokenGradingMetadata(Preprocessor):
+    """Remove nbgrader metadata that has no grade_id (left by DeduplicateIds on a duplicated cell, or by a
+    student's edit), which otherwise crashes nbgrader's OverwriteCells and drops the whole submission."""
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader")
+        if meta is not None and not (isinstance(meta, dict) and meta.get("grade_id")):
+            del cell.metadata["nbgrader"]
+        return cell, resources

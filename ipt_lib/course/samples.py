@@ -51,6 +51,7 @@ class Profile:
     manual_score: float | None = None
     manual_comment: str = ""
     notes: list[str] = field(default_factory=list)
+    rename_to: str | None = None  # submit the notebook under another name (a common slip)
 
 
 # --- notebook surgery -----------------------------------------------------------

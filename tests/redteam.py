@@ -1,0 +1,184 @@
+"""Red-team submissions: each tries one attack on the grading of Assignment 1 and states the score it must get.
+
+Every attacker answers cases 1-4 WRONG and cases 5-8 right, then attacks: an attack that worked would lift
+the score above 4.  Profiles that probe the sandbox print what they could reach, as JSON, for the test to read.
+"""
+
+from __future__ import annotations
+
+import nbformat
+
+from ipt_lib.course.samples import Profile, _cell, set_answer, wrong_area
+
+WRONG = ("1", "2", "3", "4")
+
+
+def _base(nb, key):
+    for case, area in key.items():
+        set_answer(nb, case, repr((wrong_area(area) if case in WRONG else area).label))
+
+
+def _insert_after_setup(nb, source: str, cell_id: str) -> None:
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source, id=cell_id))
+
+
+def _append(nb, source: str, cell_id: str) -> None:
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "case_1_test")
+    nb.cells.insert(index, nbformat.v4.new_code_cell(source, id=cell_id))
+
+
+def odd_objects(nb, key):
+    _base(nb, key)
+    for case in WRONG:  # answers whose ==, hash, str and bool always agree with anything
+        set_answer(nb, case, "type('Sly', (str,), {'__eq__': lambda s, o: True, '__ne__': lambda s, o: False, "
+                             "'__hash__': lambda s: 0, '__bool__': lambda s: True, '__str__': lambda s: 'grief', "
+                             "'lower': lambda s: s, 'strip': lambda s, *a: s})('grief')")
+
+
+def monkeypatch_checkers(nb, key):
+    _base(nb, key)
+    _insert_after_setup(nb, (
+        "import ipt_lib, ipt_lib.grading as g, ipt_lib.problem_areas as pa\n"
+        "g.assert_area = lambda *a, **k: print('correct')\n"
+        "g.check_answer_format = lambda *a, **k: None\n"
+        "pa.ProblemArea.parse = classmethod(lambda cls, text: pa.ProblemArea.GRIEF)\n"
+        "import sys; sys.modules['ipt_lib.grading'] = g"), "attack-patch")
+
+
+def silence_errors(nb, key):
+    _base(nb, key)
+    _insert_after_setup(nb, (
+        "import builtins, sys\n"
+        "ip = get_ipython()\n"
+        "ip.showtraceback = lambda *a, **k: None\n"
+        "ip.set_custom_exc((BaseException,), lambda *a, **k: None)\n"
+        "builtins.AssertionError = type('Nope', (Exception,), {})\n"
+        "sys.excepthook = lambda *a: None"), "attack-silence")
+
+
+def reload_modules(nb, key):
+    _base(nb, key)
+    _insert_after_setup(nb, (
+        "import importlib, ipt_lib.grading as g\n"
+        "source = 'def assert_area(*a, **k):\\n    print(\"correct\")\\n'\n"
+        "exec(source, g.__dict__)\n"
+        "importlib.reload = lambda m: m"), "attack-reload")
+
+
+def exit_early(nb, key):
+    _base(nb, key)
+    _append(nb, "import os\nos._exit(0)", "attack-exit")
+
+
+def sys_exit(nb, key):
+    _base(nb, key)
+    _append(nb, "import sys\nsys.exit(0)", "attack-sysexit")
+
+
+def kill_kernel(nb, key):
+    _base(nb, key)
+    _append(nb, "import os, signal\nfor pid in (os.getppid(), 1, os.getpid()):\n"
+                "    try:\n        os.kill(pid, signal.SIGKILL)\n    except Exception:\n        pass", "attack-kill")
+
+
+def huge_output(nb, key):
+    _base(nb, key)
+    _insert_after_setup(nb, "for i in range(300_000):\n    print('spam' * 20)", "attack-spam")
+
+
+def dynamic_answers(nb, key):
+    _base(nb, key)
+    for case in WRONG:  # the right text, but computed: the grader reads only text in quotes
+        set_answer(nb, case, " ''.join(['gr', 'ief']) if False else open('/dev/null').read() or 'grief'")
+
+
+PROBE = r'''
+import json, os, socket, glob
+report = {}
+course = os.path.abspath(os.path.join(os.getcwd(), "..", "..", ".."))
+report["source_readable"] = bool(glob.glob(course + "/source/*/*.ipynb"))
+report["gradebook_readable"] = os.path.exists(os.path.join(course, "gradebook.db"))
+try:
+    report["others_listed"] = sorted(os.listdir(os.path.join(course, "submitted")))
+except OSError:
+    report["others_listed"] = []
+report["repo_data_readable"] = bool(glob.glob(REPO + "/data/vignettes/*.toml") + glob.glob(REPO + "/source/*/*.ipynb"))
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=3).close()
+    report["network"] = True
+except OSError:
+    report["network"] = False
+for target, mode, data in ((os.path.join(course, "gradebook.db"), "ab", b"tamper"),
+                           (os.path.join(course, "planted.txt"), "wb", b"x"),
+                           (os.path.join(REPO, "planted.txt"), "wb", b"x")):
+    try:
+        with open(target, mode) as handle:
+            handle.write(data)
+    except OSError:
+        pass
+print("PROBE " + json.dumps(report))
+'''
+
+
+def probe_profile(repo: str, port: int) -> Profile:
+    source = f"REPO = {repo!r}\nPORT = {port}\n" + PROBE
+
+    def read_secrets(nb, key):
+        _base(nb, key)
+        _insert_after_setup(nb, source, "attack-probe")
+
+    return Profile("rt_probe", "reads source/, data/, the gradebook, other submissions; network; writes outside",
+                   read_secrets, 4)
+
+
+def structure_duplicate_and_reorder(nb, key):
+    _base(nb, key)
+    test1 = _cell(nb, "case_1_test")
+    nb.cells.insert(nb.cells.index(test1), nbformat.v4.new_code_cell(test1.source, id="dup-test",
+                                                                    metadata={"nbgrader": dict(test1.metadata["nbgrader"])}))
+    t5, t6 = _cell(nb, "case_5_test"), _cell(nb, "case_6_test")
+    i5, i6 = nb.cells.index(t5), nb.cells.index(t6)
+    nb.cells[i5], nb.cells[i6] = t6, t5
+
+
+def structure_metadata(nb, key):
+    _base(nb, key)
+    test2 = _cell(nb, "case_2_test")
+    test2.metadata["nbgrader"]["points"] = 100
+    test3 = _cell(nb, "case_3_test")
+    test3.cell_type = "markdown"
+    test3.pop("outputs", None)
+    test3.pop("execution_count", None)
+    _cell(nb, "case_4_test").id = "renamed-id"
+    nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
+
+
+def structure_strip_grading(nb, key):
+    _base(nb, key)
+    for case in WRONG:
+        _cell(nb, f"case_{case}_test").metadata.pop("nbgrader", None)
+
+
+def redteam_class() -> list[Profile]:
+    """Each attacker must get exactly 4/8: the four right answers, nothing for the attacked four."""
+    attacks = [
+        ("rt_odd", "answers are objects whose ==, hash, str and bool always agree", odd_objects),
+        ("rt_patch", "monkeypatches ipt_lib's checkers and ProblemArea.parse", monkeypatch_checkers),
+        ("rt_silence", "hides every error: showtraceback, custom exception handler, AssertionError", silence_errors),
+        ("rt_reload", "rewrites the checker module in place and disables reload", reload_modules),
+        ("rt_osexit", "os._exit(0) before the tests run", exit_early),
+        ("rt_sysexit", "sys.exit(0) before the tests run", sys_exit),
+        ("rt_kill", "SIGKILLs its parent, pid 1 and itself", kill_kernel),
+        ("rt_spam", "prints 300,000 lines", huge_output),
+        ("rt_dynamic", "computes the right text instead of typing it", dynamic_answers),
+        ("rt_dup", "duplicates a test cell and swaps two others", structure_duplicate_and_reorder),
+        ("rt_meta", "sets points to 100, retypes a test cell, changes a cell id and the kernel", structure_metadata),
+        ("rt_strip", "removes the nbgrader metadata from four test cells", structure_strip_grading),
+    ]
+    return [Profile(student, description, edit, 4) for student, description, edit in attacks]
+
+
+def renamed_notebook_profile() -> Profile:
+    return Profile("rt_rename", "renames the notebook (restored and graded)", _base, 4,
+                   rename_to="problem_areas (1).ipynb")

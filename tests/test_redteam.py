@@ -1,0 +1,100 @@
+"""Red team: submissions that attack the grading, run through the real nbgrader cycle in the sandbox."""
+
+import json
+import socket
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ipt_lib.course import assignment1
+from ipt_lib.course.cycle import format_summary, run_cycle
+
+from redteam import probe_profile, redteam_class, renamed_notebook_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on loopback that the sandboxed kernel must not reach."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    hits = []
+
+    def accept():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            hits.append(1)
+            conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1], hits
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory, listener):
+    port, hits = listener
+    profiles = redteam_class() + [renamed_notebook_profile(), probe_profile(str(ROOT), port)]
+    root = tmp_path_factory.mktemp("redteam") / "run"
+    gradebook_size = {}
+    result = run_cycle(root, profiles=profiles, timeout=10, quiet=True)
+    print(format_summary(result))
+    gradebook_size["after"] = (result.course / "gradebook.db").read_bytes()
+    return result, hits
+
+
+def by_student(result):
+    return {r.student: r for r in result.results}
+
+
+@pytest.mark.parametrize("student", [p.student for p in redteam_class()] + ["rt_rename", "rt_probe"])
+def test_attack_earns_no_point_on_the_attacked_items(attacked, student):
+    result, _ = attacked
+    r = by_student(result)[student]
+    assert [r.items[f"case_{i}_test"] for i in range(1, 9)] == [0, 0, 0, 0, 1, 1, 1, 1], (student, r.items, r.notes)
+    assert r.auto_score == 4 and r.auto_max == 8
+
+
+def test_probe_sees_no_source_data_gradebook_or_other_students(attacked):
+    result, _ = attacked
+    graded = nbformat.read(result.course / "autograded" / "rt_probe" / assignment1.ASSIGNMENT / assignment1.NOTEBOOK,
+                           as_version=4)
+    text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    report = json.loads(text.split("PROBE ", 1)[1].splitlines()[0])
+    assert report == {"source_readable": False, "gradebook_readable": False, "others_listed": [],
+                      "repo_data_readable": False, "network": False}
+
+
+def test_probe_reached_no_server_and_wrote_nothing_outside_its_folder(attacked):
+    result, hits = attacked
+    assert not hits
+    assert not (result.course / "planted.txt").exists() and not (ROOT / "planted.txt").exists()
+    assert not (result.course / "gradebook.db").read_bytes().endswith(b"tamper")
+
+
+def test_structure_changes_are_reported_by_student_and_cell(attacked):
+    result, _ = attacked
+    notes = {r.student: " | ".join(r.notes) for r in result.results}
+    assert "case_1_test: duplicated" in notes["rt_dup"] and "reordered" in notes["rt_dup"]
+    assert "case_2_test: metadata changed (points)" in notes["rt_meta"]
+    assert "case_3_test: retyped" in notes["rt_meta"] and "case_4_test: cell id changed" in notes["rt_meta"]
+    assert "kernel changed" in notes["rt_meta"]
+    assert "renamed" in notes["rt_rename"]
+    assert "nbgrader metadata removed" in notes["rt_strip"]
+    report = (result.course / "integrity.csv").read_text()
+    assert "rt_dup" in report and "rt_meta" in report and "rt_rename" in report
+
+
+def test_dead_kernels_are_reported_and_the_batch_goes_on(attacked):
+    result, _ = attacked
+    r = by_student(result)
+    assert any("kernel stopped early" in n for n in r["rt_osexit"].notes)
+    assert len(result.results) == len(redteam_class()) + 2
