@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="grade student code without bubblewrap (not for real courses)")
     sub.add_parser("build", help="rebuild source/ case files and notebooks from data/, then release/")
     sub.add_parser("release", help="regenerate release/ from source/")
+    leaks = sub.add_parser("check-leaks", help="scan what students can read for solutions, hidden tests and keys")
+    leaks.add_argument("paths", nargs="*", help="files or folders (default: release/, notebooks/, ipt_lib/)")
     check = sub.add_parser("check-data", help="validate data/vignettes and print coverage")
     check.add_argument("folder", nargs="?", help="folder of vignette files (default: data/vignettes)")
     args = parser.parse_args(argv)
@@ -40,12 +43,27 @@ def main(argv: list[str] | None = None) -> int:
                 print("wrote", path.relative_to(root))
         for path in regenerate_release(root):
             print("released", path.relative_to(root))
-        return 0
+        return _check_leaks(root, [])
+    if args.command == "check-leaks":
+        from . import assignment1
+
+        return _check_leaks(assignment1.repo_root(), [Path(p) for p in args.paths])
     if args.command == "check-data":
         from ..vignettes import _main
 
         return _main(["check"] + ([args.folder] if args.folder else []))
     return 2
+
+
+def _check_leaks(root: Path, paths: list[Path]) -> int:
+    from .leaks import collect_secrets, scan
+
+    paths = paths or [root / "release", root / "notebooks", root / "ipt_lib"]
+    found = scan(paths, collect_secrets(root))
+    for leak in found:
+        print("LEAK", leak)
+    print(f"leak check: {len(found)} leak(s) in {', '.join(str(p) for p in paths)}")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
         RobustExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, StaticAnswerGrader,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
+    # A submission appears in the exchange whole or not at all.
+    c.ExchangeFactory.submit = "ipt_lib.course.exchange.AtomicExchangeSubmit"
     # Only the notebook and its case file are part of the assignment.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".ipt_autosave"]
 

@@ -22,6 +22,7 @@ import nbformat
 from . import assignment1
 from .config import COURSE_ID
 from .integrity import inspect_submission, write_report
+from .leaks import collect_secrets, scan, scan_feedback
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
 from .samples import Profile, sample_class
 from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
@@ -119,6 +120,12 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     instructor("db", "student", "import", str(roster))
     say("nbgrader generate_assignment: making the student version (solutions and hidden tests removed)")
     instructor("generate_assignment", ASSIGNMENT, "--force")
+    secrets = collect_secrets(repo)
+    leaked = scan([course / "release"], secrets)
+    if leaked:
+        raise RuntimeError("the student version would leak answers; nothing was released:\n"
+                           + "\n".join(map(str, leaked)))
+    say("leak check of the student version: clean")
     say("nbgrader release_assignment: putting it in the exchange")
     instructor("release_assignment", ASSIGNMENT, "--force")
 
@@ -176,6 +183,10 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     _record_manual_grades(course, manual)
     say("nbgrader generate_feedback (hidden tests removed) and release_feedback")
     instructor("generate_feedback", ASSIGNMENT, "--force")
+    leaked = scan_feedback(course / "feedback", secrets)
+    if leaked:
+        raise RuntimeError("feedback would leak answers; it was not returned:\n" + "\n".join(map(str, leaked)))
+    say("leak check of the feedback: clean")
     instructor("release_feedback", ASSIGNMENT)
     say("students fetch their feedback (nbgrader fetch_feedback)")
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -82,7 +82,8 @@ def write_course_config(root: Path, *, exchange: Path | None = None, timeout: in
 def write_student_config(home: Path, exchange: Path, course_id: str = COURSE_ID) -> Path:
     """What a hub gives each student: where the exchange is and which course they take."""
     text = (f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {course_id!r}\n"
-            f"c.Exchange.root = {str(exchange)!r}\nc.Exchange.assignment_dir = {str(home)!r}\n")
+            f"c.Exchange.root = {str(exchange)!r}\nc.Exchange.assignment_dir = {str(home)!r}\n"
+            "c.ExchangeFactory.submit = 'ipt_lib.course.exchange.AtomicExchangeSubmit'\n")
     path = home / "nbgrader_config.py"
     path.write_text(text, encoding="utf-8")
     return path

@@ -34,7 +34,7 @@ _PARSERS = {"assert_area": ProblemArea.parse, "assert_stage": DisputeStage.parse
 
 
 def keyed_checks(source: str) -> list[tuple[str, str, str]]:
-    """The ``assert_area("case_1", 'grief')`` calls in a test cell: (function, answer name, expected)."""
+    """The ``assert_area("case_N", '<area>')`` calls in a test cell: (function, answer name, expected)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:

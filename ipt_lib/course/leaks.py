@@ -1,0 +1,199 @@
+"""One check for leaks: does anything a student can read hold a solution, a hidden test or a graded key?
+
+Scans folders, notebooks, wheels (zip) and sdists (tar.gz) for:
+
+- lines of hidden tests and solutions from source/ that tie a case to its answer;
+- graded vignettes' rationales and hard points (the written-out key);
+- answer labels in recoverable forms: base64, hex, rot13, and md5/sha1/sha256 digests of every label
+  (the space of answers is tiny, so a hash of one is as good as the label), alone or with a case id;
+- answer labels in notebook or cell metadata, and outputs stored in student-facing notebooks;
+- graded cases in a case file carrying more than their public fields.
+
+    ipt-course check-leaks [PATH ...]      (default: release/, notebooks/ and the ipt_lib package)
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import hashlib
+import io
+import json
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from ..problem_areas import DisputeStage, ProblemArea
+from ..vignettes import Vignette, load_vignettes
+
+PUBLIC_FIELDS = {"id", "title", "kind", "population", "age_band", "condition", "setting", "text", "content_note",
+                 "case"}
+MARKERS = ("### BEGIN HIDDEN TESTS", "### BEGIN SOLUTION", "### END HIDDEN TESTS")
+
+
+@dataclass(frozen=True)
+class Leak:
+    path: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.what}"
+
+
+@dataclass
+class Secrets:
+    lines: list[str]
+    phrases: list[str]
+    encoded: dict[str, str]  # encoded form -> what it encodes
+    graded_ids: set[str]
+
+
+def labels() -> list[str]:
+    return list(ProblemArea.labels()) + [s.value for s in DisputeStage]
+
+
+def _encodings(text: str) -> dict[str, str]:
+    raw = text.encode()
+    forms = {
+        base64.b64encode(raw).decode(): "base64",
+        base64.b64encode(raw).decode().rstrip("="): "base64",
+        raw.hex(): "hex",
+        codecs.encode(text, "rot13"): "rot13",
+    }
+    for name in ("md5", "sha1", "sha256"):
+        forms[hashlib.new(name, raw).hexdigest()] = name
+    return forms
+
+
+def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secrets:
+    """What must never reach a student, read from source/ and data/ in the repository ``root``."""
+    answer_labels = labels()
+    lines: list[str] = []
+    for path in sorted((root / "source").rglob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            inside = False
+            for line in cell.source.splitlines():
+                if any(m in line for m in ("### BEGIN HIDDEN TESTS", "### BEGIN SOLUTION")):
+                    inside = True
+                elif any(m in line for m in ("### END HIDDEN TESTS", "### END SOLUTION")):
+                    inside = False
+                elif inside:
+                    stripped = line.strip()
+                    # Lines tying a case to its answer; a bare "'grief'" is everywhere and checked structurally.
+                    if any(label in stripped for label in answer_labels) and stripped.strip("'\" ") not in answer_labels:
+                        lines.append(stripped)
+    vignettes = vignettes if vignettes is not None else load_vignettes(root / "data" / "vignettes")
+    phrases = []
+    for v in vignettes:
+        if v.is_graded:
+            phrases.append(" ".join(v.rationale.split())[:80])
+            if v.hard_point:
+                phrases.append(" ".join(v.hard_point.split())[:80])
+    encoded: dict[str, str] = {}
+    case_ids = [v.id for v in vignettes if v.is_graded] + [str(i) for i in range(1, 21)]
+    for label in answer_labels:
+        for variant in {label, label.upper(), label.title(), label.replace(" ", "_")}:
+            for form, how in _encodings(variant).items():
+                encoded[form] = f"{how} of {label!r}"
+            for case in case_ids:
+                for salted in (f"{case}{variant}", f"{case}:{variant}", f"case_{case}:{variant}"):
+                    for name in ("md5", "sha1", "sha256"):
+                        encoded[hashlib.new(name, salted.encode()).hexdigest()] = f"{name} of {salted!r}"
+    return Secrets(lines, phrases, encoded, {v.id for v in vignettes if v.is_graded})
+
+
+def _scan_text(name: str, text: str, secrets: Secrets, *, student_facing: bool) -> list[Leak]:
+    found = []
+    if student_facing and name.endswith((".ipynb", ".html", ".json", ".md", ".txt")):
+        for marker in MARKERS:
+            if marker in text:
+                found.append(Leak(name, f"nbgrader marker {marker!r}"))
+    for line in secrets.lines:
+        if line in text:
+            found.append(Leak(name, f"hidden test or solution line {line!r}"))
+    flat = " ".join(text.split())
+    for phrase in secrets.phrases:
+        if phrase in flat:
+            found.append(Leak(name, f"a graded rationale: {phrase[:40]!r}..."))
+    for form, what in secrets.encoded.items():
+        if len(form) >= 8 and form in text:
+            found.append(Leak(name, f"an answer in recoverable form ({what})"))
+    return found
+
+
+def _scan_notebook(name: str, text: str, secrets: Secrets) -> list[Leak]:
+    found = []
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception:  # noqa: BLE001 - not a notebook after all
+        return found
+    meta_texts = [("notebook metadata", json.dumps(nb.metadata))]
+    meta_texts += [(f"cell {c.get('id')} metadata", json.dumps({k: v for k, v in c.metadata.items()
+                                                                 if k != "nbgrader"})) for c in nb.cells]
+    for where, blob in meta_texts:
+        for label in labels():
+            if label in blob.lower():
+                found.append(Leak(name, f"an answer label {label!r} in {where}"))
+    for cell in nb.cells:
+        if cell.get("outputs"):
+            found.append(Leak(name, f"stored outputs in cell {cell.get('id')} (student versions are committed clean)"))
+            break
+    return found
+
+
+def _scan_case_file(name: str, text: str, secrets: Secrets) -> list[Leak]:
+    found = []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return found
+    cases = data.get("cases") if isinstance(data, dict) else None
+    for case in cases or []:
+        if isinstance(case, dict) and (case.get("kind") == "graded" or case.get("id") in secrets.graded_ids):
+            extra = sorted(set(case) - PUBLIC_FIELDS)
+            if extra:
+                found.append(Leak(name, f"graded case {case.get('id')} carries {', '.join(extra)}"))
+    return found
+
+
+def scan_blob(name: str, data: bytes, secrets: Secrets, *, student_facing: bool = True) -> list[Leak]:
+    if name.endswith((".whl", ".zip")):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [leak for member in archive.namelist() if not member.endswith("/")
+                    for leak in scan_blob(f"{name}!{member}", archive.read(member), secrets)]
+    if name.endswith((".tar.gz", ".tgz")):
+        found = []
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            for member in archive.getmembers():
+                if member.isfile():
+                    if "/data/vignettes/" in member.name or "/source/" in member.name:
+                        found.append(Leak(f"{name}!{member.name}", "instructor-only file in the archive"))
+                    found += scan_blob(f"{name}!{member.name}", archive.extractfile(member).read(), secrets)
+        return found
+    text = data.decode("utf-8", errors="replace")
+    found = _scan_text(name, text, secrets, student_facing=student_facing)
+    if name.endswith(".ipynb") and student_facing:
+        found += _scan_notebook(name, text, secrets)
+    if name.endswith(".json"):
+        found += _scan_case_file(name, text, secrets)
+    return found
+
+
+def scan(paths: list[Path], secrets: Secrets, *, student_facing: bool = True) -> list[Leak]:
+    """Every leak in the files under ``paths`` (folders are walked; archives are opened)."""
+    found: list[Leak] = []
+    for path in paths:
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            if "__pycache__" in file.parts or file.suffix == ".pyc":
+                continue
+            found += scan_blob(str(file), file.read_bytes(), secrets, student_facing=student_facing)
+    return found
+
+
+def scan_feedback(folder: Path, secrets: Secrets) -> list[Leak]:
+    """Feedback shows the student's own answers and the checks' verdicts, never hidden tests or keys."""
+    return scan([folder], secrets, student_facing=True)

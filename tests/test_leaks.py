@@ -1,0 +1,78 @@
+"""The leak check finds keys in every form it claims to find, so a clean result means something."""
+
+import base64
+import hashlib
+import json
+import zipfile
+
+import nbformat
+import pytest
+
+from ipt_lib.course.leaks import collect_secrets, scan
+
+
+@pytest.fixture(scope="module")
+def secrets(root):
+    return collect_secrets(root)
+
+
+def _one(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return scan([path], collect_secrets_cache[0])
+
+
+collect_secrets_cache = []
+
+
+@pytest.fixture(autouse=True)
+def _cache(secrets):
+    collect_secrets_cache[:] = [secrets]
+
+
+def test_a_clean_file_passes(tmp_path):
+    assert _one(tmp_path, "notes.md", "Grief, role dispute, role transition and interpersonal deficits.") == []
+
+
+def test_hidden_test_line_is_found(tmp_path, secrets):
+    assert _one(tmp_path, "copy.py", "x = 1\n" + secrets.lines[0] + "\n")
+
+
+@pytest.mark.parametrize("encode", [
+    lambda s: base64.b64encode(s.encode()).decode(),
+    lambda s: s.encode().hex(),
+    lambda s: hashlib.sha256(s.encode()).hexdigest(),
+    lambda s: hashlib.md5(s.encode()).hexdigest(),
+    lambda s: hashlib.sha1(("3:" + s).encode()).hexdigest(),
+])
+def test_answer_in_a_recoverable_form_is_found(tmp_path, encode):
+    assert _one(tmp_path, "quiz.js", f"const key = '{encode('role transition')}';")
+
+
+def test_graded_rationale_is_found(tmp_path, secrets):
+    assert _one(tmp_path, "page.html", "<p>" + secrets.phrases[0] + "</p>")
+
+
+def test_label_in_notebook_metadata_and_stored_outputs_are_found(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"answer": "grief"})])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="hi")]
+    found = _one(tmp_path, "a.ipynb", nbformat.writes(nb))
+    assert any("metadata" in leak.what for leak in found) and any("outputs" in leak.what for leak in found)
+
+
+def test_graded_case_with_its_label_in_a_case_file_is_found(tmp_path, corpus):
+    graded = next(v for v in corpus if v.is_graded)
+    case = dict(graded.public(), case="1", primary_area=graded.primary_area.label)
+    assert _one(tmp_path, "cases.json", json.dumps({"cases": [case]}))
+
+
+def test_leak_inside_a_wheel_is_found(tmp_path, secrets):
+    path = tmp_path / "x.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("pkg/key.py", secrets.lines[0])
+    assert scan([path], secrets)
+
+
+def test_nbgrader_markers_in_a_student_notebook_are_found(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    assert _one(tmp_path, "a.ipynb", nbformat.writes(nb))
