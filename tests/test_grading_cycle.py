@@ -93,6 +93,11 @@ def test_feedback_holds_no_hidden_test_or_solution(cycle):
 
 
 @pytest.mark.slow
+def test_nothing_in_the_students_homes_leaks_a_key(cycle):
+    assert cycle.home_leaks == []
+
+
+@pytest.mark.slow
 def test_students_received_their_feedback(cycle):
     assert all(r.feedback is not None and r.feedback.exists() for r in cycle.results)
 

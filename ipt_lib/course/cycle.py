@@ -54,6 +54,7 @@ class CycleResult:
     results: list[StudentResult]
     grades_csv: Path
     seconds: float
+    home_leaks: list = field(default_factory=list)
 
     @property
     def course(self) -> Path:
@@ -193,11 +194,14 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
         list(pool.map(lambda p: Nbgrader(homes / p.student)("fetch_feedback", ASSIGNMENT, "--student", p.student),
                       profiles))
 
+    home_leaks = scan([homes], secrets)
+    say("leak check of everything in the students' homes: "
+        + ("clean" if not home_leaks else f"{len(home_leaks)} LEAK(S): " + "; ".join(map(str, home_leaks[:3]))))
     grades_csv = root / "grades.csv"
     say("nbgrader export")
     instructor("export", "--to", str(grades_csv))
     results = _summarise(course, homes, profiles, findings)
-    return CycleResult(root, results, grades_csv, time.perf_counter() - started)
+    return CycleResult(root, results, grades_csv, time.perf_counter() - started, home_leaks)
 
 
 def _record_manual_grades(course: Path, profiles: dict[str, Profile]) -> None:
