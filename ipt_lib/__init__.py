@@ -28,6 +28,13 @@ _EXPORTS = {
     "practice_deck": "deck",
     "show_area": "deck",
     "check_answer_format": "grading",
+    "Inventory": "inventory",
+    "InventoryError": "inventory",
+    "closeness_circle": "plots",
+    "timeline": "plots",
+    "TimelineEvent": "plots",
+    "vignette_events": "plots",
+    "inventory_widget": "widgets",
 }
 
 __all__ = sorted(_EXPORTS)

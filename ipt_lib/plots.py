@@ -26,7 +26,17 @@ def _figure(ax, size):
 
     fig = Figure(figsize=size, dpi=100)
     FigureCanvasAgg(fig)
+    # Shown as a picture when it is the last value of a cell, without pyplot's global state.
+    fig._repr_png_ = lambda: to_png(fig)
     return fig, fig.add_subplot()
+
+
+def to_png(fig, dpi: int = 100) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def closeness_circle(inventory: Inventory, ax=None, *, title: str | None = None):
