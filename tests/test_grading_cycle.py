@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1
-from ipt_lib.course.cycle import format_summary, run_cycle
+from ipt_lib.course import assignment1, assignment2
+from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
 from ipt_lib.course.samples import Profile, sample_class
 
@@ -25,16 +25,31 @@ def _solution(nb, key):
             cell.source = "\n".join(line for line in answers[grade_id].splitlines() if "###" not in line)
 
 
+def _solution_for(assignment: str, notebook: str):
+    def edit(nb, key):
+        source = nbformat.read(ROOT / "source" / assignment / notebook, as_version=4)
+        answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                   if c.metadata.get("nbgrader", {}).get("solution")}
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:  # the solution text itself, without nbgrader's markers
+                cell.source = "\n".join(line for line in answers[grade_id].splitlines() if "###" not in line)
+    return edit
+
+
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
-    profiles = sample_class() + [Profile("zoe", "the source's own solutions", _solution, 8)]
-    result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", profiles=profiles, timeout=10, quiet=True)
+    specs = default_specs(ROOT)
+    specs[0].profiles.append(Profile("zoe", "the source's own solutions", _solution, 8))
+    specs[1].profiles.append(Profile("zoe", "the source's own solutions (inventory built in code)",
+                                     _solution_for(assignment2.ASSIGNMENT, assignment2.NOTEBOOK), 4))
+    result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", specs=specs, timeout=10, quiet=True)
     print(format_summary(result))
     return result
 
 
 def by_student(cycle):
-    return {r.student: r for r in cycle.results}
+    return cycle.of(assignment1.ASSIGNMENT)
 
 
 @pytest.mark.slow
@@ -82,7 +97,7 @@ def test_tampered_test_cells_are_restored(cycle):
 @pytest.mark.slow
 def test_feedback_holds_no_hidden_test_or_solution(cycle):
     files = sorted((cycle.course / "feedback").rglob("*.html"))
-    assert len(files) == len(cycle.results)
+    assert len(files) == len(cycle.results)  # one per student per assignment
     secrets = collect_secrets(ROOT)
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -104,12 +119,14 @@ def test_students_received_their_feedback(cycle):
 
 @pytest.mark.slow
 def test_grades_csv_has_every_student_with_their_total(cycle):
+    rows = {}
     with open(cycle.grades_csv, newline="") as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert set(rows) == {r.student for r in cycle.results}
+        for row in csv.DictReader(handle):
+            rows[(row["assignment"], row["student_id"])] = row
+    assert set(rows) == {(r.assignment, r.student) for r in cycle.results}
     for r in cycle.results:
-        assert float(rows[r.student]["score"]) == pytest.approx(r.total)
-        assert float(rows[r.student]["max_score"]) == len(assignment1.GRADED_IDS) + assignment1.MANUAL_POINTS
+        assert float(rows[(r.assignment, r.student)]["score"]) == pytest.approx(r.total)
+    assert all(float(rows[(assignment1.ASSIGNMENT, s)]["max_score"]) == 12 for s in by_student(cycle))
 
 
 @pytest.mark.slow
@@ -117,3 +134,29 @@ def test_written_answers_carry_the_graders_scores(cycle):
     results = by_student(cycle)
     assert results["ada"].manual_score == 4 and results["chen"].manual_score == 3
     assert results["ada"].total == 12
+
+
+@pytest.mark.slow
+def test_inventory_samples_get_exactly_their_expected_scores(cycle):
+    results = cycle.of(assignment2.ASSIGNMENT)
+    assert {s: (r.auto_score, r.expected_auto) for s, r in results.items() if r.auto_score != r.expected_auto} == {}
+    assert results["zoe"].auto_score == 4 and results["ada"].total == 7
+
+
+@pytest.mark.slow
+def test_missing_or_damaged_inventory_scores_zero_on_those_items_with_a_message(cycle):
+    results = cycle.of(assignment2.ASSIGNMENT)
+    for student in ("dara", "eli"):
+        items = results[student].items
+        assert items["inner_partner_test"] == 0 and items["inner_child_test"] == 0
+        assert items["tied_person_test"] == 1 and items["area_test"] == 1
+    graded = nbformat.read(cycle.course / "autograded" / "eli" / assignment2.ASSIGNMENT / assignment2.NOTEBOOK,
+                           as_version=4)
+    test = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "inner_partner_test")
+    assert "could not be" in test.outputs[0]["evalue"]
+
+
+@pytest.mark.slow
+def test_inner_ring_tolerance_is_applied(cycle):
+    chen = cycle.of(assignment2.ASSIGNMENT)["chen"]
+    assert chen.items["inner_partner_test"] == 0 and "tolerance" in chen.description

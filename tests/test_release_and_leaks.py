@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1
+from ipt_lib.course import assignment1, assignment2
 from ipt_lib.course.leaks import collect_secrets, scan
 from ipt_lib.problem_areas import ProblemArea
 from ipt_lib.course.release import assignments, generate
@@ -28,6 +28,10 @@ def test_source_is_what_the_builder_makes_from_data_now(root, tmp_path):
     shutil.copytree(root / "data", tmp_path / "data")
     (tmp_path / "ipt_lib" / "_data").mkdir(parents=True)
     assignment1.build(tmp_path)
+    assignment2.build(tmp_path)
+    for name, notebook, deck in ((assignment2.ASSIGNMENT, assignment2.NOTEBOOK, assignment2.DECK),):
+        assert _cells(tmp_path / "source" / name / notebook) == _cells(root / "source" / name / notebook)
+        assert (tmp_path / "source" / name / deck).read_text() == (root / "source" / name / deck).read_text()
     built = tmp_path / "source" / A1
     committed = root / "source" / A1
     assert _cells(built / assignment1.NOTEBOOK) == _cells(committed / assignment1.NOTEBOOK), \

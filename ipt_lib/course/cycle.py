@@ -1,7 +1,8 @@
 """The instructor's whole grading cycle, on a scratch course with a SQLite gradebook and a local exchange.
 
-generate -> release -> (students fetch, work, submit) -> collect -> autograde -> manual grades
--> generate and release feedback -> (students fetch feedback) -> export CSV -> summary.
+For each assignment: generate -> leak check -> release -> (students fetch, work, submit) -> collect ->
+structure check -> autograde (sandboxed) -> manual grades -> feedback (leak-checked) -> (students fetch
+feedback); then export CSV and a summary.
 """
 
 from __future__ import annotations
@@ -19,21 +20,42 @@ from typing import Callable
 
 import nbformat
 
-from . import assignment1
+from . import assignment1, assignment2
 from .config import COURSE_ID
 from .integrity import inspect_submission, write_report
 from .leaks import collect_secrets, scan, scan_feedback
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
-from .samples import Profile, sample_class
+from .samples import Profile, inventory_class, sample_class
 from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
 from ..vignettes import load_vignettes
 
-ASSIGNMENT = assignment1.ASSIGNMENT
-NOTEBOOK = assignment1.NOTEBOOK
+
+@dataclass
+class Spec:
+    """One assignment in the cycle: its notebook, its written-answer cell, its sample class and answer key."""
+
+    name: str
+    notebook: str
+    manual_id: str
+    profiles: list[Profile]
+    key: dict = field(default_factory=dict)
+
+
+def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spec]:
+    """Assignment 1 and 2 with their sample classes; ``profiles`` replaces the class of Assignment 1 only
+    (and then Assignment 2 is left out)."""
+    key = assignment1.answer_key(load_vignettes(repo / "data" / "vignettes"))
+    a1 = Spec(assignment1.ASSIGNMENT, assignment1.NOTEBOOK, "justify_answer",
+              profiles if profiles is not None else sample_class(), key)
+    if profiles is not None:
+        return [a1]
+    return [a1, Spec(assignment2.ASSIGNMENT, assignment2.NOTEBOOK, "reflection_answer", inventory_class(),
+                     assignment2.answer_key(repo))]
 
 
 @dataclass
 class StudentResult:
+    assignment: str
     student: str
     description: str
     auto_score: float
@@ -60,6 +82,9 @@ class CycleResult:
     def course(self) -> Path:
         return self.root / "course"
 
+    def of(self, assignment: str) -> dict[str, "StudentResult"]:
+        return {r.student: r for r in self.results if r.assignment == assignment}
+
 
 class Reporter:
     """Prints progress lines (and counts steps) unless quiet."""
@@ -75,7 +100,8 @@ class Reporter:
 
 
 def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None, timeout: int = 15,
-              repo: Path | None = None, quiet: bool = False, workers: int = 2, sandbox: bool = True) -> CycleResult:
+              repo: Path | None = None, quiet: bool = False, workers: int = 2, sandbox: bool = True,
+              specs: list[Spec] | None = None) -> CycleResult:
     """Run the grading cycle in ``root`` (a new temporary folder by default) and return the class results.
 
     Student code is autograded in the ipt-sandbox kernel; without bubblewrap this refuses to run
@@ -94,13 +120,12 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     for folder in (course, exchange, homes):
         folder.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o777)
-    profiles = profiles if profiles is not None else sample_class()
     repo = Path(repo) if repo else assignment1.repo_root()
-    source = repo / "source"
-
+    specs = specs if specs is not None else default_specs(repo, profiles)
     say(f"course folder: {course}")
-    shutil.copytree(source / ASSIGNMENT, course / "source" / ASSIGNMENT,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    for spec in specs:
+        shutil.copytree(repo / "source" / spec.name, course / "source" / spec.name,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "inventory.json"))
     ipc = root / "sandbox" / "ipc"
     if sandbox:
         # Hide everything instructor-side from student code: the course (source, gradebook, other
@@ -111,88 +136,93 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
             "submissions, and reach the network.")
     write_course_config(course, exchange=exchange, timeout=timeout, sandbox_ipc=ipc if sandbox else None)
     instructor = Nbgrader(course, jupyter_path=(root / "sandbox" / "share") if sandbox else None)
+    students = list(dict.fromkeys(p.student for spec in specs for p in spec.profiles))
     roster = course / "students.csv"
     with open(roster, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "first_name", "last_name", "email"])
-        for p in profiles:
-            writer.writerow([p.student, p.student.capitalize(), "Sample", f"{p.student}@example.org"])
-    say(f"nbgrader db student import: {len(profiles)} students")
+        for student in students:
+            writer.writerow([student, student.capitalize(), "Sample", f"{student}@example.org"])
+    say(f"nbgrader db student import: {len(students)} students")
     instructor("db", "student", "import", str(roster))
-    say("nbgrader generate_assignment: making the student version (solutions and hidden tests removed)")
-    instructor("generate_assignment", ASSIGNMENT, "--force")
+    for student in students:
+        (homes / student).mkdir()
+        write_student_config(homes / student, exchange)
     secrets = collect_secrets(repo)
-    leaked = scan([course / "release"], secrets)
-    if leaked:
-        raise RuntimeError("the student version would leak answers; nothing was released:\n"
-                           + "\n".join(map(str, leaked)))
-    say("leak check of the student version: clean")
-    say("nbgrader release_assignment: putting it in the exchange")
-    instructor("release_assignment", ASSIGNMENT, "--force")
+    results: list[StudentResult] = []
+    home_leaks: list = []
 
-    key = assignment1.answer_key(load_vignettes(repo / "data" / "vignettes"))
+    for spec in specs:
+        say(f"== {spec.name}: nbgrader generate_assignment (solutions and hidden tests removed)")
+        instructor("generate_assignment", spec.name, "--force")
+        leaked = scan([course / "release" / spec.name], secrets)
+        if leaked:
+            raise RuntimeError("the student version would leak answers; nothing was released:\n"
+                               + "\n".join(map(str, leaked)))
+        say("leak check of the student version: clean; nbgrader release_assignment")
+        instructor("release_assignment", spec.name, "--force")
 
-    def student_work(profile: Profile) -> None:
-        home = homes / profile.student
-        home.mkdir()
-        write_student_config(home, exchange)
-        student = Nbgrader(home)
-        student("fetch_assignment", ASSIGNMENT)
-        path = home / ASSIGNMENT / NOTEBOOK
-        nb = nbformat.read(path, as_version=4)
-        profile.edit(nb, key)
-        nbformat.write(nb, path)
-        if profile.rename_to:
-            path.rename(path.with_name(profile.rename_to))
-        student("submit", ASSIGNMENT, "--student", profile.student)
+        def student_work(profile: Profile, spec: Spec = spec) -> None:
+            home = homes / profile.student
+            student = Nbgrader(home)
+            student("fetch_assignment", spec.name)
+            path = home / spec.name / spec.notebook
+            nb = nbformat.read(path, as_version=4)
+            profile.edit(nb, spec.key)
+            nbformat.write(nb, path)
+            if profile.prepare:
+                profile.prepare(path.parent, spec.key)
+            if profile.rename_to:
+                path.rename(path.with_name(profile.rename_to))
+            student("submit", spec.name, "--student", profile.student)
 
-    say(f"{len(profiles)} sample students fetch, work and submit (nbgrader fetch_assignment, submit)")
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(student_work, profiles))
+        say(f"{len(spec.profiles)} sample students fetch, work and submit (nbgrader fetch_assignment, submit)")
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(student_work, spec.profiles))
 
-    say("nbgrader collect")
-    instructor("collect", ASSIGNMENT)
-    findings = []
-    for p in profiles:
-        findings += inspect_submission(p.student, course / "release" / ASSIGNMENT,
-                                       course / "submitted" / p.student / ASSIGNMENT)
-    write_report(findings, course / "integrity.csv")
-    if findings:
-        say(f"structure check: {len(findings)} change(s) to protected cells or files, by "
-            f"{len({f.student for f in findings})} student(s) (course/integrity.csv)")
+        say("nbgrader collect")
+        instructor("collect", spec.name)
+        findings = []
+        for p in spec.profiles:
+            findings += inspect_submission(p.student, course / "release" / spec.name,
+                                           course / "submitted" / p.student / spec.name)
+        write_report(findings, course / f"integrity-{spec.name}.csv")
+        if findings:
+            say(f"structure check: {len(findings)} change(s) to protected cells or files, by "
+                f"{len({f.student for f in findings})} student(s) (course/integrity-{spec.name}.csv)")
 
-    done: list[str] = []
+        done: list[str] = []
 
-    def progress(line: str) -> None:
-        match = re.search(r"student with ID '([^']+)'", line)
-        if match and match.group(1) not in done:
-            done.append(match.group(1))
-            say(f"autograding {len(done)}/{len(profiles)}: {match.group(1)}")
-        elif "CellTimeoutError" in line or "Timeout waiting for execute reply" in line:
-            say("  a cell ran past the time limit and was interrupted; grading goes on")
+        def progress(line: str, spec: Spec = spec) -> None:
+            match = re.search(r"student with ID '([^']+)'", line)
+            if match and match.group(1) not in done:
+                done.append(match.group(1))
+                say(f"autograding {len(done)}/{len(spec.profiles)}: {match.group(1)}")
+            elif "CellTimeoutError" in line or "Timeout waiting for execute reply" in line:
+                say("  a cell ran past the time limit and was interrupted; grading goes on")
 
-    say(f"nbgrader autograde (cell time limit {timeout}s, "
-        f"{'in the bubblewrap sandbox' if sandbox else 'NOT sandboxed'})")
-    # One bad submission must not stop the batch: nbgrader goes on and exits 1; its log names the student.
-    log = instructor("autograde", ASSIGNMENT, on_line=progress, check=False)
-    (course / "autograde.log").write_text(log, encoding="utf-8")
-    failed = sorted(set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", log)))
-    if failed:
-        say(f"autograde could not grade: {', '.join(failed)} (see course/autograde.log); the others are graded")
+        say(f"nbgrader autograde (cell time limit {timeout}s, "
+            f"{'in the bubblewrap sandbox' if sandbox else 'NOT sandboxed'})")
+        # One bad submission must not stop the batch: nbgrader goes on and exits 1; its log names the student.
+        log = instructor("autograde", spec.name, on_line=progress, check=False)
+        (course / f"autograde-{spec.name}.log").write_text(log, encoding="utf-8")
+        failed = sorted(set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", log)))
+        if failed:
+            say(f"autograde could not grade: {', '.join(failed)} (see course/autograde-{spec.name}.log); "
+                "the others are graded")
 
-    manual = {p.student: p for p in profiles}
-    _record_manual_grades(course, manual)
-    say("nbgrader generate_feedback (hidden tests removed) and release_feedback")
-    instructor("generate_feedback", ASSIGNMENT, "--force")
-    leaked = scan_feedback(course / "feedback", secrets)
-    if leaked:
-        raise RuntimeError("feedback would leak answers; it was not returned:\n" + "\n".join(map(str, leaked)))
-    say("leak check of the feedback: clean")
-    instructor("release_feedback", ASSIGNMENT)
-    say("students fetch their feedback (nbgrader fetch_feedback)")
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda p: Nbgrader(homes / p.student)("fetch_feedback", ASSIGNMENT, "--student", p.student),
-                      profiles))
+        _record_manual_grades(course, spec)
+        say("nbgrader generate_feedback (hidden tests removed)")
+        instructor("generate_feedback", spec.name, "--force")
+        leaked = scan_feedback(course / "feedback", secrets)
+        if leaked:
+            raise RuntimeError("feedback would leak answers; it was not returned:\n" + "\n".join(map(str, leaked)))
+        say("leak check of the feedback: clean; nbgrader release_feedback; students fetch it")
+        instructor("release_feedback", spec.name)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda p: Nbgrader(homes / p.student)("fetch_feedback", spec.name, "--student", p.student),
+                          spec.profiles))
+        results += _summarise(course, homes, spec, findings)
 
     home_leaks = scan([homes], secrets)
     say("leak check of everything in the students' homes: "
@@ -200,44 +230,44 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     grades_csv = root / "grades.csv"
     say("nbgrader export")
     instructor("export", "--to", str(grades_csv))
-    results = _summarise(course, homes, profiles, findings)
     return CycleResult(root, results, grades_csv, time.perf_counter() - started, home_leaks)
 
 
-def _record_manual_grades(course: Path, profiles: dict[str, Profile]) -> None:
+def _record_manual_grades(course: Path, spec: Spec) -> None:
     """What a grader does in formgrader: score the written answer with the rubric and leave a comment."""
     from nbgrader.api import Gradebook
 
+    notebook = spec.notebook.removesuffix(".ipynb")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student, profile in profiles.items():
+        for profile in spec.profiles:
             if profile.manual_score is None:
                 continue
-            grade = gb.find_grade("justify_answer", NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, student)
+            grade = gb.find_grade(spec.manual_id, notebook, spec.name, profile.student)
             grade.manual_score = profile.manual_score
             grade.needs_manual_grade = False
-            comment = gb.find_comment("justify_answer", NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, student)
+            comment = gb.find_comment(spec.manual_id, notebook, spec.name, profile.student)
             comment.manual_comment = f"[simulated grader] {profile.manual_comment}"
         gb.db.commit()
 
 
-def _summarise(course: Path, homes: Path, profiles: list[Profile], findings: list) -> list[StudentResult]:
+def _summarise(course: Path, homes: Path, spec: Spec, findings: list) -> list[StudentResult]:
     from nbgrader.api import Gradebook
 
     results = []
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for p in profiles:
-            sub = gb.find_submission(ASSIGNMENT, p.student)
+        for p in spec.profiles:
+            sub = gb.find_submission(spec.name, p.student)
             nb_grades = sub.notebooks[0].grades
             auto = [g for g in nb_grades if g.cell_type == "code"]
             manual = [g for g in nb_grades if g.cell_type == "markdown"]
             manual_score = None
             if manual and not manual[0].needs_manual_grade:
                 manual_score = manual[0].score
-            notes = [str(f) for f in findings if f.student == p.student] + _notes(course, p.student)
-            feedback = homes / p.student / ASSIGNMENT / "feedback"
+            notes = [str(f) for f in findings if f.student == p.student] + _notes(course, spec, p.student)
+            feedback = homes / p.student / spec.name / "feedback"
             feedback_files = sorted(feedback.rglob("*.html")) if feedback.exists() else []
             results.append(StudentResult(
-                student=p.student, description=p.description,
+                assignment=spec.name, student=p.student, description=p.description,
                 auto_score=sum(g.score for g in auto), auto_max=sum(g.max_score for g in auto),
                 manual_score=manual_score, manual_max=sum(g.max_score for g in manual),
                 total=sub.score, max_total=sub.max_score, expected_auto=p.expected_auto,
@@ -247,10 +277,10 @@ def _summarise(course: Path, homes: Path, profiles: list[Profile], findings: lis
     return results
 
 
-def _notes(course: Path, student: str) -> list[str]:
+def _notes(course: Path, spec: Spec, student: str) -> list[str]:
     """What happened at execution: time-outs, a kernel that stopped, the student's own errors."""
     notes = []
-    path = course / "autograded" / student / ASSIGNMENT / NOTEBOOK
+    path = course / "autograded" / student / spec.name / spec.notebook
     if not path.exists():
         return ["autograde produced no notebook (see nbgrader's log)"]
     graded = nbformat.read(path, as_version=4)
@@ -274,16 +304,18 @@ def _notes(course: Path, student: str) -> list[str]:
 
 
 def format_summary(result: CycleResult) -> str:
-    lines = ["", f"Class results for {ASSIGNMENT} ({COURSE_ID})", ""]
+    lines = []
     header = f"{'student':10} {'auto':>7} {'written':>8} {'total':>8}  submission"
-    lines += [header, "-" * len(header)]
     for r in result.results:
+        if not lines or r.assignment != previous:
+            lines += ["", f"Class results for {r.assignment} ({COURSE_ID})", "", header, "-" * len(header)]
+            previous = r.assignment
         written = "pending" if r.manual_score is None else f"{r.manual_score:g}/{r.manual_max:g}"
         lines.append(f"{r.student:10} {r.auto_score:>3g}/{r.auto_max:<3g} {written:>8} "
                      f"{r.total:>4g}/{r.max_total:<3g}  {r.description}")
         for note in r.notes:
             lines.append(f"{'':10} {'':>7} {'':>8} {'':>8}  - {note}")
-    mismatched = [r.student for r in result.results if r.auto_score != r.expected_auto]
+    mismatched = [f"{r.student} ({r.assignment})" for r in result.results if r.auto_score != r.expected_auto]
     lines.append("")
     lines.append("Every sample scored as expected." if not mismatched
                  else f"UNEXPECTED SCORES for: {', '.join(mismatched)}")

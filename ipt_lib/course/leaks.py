@@ -26,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..grading import KEYED_CHECKS
 from ..problem_areas import DisputeStage, ProblemArea
 from ..vignettes import Vignette, load_vignettes
 
@@ -83,7 +84,9 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
                 elif inside:
                     stripped = line.strip()
                     # Lines tying a case to its answer; a bare "'grief'" is everywhere and checked structurally.
-                    if any(label in stripped for label in answer_labels) and stripped.strip("'\" ") not in answer_labels:
+                    keyed = any(f"{name}(" in stripped for name in KEYED_CHECKS)
+                    if keyed or (any(label in stripped for label in answer_labels)
+                                 and stripped.strip("'\" ") not in answer_labels):
                         lines.append(stripped)
     vignettes = vignettes if vignettes is not None else load_vignettes(root / "data" / "vignettes")
     phrases = []

@@ -41,10 +41,13 @@ def keyed_checks(source: str) -> list[tuple[str, str, str]]:
         return []
     found = []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYED_CHECKS
-                and len(node.args) == 2 and all(isinstance(a, ast.Constant) and isinstance(a.value, str)
-                                                for a in node.args)):
-            found.append((node.func.id, node.args[0].value, node.args[1].value))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYED_CHECKS:
+            try:
+                args = [ast.literal_eval(a) for a in node.args]
+            except ValueError:
+                continue
+            if args and isinstance(args[0], str):
+                found.append((node.func.id, *args))
     return found
 
 
@@ -79,6 +82,7 @@ class StaticAnswerGrader(Preprocessor):
     """
 
     def preprocess(self, nb, resources):
+        self.folder = resources.get("metadata", {}).get("path") or "."
         cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells
                  if c.metadata.get("nbgrader", {}).get("grade_id")}
         for cell in nb.cells:
@@ -90,8 +94,19 @@ class StaticAnswerGrader(Preprocessor):
                 cell.outputs = [self._verdict(check, cells) for check in checks]
         return nb, resources
 
-    def _verdict(self, check: tuple[str, str, str], cells: dict) -> NotebookNode:
-        function, name, expected = check
+    def _verdict(self, check: tuple, cells: dict) -> NotebookNode:
+        function, name, *expected_args = check
+        if function == "assert_in_ring":
+            import os
+
+            from ..grading import inventory_verdict
+
+            path = os.path.join(self.folder, os.path.basename(name))
+            passed, message = inventory_verdict(path, *expected_args)
+            if not passed:
+                return _error(f"Inventory: {message}.", "WrongAnswer")
+            return NotebookNode(output_type="stream", name="stdout", text=f"Inventory: correct ({message}).\n")
+        expected = expected_args[0]
         label = name.replace("case_", "Case ")
         answer_cell = cells.get(f"{name}_answer")
         if answer_cell is None:
@@ -104,6 +119,14 @@ class StaticAnswerGrader(Preprocessor):
         text, problem = static_answer(answer_cell.source, name)
         if text is None:
             return _error(f"{label}: {problem}.", "UnreadableAnswer")
+        if function == "assert_person":
+            from ..grading import person_matches
+
+            if not text.strip():
+                return _error(f"{label}: no name was given.", "UnreadableAnswer")
+            if not person_matches(text, expected):
+                return _error(f"{label}: {text!r} is not the person the course team chose.")
+            return NotebookNode(output_type="stream", name="stdout", text=f"{label}: correct.\n")
         parse = _PARSERS[function]
         try:
             chosen = parse(text)
