@@ -9,6 +9,7 @@ from __future__ import annotations
 import nbformat
 
 from ipt_lib.course.samples import Profile, _cell, set_answer, wrong_area
+from ipt_lib.problem_areas import ProblemArea
 
 WRONG = ("1", "2", "3", "4")
 
@@ -182,3 +183,50 @@ def redteam_class() -> list[Profile]:
 def renamed_notebook_profile() -> Profile:
     return Profile("rt_rename", "renames the notebook (restored and graded)", _base, 4,
                    rename_to="problem_areas (1).ipynb")
+
+
+# --- Assignment 2 ---------------------------------------------------------------------------------------
+
+def _inventory_base(nb, key):
+    _cell(nb, "tied_person_answer").source = "tied_person = 'Nobody in particular'"
+    _cell(nb, "area_answer").source = f"area = {wrong_area(ProblemArea(key['area'])).label!r}"
+
+
+def _half_right_inventory(folder, key):
+    from ipt_lib.course.samples import _inventory, _key_people
+
+    people = _key_people(key)
+    inner = [p for p in people if p["ring"] == "inner"]
+    inner[-1]["ring"] = "middle"
+    _inventory(folder, key["client"], people)
+
+
+def inv_patch(nb, key):
+    _inventory_base(nb, key)
+    _insert_after_setup(nb, (
+        "import ipt_lib.grading as g\n"
+        "for name in ('assert_in_ring', 'assert_person', 'assert_area', 'inventory_verdict', 'person_matches'):\n"
+        "    setattr(g, name, lambda *a, **k: (True, 'ok') if name == 'inventory_verdict' else print('correct'))"),
+        "attack-patch2")
+
+
+def inv_odd(nb, key):
+    _inventory_base(nb, key)
+    sly = ("type('Sly', (str,), {'__eq__': lambda s, o: True, '__contains__': lambda s, o: True, "
+           "'casefold': lambda s: s, 'lower': lambda s: s})('x')")
+    _cell(nb, "tied_person_answer").source = f"tied_person = {sly}"
+    _cell(nb, "area_answer").source = f"area = {sly}"
+
+
+def inv_exit(nb, key):
+    _inventory_base(nb, key)
+    _insert_after_setup(nb, "import os\nos._exit(0)", "attack-exit2")
+
+
+def redteam_inventory_class() -> list[Profile]:
+    """Each attacker has one inner-ring item right and the rest wrong: exactly 1/4 each."""
+    return [Profile(student, description, edit, 1, prepare=_half_right_inventory) for student, description, edit in [
+        ("rt2_patch", "monkeypatches every checker of assignment 2", inv_patch),
+        ("rt2_odd", "answers are str subclasses whose == and 'in' always agree", inv_odd),
+        ("rt2_exit", "os._exit(0) right after the set-up cell", inv_exit),
+    ]]

@@ -9,9 +9,10 @@ import nbformat
 import pytest
 
 from ipt_lib.course import assignment1
-from ipt_lib.course.cycle import format_summary, run_cycle
+from ipt_lib.course import assignment2
+from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 
-from redteam import probe_profile, redteam_class, renamed_notebook_profile
+from redteam import probe_profile, redteam_class, redteam_inventory_class, renamed_notebook_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -43,11 +44,12 @@ def listener():
 def attacked(tmp_path_factory, listener):
     port, hits = listener
     profiles = redteam_class() + [renamed_notebook_profile(), probe_profile(str(ROOT), port)]
+    specs = default_specs(ROOT)
+    specs[0].profiles = profiles
+    specs[1].profiles = redteam_inventory_class()
     root = tmp_path_factory.mktemp("redteam") / "run"
-    gradebook_size = {}
-    result = run_cycle(root, profiles=profiles, timeout=10, quiet=True)
+    result = run_cycle(root, specs=specs, timeout=10, quiet=True)
     print(format_summary(result))
-    gradebook_size["after"] = (result.course / "gradebook.db").read_bytes()
     return result, hits
 
 
@@ -97,4 +99,12 @@ def test_dead_kernels_are_reported_and_the_batch_goes_on(attacked):
     result, _ = attacked
     r = by_student(result)
     assert any("kernel stopped early" in n for n in r["rt_osexit"].notes)
-    assert len(result.results) == len(redteam_class()) + 2
+    assert len(by_student(result)) == len(redteam_class()) + 2
+
+
+@pytest.mark.parametrize("student", [p.student for p in redteam_inventory_class()])
+def test_attacks_on_the_inventory_assignment_earn_nothing(attacked, student):
+    result, _ = attacked
+    r = result.of(assignment2.ASSIGNMENT)[student]
+    assert r.items == {"inner_partner_test": 1, "inner_child_test": 0, "tied_person_test": 0, "area_test": 0}, \
+        (student, r.items, r.notes)
