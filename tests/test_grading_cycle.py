@@ -14,17 +14,6 @@ from ipt_lib.course.samples import Profile, sample_class
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _solution(nb, key):
-    """Submit the instructor's source notebook itself: it must earn every autograded point."""
-    source = nbformat.read(ROOT / "source" / assignment1.ASSIGNMENT / assignment1.NOTEBOOK, as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:  # the solution text itself, without nbgrader's markers
-            cell.source = "\n".join(line for line in answers[grade_id].splitlines() if "###" not in line)
-
-
 def _solution_for(assignment: str, notebook: str):
     def edit(nb, key):
         source = nbformat.read(ROOT / "source" / assignment / notebook, as_version=4)
@@ -40,7 +29,8 @@ def _solution_for(assignment: str, notebook: str):
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
     specs = default_specs(ROOT)
-    specs[0].profiles.append(Profile("zoe", "the source's own solutions", _solution, 8))
+    specs[0].profiles.append(Profile("zoe", "the source's own solutions",
+                                     _solution_for(assignment1.ASSIGNMENT, assignment1.NOTEBOOK), 8))
     specs[1].profiles.append(Profile("zoe", "the source's own solutions (inventory built in code)",
                                      _solution_for(assignment2.ASSIGNMENT, assignment2.NOTEBOOK), 4))
     result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", specs=specs, timeout=10, quiet=True)
