@@ -55,6 +55,34 @@ def _code(cell_id: str, text: str, **nb) -> nbformat.NotebookNode:
     return cell
 
 
+def _keyed_test(cell_id: str, doc: str, check: str, check_args: str, key: str, key_args: str,
+                points: float = 1) -> nbformat.NotebookNode:
+    """A locked test cell: a visible format check, then the hidden keyed check the grader re-does outside the
+    kernel. Tagged so that a failing check lets "Run All" go on to the next item."""
+    cell = _code(
+        cell_id,
+        f'"""{doc}"""\n'
+        f"from ipt_lib.grading import {check}\n"
+        f"{check}({check_args})\n"
+        f"### BEGIN HIDDEN TESTS\n"
+        f"from ipt_lib.grading import {key}\n"
+        f"{key}({key_args})\n"
+        f"### END HIDDEN TESTS",
+        grade=True, locked=True, points=points,
+    )
+    cell.metadata["tags"] = ["raises-exception"]
+    return cell
+
+
+def _notebook(cells: list) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells)
+    nb.metadata.update({
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    return nb
+
+
 def practice_deck_records(vignettes: list[Vignette]) -> list[dict]:
     """Every practice vignette, answers included, numbered P1, P2, ..."""
     practice = [v for v in vignettes if v.kind == "practice"]
@@ -199,20 +227,11 @@ def build_notebook(vignettes: list[Vignette]) -> nbformat.NotebookNode:
             f"case_{case} = (\n    ### BEGIN SOLUTION\n    {area.label!r}\n    ### END SOLUTION\n)",
             solution=True,
         ))
-        cells.append(_code(
+        cells.append(_keyed_test(
             f"case_{case}_test",
-            f'"""Case {case}: checks that your answer names one problem area (the format);\n'
-            f'whether it is the right area is checked at grading."""\n'
-            f"from ipt_lib.grading import check_answer_format\n"
-            f'check_answer_format("case_{case}")\n'
-            f"### BEGIN HIDDEN TESTS\n"
-            f"from ipt_lib.grading import assert_area\n"
-            f'assert_area("case_{case}", {area.label!r})\n'
-            f"### END HIDDEN TESTS",
-            grade=True, locked=True, points=1,
-        ))
-        # A blank or unreadable answer fails its check; the tag lets "Run All" go on to the next case.
-        cells[-1].metadata["tags"] = ["raises-exception"]
+            f"Case {case}: checks that your answer names one problem area (the format);\n"
+            "whether it is the right area is checked at grading.",
+            "check_answer_format", f'"case_{case}"', "assert_area", f'"case_{case}", {area.label!r}'))
     cells.append(_md("justify-question", JUSTIFY, locked=True))
     cells.append(_md(
         "justify_answer",
@@ -223,12 +242,7 @@ def build_notebook(vignettes: list[Vignette]) -> nbformat.NotebookNode:
         solution=True, grade=True, points=MANUAL_POINTS,
     ))
     cells.append(_md("checklist", CHECKLIST))
-    nb = new_notebook(cells=cells)
-    nb.metadata.update({
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
-    return nb
+    return _notebook(cells)
 
 
 def build(root: Path | None = None) -> list[Path]:

@@ -13,10 +13,9 @@ import tomllib
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_notebook
 
 from ..vignettes import Vignette, load_vignettes
-from .assignment1 import _code, _md, repo_root
+from .assignment1 import _code, _keyed_test, _md, _notebook, repo_root
 
 ASSIGNMENT = "a2_inventory"
 NOTEBOOK = "inventory.ipynb"
@@ -124,55 +123,30 @@ def build_notebook(key: dict) -> nbformat.NotebookNode:
         _code("inventory_build", CODE_OPTION.format(client=client, people=people), solution=True),
     ]
     for grade_id, aliases in key["inner"].items():
-        cells.append(_code(
-            f"{grade_id}_test",
-            f'"""Checks that {INVENTORY_FILE} can be read (format only); the rings are checked at grading."""\n'
-            f"from ipt_lib.grading import check_inventory_file\n"
-            f'check_inventory_file("{INVENTORY_FILE}")\n'
-            f"### BEGIN HIDDEN TESTS\n"
-            f"from ipt_lib.grading import assert_in_ring\n"
-            f'assert_in_ring("{INVENTORY_FILE}", {aliases!r}, "inner", {max_others})\n'
-            f"### END HIDDEN TESTS",
-            grade=True, locked=True, points=1))
-        cells[-1].metadata["tags"] = ["raises-exception"]
+        cells.append(_keyed_test(
+            f"{grade_id}_test", f"Checks that {INVENTORY_FILE} can be read (format only); the rings are checked at grading.",
+            "check_inventory_file", f'"{INVENTORY_FILE}"',
+            "assert_in_ring", f'"{INVENTORY_FILE}", {aliases!r}, "inner", {max_others}'))
     cells.append(_md("questions", QUESTIONS))
     cells.append(_md("tied-title", "### Which person is tied to the problem area? (1 point)"))
     cells.append(_code("tied_person_answer",
                        "# The person's name, in quotes.\ntied_person = (\n    ### BEGIN SOLUTION\n"
                        f"    {key['tied_person'][0].title()!r}\n    ### END SOLUTION\n)", solution=True))
-    cells.append(_code("tied_person_test",
-                       '"""Checks the format of your answer only."""\n'
-                       "from ipt_lib.grading import check_name_format\n"
-                       'check_name_format("tied_person")\n'
-                       "### BEGIN HIDDEN TESTS\n"
-                       "from ipt_lib.grading import assert_person\n"
-                       f'assert_person("tied_person", {key["tied_person"]!r})\n'
-                       "### END HIDDEN TESTS", grade=True, locked=True, points=1))
-    cells[-1].metadata["tags"] = ["raises-exception"]
+    cells.append(_keyed_test("tied_person_test", "Checks the format of your answer only.",
+                             "check_name_format", '"tied_person"',
+                             "assert_person", f'"tied_person", {key["tied_person"]!r}'))
     cells.append(_md("area-title", "### Which problem area follows from the inventory? (1 point)"))
     cells.append(_code("area_answer",
                        f"# One problem area, in quotes.\narea = (\n    ### BEGIN SOLUTION\n    {area!r}\n"
                        "    ### END SOLUTION\n)", solution=True))
-    cells.append(_code("area_test",
-                       '"""Checks the format of your answer only."""\n'
-                       "from ipt_lib.grading import check_answer_format\n"
-                       'check_answer_format("area")\n'
-                       "### BEGIN HIDDEN TESTS\n"
-                       "from ipt_lib.grading import assert_area\n"
-                       f'assert_area("area", {area!r})\n'
-                       "### END HIDDEN TESTS", grade=True, locked=True, points=1))
-    cells[-1].metadata["tags"] = ["raises-exception"]
+    cells.append(_keyed_test("area_test", "Checks the format of your answer only.",
+                             "check_answer_format", '"area"', "assert_area", f'"area", {area!r}'))
     cells.append(_md("reflection-question", REFLECTION, locked=True))
     cells.append(_md("reflection_answer", "### BEGIN SOLUTION\n*For graders only (removed from the student "
                      "version): see the case's rationale in data/vignettes.*\n### END SOLUTION",
                      solution=True, grade=True, points=MANUAL_POINTS))
     cells.append(_md("checklist", CHECKLIST))
-    nb = new_notebook(cells=cells)
-    nb.metadata.update({
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
-    return nb
+    return _notebook(cells)
 
 
 def build(root: Path | None = None) -> list[Path]:
