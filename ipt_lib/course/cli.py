@@ -4,6 +4,7 @@
     ipt-course build           rebuild assignment sources and case files from data/, then release/
     ipt-course release         regenerate release/ from source/ with nbgrader generate_assignment
     ipt-course check-data      validate every vignette and print the coverage table
+    ipt-course cohort          rebuild data/cohort/ from its seeded generator (--check: verify, change nothing)
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     leaks.add_argument("paths", nargs="*", help="files or folders (default: release/, notebooks/, ipt_lib/)")
     check = sub.add_parser("check-data", help="validate data/vignettes and print coverage")
     check.add_argument("folder", nargs="?", help="folder of vignette files (default: data/vignettes)")
+    cohort = sub.add_parser("cohort", help="rebuild the synthetic caseload in data/cohort/ (same seed, same bytes)")
+    cohort.add_argument("--check", action="store_true",
+                        help="only check that the files match the generator and pass the schema check")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -54,7 +58,29 @@ def main(argv: list[str] | None = None) -> int:
         from ..vignettes import _main
 
         return _main(["check"] + ([args.folder] if args.folder else []))
+    if args.command == "cohort":
+        return _cohort(args.check)
     return 2
+
+
+def _cohort(check_only: bool) -> int:
+    from . import cohort
+
+    folder = cohort.cohort_dir()
+    if not check_only:
+        for path in cohort.write(folder):
+            print("wrote", path)
+    problems = cohort.check(folder)
+    expected = cohort.generate().csv_text()
+    for name, text in zip(("clients.csv", "scores.csv"), expected):
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            problems.append(f"{name}: differs from what the generator makes with seed {cohort.SEED} "
+                            "(run `ipt-course cohort` to rebuild it)")
+    for problem in problems:
+        print("PROBLEM", problem)
+    print(f"cohort check: {len(problems)} problem(s) in {folder}")
+    return 1 if problems else 0
 
 
 def _check_leaks(root: Path, paths: list[Path]) -> int:
