@@ -514,15 +514,17 @@ class LogEntry:
 
 @dataclass(frozen=True)
 class LogProblem:
-    """A bad cell or row: ``row`` is the spreadsheet row (header = 1; 0 = the whole file)."""
+    """A bad cell or row: ``row`` is the spreadsheet row (header = 1; 0 = the whole file; None = a new entry)."""
 
-    row: int
+    row: int | None
     column: str | None
     message: str
 
     def __str__(self) -> str:
-        where = "the file" if self.row == 0 else f"row {self.row}"
-        return f"{where}, column '{self.column}': {self.message}" if self.column else f"{where}: {self.message}"
+        where = [] if self.row is None else ["the file" if self.row == 0 else f"row {self.row}"]
+        if self.column:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
 class TraineeLogError(StudentFacingError):
@@ -530,7 +532,7 @@ class TraineeLogError(StudentFacingError):
 
     title = "Check the trainee log"
 
-    def __init__(self, problems: Sequence[LogProblem], source: str = "the trainee log"):
+    def __init__(self, problems: Sequence[LogProblem], source: str = "the trainee log", footer: str | None = None):
         self.problems = list(problems)
         self.source = source
         n = len(self.problems)
@@ -538,14 +540,21 @@ class TraineeLogError(StudentFacingError):
         lines += [f"- {p}" for p in self.problems[:30]]
         if n > 30:
             lines.append(f"- ... and {n - 30} more")
-        lines.append("Nothing was changed. Fix these rows (the header is row 1, as in a spreadsheet); "
-                     "TraineeLog.load(path, strict=False) gives the good rows and this list.")
+        lines.append(footer or "Nothing was changed. Fix these rows (the header is row 1, as in a spreadsheet); "
+                               "TraineeLog.load(path, strict=False) gives the good rows and this list.")
         super().__init__("\n".join(lines))
 
 
 class _Cell(Exception):
     def __init__(self, column: str, message: str):
         self.column, self.message = column, message
+
+
+class _Cells(Exception):
+    """Every bad cell of one row."""
+
+    def __init__(self, cells: list[_Cell]):
+        self.cells = cells
 
 
 def _fmt(x: float | None) -> str:
@@ -560,69 +569,106 @@ def _hint_kind(text: str) -> str:
 
 
 def _clean_entry(fields: dict) -> LogEntry:
-    """Validate one entry's raw values (text from a CSV, or Python values from ``add``); raises _Cell."""
+    """Validate one entry's raw values (text from a CSV, or Python values from ``add``).
+
+    Raises :class:`_Cells` listing every bad cell of the row (columns that depend on an unreadable kind are
+    not checked).
+    """
     def text(name: str) -> str:
         value = fields.get(name, "")
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return ""
         return " ".join(str(value).split())
 
-    kind_text = text("kind")
-    kind = re.sub(r"[\s-]+", "_", kind_text.casefold())
-    if not kind:
-        raise _Cell("kind", f"the kind is empty; use one of: {', '.join(ENTRY_KINDS)}")
-    if kind not in ENTRY_KINDS:
-        raise _Cell("kind", f"{kind_text!r} is not a kind of entry{_hint_kind(kind)}. "
-                            f"Use one of: {', '.join(ENTRY_KINDS)}.")
-    spec = ENTRY_KINDS[kind]
+    bad: list[_Cell] = []
+    values: dict = {}
 
-    raw_date = fields.get("date", "")
-    if isinstance(raw_date, dt.datetime):
-        date = raw_date.date()
-    elif isinstance(raw_date, dt.date):
-        date = raw_date
-    else:
+    def check(name: str, clean) -> None:
+        try:
+            values[name] = clean()
+        except _Cell as cell:
+            bad.append(cell)
+
+    def kind_of():
+        kind_text = text("kind")
+        kind = re.sub(r"[\s-]+", "_", kind_text.casefold())
+        if not kind:
+            raise _Cell("kind", f"the kind is empty; use one of: {', '.join(ENTRY_KINDS)}")
+        if kind not in ENTRY_KINDS:
+            raise _Cell("kind", f"{kind_text!r} is not a kind of entry{_hint_kind(kind)}. "
+                                f"Use one of: {', '.join(ENTRY_KINDS)}.")
+        return kind
+
+    def date_of():
+        raw_date = fields.get("date", "")
+        if isinstance(raw_date, dt.datetime):
+            return raw_date.date()
+        if isinstance(raw_date, dt.date):
+            return raw_date
         date_text = text("date")
         if not date_text:
             raise _Cell("date", "the date is empty; write it as YYYY-MM-DD, for example 2025-03-14")
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date_text):
                 raise ValueError
-            date = dt.date.fromisoformat(date_text)
+            return dt.date.fromisoformat(date_text)
         except ValueError:
             raise _Cell("date", f"{date_text!r} is not a date in the form YYYY-MM-DD (for example 2025-03-14)") from None
 
-    amount = _clean_amount(kind, spec, fields.get("amount", ""), text("amount"))
+    check("kind", kind_of)
+    check("date", date_of)
+    kind = values.get("kind")
+    if kind is None:
+        raise _Cells(bad)
+    spec = ENTRY_KINDS[kind]
 
-    case_id = text("case_id")
-    if spec.case == "required" and not case_id:
-        raise _Cell("case_id", f"a {kind} row needs the case it belongs to: a code such as C1 (never a client's name)")
-    if spec.case == "no" and case_id:
-        raise _Cell("case_id", f"leave case_id empty for a {kind} row (only sessions, recordings, measures, "
-                               "portfolios and supervision belong to a case)")
-    if len(case_id) > 40:
-        raise _Cell("case_id", "keep the case code short (40 characters at most), for example C1")
+    def case_of():
+        case_id = text("case_id")
+        if spec.case == "required" and not case_id:
+            raise _Cell("case_id", f"a {kind} row needs the case it belongs to: a code such as C1 (never a "
+                                   "client's name)")
+        if spec.case == "no" and case_id:
+            raise _Cell("case_id", f"leave case_id empty for a {kind} row (only sessions, recordings, measures, "
+                                   "portfolios and supervision belong to a case)")
+        if len(case_id) > 40:
+            raise _Cell("case_id", "keep the case code short (40 characters at most), for example C1")
+        return case_id
 
-    phase_text = text("phase")
-    phase = _PHASE_ALIASES.get(phase_text.casefold(), "") if phase_text else ""
-    if phase_text and not phase:
-        raise _Cell("phase", f"{phase_text!r} is not a phase; use initial, middle or ending")
-    if spec.phase == "required" and not phase:
-        raise _Cell("phase", f"a {kind} row needs its phase: initial, middle or ending")
-    if spec.phase == "no" and phase:
-        raise _Cell("phase", f"leave phase empty for a {kind} row (only sessions, recordings, measures and "
-                             "supervision have a phase)")
+    def phase_of():
+        phase_text = text("phase")
+        phase = _PHASE_ALIASES.get(phase_text.casefold(), "") if phase_text else ""
+        if phase_text and not phase:
+            raise _Cell("phase", f"{phase_text!r} is not a phase; use initial, middle or ending")
+        if spec.phase == "required" and not phase:
+            raise _Cell("phase", f"a {kind} row needs its phase: initial, middle or ending")
+        if spec.phase == "no" and phase:
+            raise _Cell("phase", f"leave phase empty for a {kind} row (only sessions, recordings, measures and "
+                                 "supervision have a phase)")
+        return phase
 
-    detail = text("detail")
-    if spec.detail and not detail:
-        raise _Cell("detail", f"a {kind} row needs {spec.detail} in detail")
-    if kind == "milestone":
-        detail = _milestone_name(detail)
-    note = text("note")
-    for name, value in (("detail", detail), ("note", note)):
-        if len(value) > 500:
-            raise _Cell(name, "is too long (500 characters at most)")
-    return LogEntry(date, kind, amount, case_id, phase, detail, note)
+    def detail_of():
+        detail = text("detail")
+        if spec.detail and not detail:
+            raise _Cell("detail", f"a {kind} row needs {spec.detail} in detail")
+        if len(detail) > 500:
+            raise _Cell("detail", "is too long (500 characters at most)")
+        return _milestone_name(detail) if kind == "milestone" else detail
+
+    def note_of():
+        note = text("note")
+        if len(note) > 500:
+            raise _Cell("note", "is too long (500 characters at most)")
+        return note
+
+    check("amount", lambda: _clean_amount(kind, spec, fields.get("amount", ""), text("amount")))
+    check("case_id", case_of)
+    check("phase", phase_of)
+    check("detail", detail_of)
+    check("note", note_of)
+    if bad:
+        raise _Cells(bad)
+    return LogEntry(values["date"], kind, values["amount"], values["case_id"], values["phase"], values["detail"],
+                    values["note"])
 
 
 def _clean_amount(kind: str, spec: _EntryKind, raw, shown: str) -> float | None:
@@ -691,9 +737,9 @@ class TraineeLog:
         try:
             entry = _clean_entry(dict(date=date, kind=kind, amount="" if amount is None else amount,
                                       case_id=case_id, phase=phase, detail=detail, note=note))
-        except _Cell as cell:
-            raise TraineeLogError([LogProblem(len(self.entries) + 2, cell.column, cell.message)],
-                                  source="this new entry") from None
+        except _Cells as row:
+            raise TraineeLogError([LogProblem(None, c.column, c.message) for c in row.cells],
+                                  source="This entry", footer="It was not added to the log.") from None
         self.entries.append(entry)
         return entry
 
@@ -768,8 +814,8 @@ class TraineeLog:
                     continue
                 try:
                     entries.append(_clean_entry(values))
-                except _Cell as cell:
-                    problems.append(LogProblem(row, cell.column, cell.message))
+                except _Cells as bad:
+                    problems += [LogProblem(row, c.column, c.message) for c in bad.cells]
         except csv.Error as exc:
             problems.append(LogProblem(row_start, None, f"the CSV cannot be read from here on ({exc}); "
                                                         "check the quotes in this row"))
@@ -1082,11 +1128,13 @@ def _years_since(req: Requirement, log: TraineeLog, as_of: dt.date) -> Requireme
         return RequirementResult(req, Status.MISSING, years, None, None,
                                  f"{req.milestone} on {last.isoformat()} {why}.")
     first = min(dates)
-    years = round((as_of - first).days / 365.25, 2)
     reached = _add_years(first, req.minimum)
     if as_of >= reached:
+        years = round((as_of - first).days / 365.25, 2)
         return RequirementResult(req, Status.MET, years, req.minimum, None, f"{req.milestone} on {first.isoformat()}.")
-    still = round((reached - as_of).days / 365.25, 2)
+    # not yet: round what is done down and what is left up, so one day short never shows as "0 years still needed"
+    years = math.floor((as_of - first).days / 365.25 * 100) / 100
+    still = math.ceil((reached - as_of).days / 365.25 * 100) / 100
     return RequirementResult(req, Status.MISSING, max(years, 0.0), req.minimum, still,
                              f"{req.milestone} on {first.isoformat()}; reached on {reached.isoformat()}.")
 
