@@ -1,0 +1,503 @@
+"""Synthetic IPT session excerpts: one TOML file each, checked against a schema, shown as dialogue.
+
+A malformed file fails with a message naming the file, the turn and the field::
+
+    python -m ipt_lib.transcripts check data/transcripts     # validate and print coverage
+
+``load_transcripts()`` returns :class:`Transcript` records; ``Transcript.to_frame()`` and
+``transcripts_frame(...)`` return pandas DataFrames (pandas is imported only then).
+``Transcript.show(labels)`` renders the dialogue as HTML and, for practice items only, marks
+a student's labels against the key. The schema is documented in data/transcripts/README.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+import sys
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from .errors import StudentFacingError
+from .problem_areas import DisputeStage, DisputeStageError, ProblemArea, ProblemAreaError
+from .techniques import CommunicationProblem, CommunicationProblemError, Phase, PhaseError, Technique, TechniqueError
+
+__all__ = [
+    "Turn", "Transcript", "Client", "TranscriptError", "LabelError", "load_transcript", "load_transcripts",
+    "transcripts_frame", "default_folder", "POPULATIONS", "SETTINGS", "CONDITIONS", "USES", "SPEAKERS",
+]
+
+POPULATIONS = ("adolescent", "adult", "older adult")
+SETTINGS = ("clinic", "school counselling", "primary care", "perinatal service", "group", "telehealth")
+CONDITIONS = ("depression", "anxiety", "eating disorder", "PTSD")
+USES = ("practice", "graded")
+SPEAKERS = ("therapist", "client")
+AGES = {"adolescent": (12, 18), "adult": (18, 64), "older adult": (60, 110)}
+MIN_TURNS, MAX_TURNS = 10, 20
+MAX_SESSIONS = 16
+
+_FIELDS = (
+    "id", "title", "problem_area", "dispute_stage", "phase", "session", "planned_sessions", "population",
+    "client", "setting", "condition", "use", "summary", "content_note", "turns",
+)
+_OPTIONAL = {"dispute_stage", "content_note"}
+_CLIENT_FIELDS = ("name", "age", "pronouns", "background")
+_TURN_FIELDS = ("speaker", "text", "technique", "communication_problem", "rationale")
+_ID = re.compile(r"^T\d{2,3}$")
+# Words that need a content note at the top of any notebook that shows the excerpt (house style).
+_SENSITIVE = re.compile(r"suicid|kill (?:my|him|her|them)sel|end(?:ing)? (?:it all|my life)|self[- ]harm|overdose",
+                        re.IGNORECASE)
+_SPEAKER_HINTS = {
+    **{w: "; did you mean 'client'?" for w in ("patient", "clients", "c", "p")},
+    **{w: "; did you mean 'therapist'?" for w in ("counsellor", "counselor", "facilitator", "clinician", "t",
+                                                   "therapists", "doctor", "nurse")},
+    "client": "; write it exactly so, in lower case", "therapist": "; write it exactly so, in lower case",
+}
+_NONE_WORDS = {"", "none", "no", "no problem", "no communication problem", "n/a", "na", "-", "nothing"}
+
+
+class TranscriptError(StudentFacingError):
+    """A transcript file does not follow the schema; the message names the file, the turn and the field."""
+
+    title = "Transcript file problem"
+
+    def __init__(self, path: Path | str, field_name: str, problem: str, turn: int | None = None):
+        self.path, self.field, self.problem, self.turn = Path(path), field_name, problem, turn
+        where = f"turn {turn}, {field_name}" if turn is not None else field_name
+        super().__init__(f"{self.path.name}, {where}: {problem}")
+
+
+class LabelError(StudentFacingError):
+    """A student's labels for a transcript cannot be checked (a wrong turn number, a graded item, ...)."""
+
+    title = "Check your labels"
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who the client is; entirely fictional."""
+
+    name: str
+    age: int
+    pronouns: str
+    background: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn of dialogue. Therapist turns carry a technique; client turns may carry a communication problem."""
+
+    number: int
+    speaker: str
+    text: str
+    technique: Technique | None = None
+    communication_problem: CommunicationProblem | None = None
+    rationale: str = ""
+
+    @property
+    def is_labelled(self) -> bool:
+        return self.technique is not None or self.communication_problem is not None
+
+    @property
+    def key(self) -> str:
+        """The answer-key label as text: the technique, the communication problem, or ''."""
+        label = self.technique or self.communication_problem
+        return label.label if label else ""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One synthetic excerpt of an IPT session (see data/transcripts/_TEMPLATE.toml.example)."""
+
+    id: str
+    title: str
+    problem_area: ProblemArea
+    dispute_stage: DisputeStage | None
+    phase: Phase
+    session: int
+    planned_sessions: int
+    population: str
+    client: Client
+    setting: str
+    condition: str
+    use: str
+    summary: str
+    turns: tuple[Turn, ...]
+    content_note: str = ""
+    labels_removed: bool = False
+    source: str = field(default="", compare=False)
+
+    @property
+    def is_graded(self) -> bool:
+        return self.use == "graded"
+
+    def turn(self, number: int) -> Turn:
+        """Turn ``number`` (counted from 1)."""
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(self.turns):
+            raise LabelError(f"{self.id} has turns 1-{len(self.turns)}; there is no turn {number!r}.")
+        return self.turns[number - 1]
+
+    def public(self) -> "Transcript":
+        """A copy with no technique, communication problem, rationale or dispute stage: safe for students."""
+        turns = tuple(Turn(t.number, t.speaker, t.text) for t in self.turns)
+        return dataclasses.replace(self, turns=turns, dispute_stage=None, labels_removed=True)
+
+    # --- tables ---
+
+    def to_frame(self):
+        """One row per turn: turn, speaker, text, technique, communication_problem (None where unlabelled)."""
+        import pandas as pd
+
+        return pd.DataFrame(_rows(self), columns=["turn", "speaker", "text", "technique", "communication_problem"])
+
+    # --- display ---
+
+    def html(self, labels: Mapping[int, str] | None = None, *, key: bool = False) -> str:
+        """The dialogue as HTML. ``labels`` (turn -> a student's label) are marked against the key,
+        and ``key=True`` shows the key; both only for practice transcripts."""
+        marks: dict[int, tuple[str, bool]] = {}
+        if labels is not None or key:
+            if self.is_graded:
+                raise LabelError(
+                    f"{self.id} is a graded item: its answer key is not shown. You can still read it with "
+                    f"show() and no labels; your labels are marked after grading."
+                )
+            if self.labels_removed:
+                raise LabelError(f"This copy of {self.id} has had its labels removed, so there is no key to "
+                                 f"compare with.")
+            marks = self._mark(labels or {})
+        return _render(self, marks, show_key=key)
+
+    def show(self, labels: Mapping[int, str] | None = None, *, key: bool = False) -> "TranscriptView":
+        """Display the dialogue in a notebook (see :meth:`html`)."""
+        return TranscriptView(self.html(labels, key=key))
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def _mark(self, labels: Mapping[int, str]) -> dict[int, tuple[str, bool]]:
+        if not isinstance(labels, Mapping):
+            raise LabelError(
+                "Give your labels as a dict from turn number to label, for example "
+                "{2: 'clarification', 5: 'silence'}; got " + type(labels).__name__ + "."
+            )
+        marks = {}
+        for number, text in labels.items():
+            turn = self.turn(number)
+            marks[number] = (text, _is_correct(turn, text))
+        return marks
+
+
+class TranscriptView(str):
+    """HTML text that a notebook displays as HTML (no IPython import needed)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def default_folder() -> Path:
+    """data/transcripts in a checkout of the course repository."""
+    return Path(__file__).resolve().parent.parent / "data" / "transcripts"
+
+
+def load_transcript(path: Path | str) -> Transcript:
+    """Read and validate one transcript file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TranscriptError(path, "(file)", "no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TranscriptError(path, "(file)", f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise TranscriptError(path, "(file)", "not UTF-8 text") from None
+    return _validate(path, raw)
+
+
+def load_transcripts(folder: Path | str | None = None) -> list[Transcript]:
+    """Read every ``*.toml`` transcript in ``folder`` (default: the repository's data/transcripts), sorted by id."""
+    folder = Path(folder) if folder is not None else default_folder()
+    if not folder.is_dir():
+        raise TranscriptError(folder, "(folder)", "no such folder of transcripts")
+    transcripts = [load_transcript(p) for p in sorted(folder.glob("*.toml"))]
+    seen: dict[str, str] = {}
+    for t in transcripts:
+        if t.id in seen:
+            raise TranscriptError(t.source, "id", f"{t.id} is also used by {seen[t.id]}")
+        seen[t.id] = Path(t.source).name
+    return sorted(transcripts, key=lambda t: t.id)
+
+
+def transcripts_frame(transcripts: Iterable[Transcript] | Path | str | None = None):
+    """All turns of several transcripts as one DataFrame, with the transcript's id, area, phase and use."""
+    import pandas as pd
+
+    if transcripts is None or isinstance(transcripts, (str, Path)):
+        transcripts = load_transcripts(transcripts)
+    rows = []
+    for t in transcripts:
+        for row in _rows(t):
+            rows.append({"transcript": t.id, "problem_area": t.problem_area.label, "phase": t.phase.label,
+                         "use": t.use, **row})
+    columns = ["transcript", "problem_area", "phase", "use", "turn", "speaker", "text", "technique",
+               "communication_problem"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --- helpers -----------------------------------------------------------------
+
+def _rows(t: Transcript) -> list[dict]:
+    return [{
+        "turn": turn.number, "speaker": turn.speaker, "text": turn.text,
+        "technique": turn.technique.label if turn.technique else None,
+        "communication_problem": turn.communication_problem.label if turn.communication_problem else None,
+    } for turn in t.turns]
+
+
+def _is_correct(turn: Turn, text: object) -> bool:
+    """Parse a student's label for ``turn`` (errors name the turn) and compare it with the key."""
+    try:
+        if turn.speaker == "therapist":
+            return Technique.parse(text) is turn.technique
+        if isinstance(text, str) and text.strip(" .").lower() in _NONE_WORDS:
+            return turn.communication_problem is None
+        return CommunicationProblem.parse(text) is turn.communication_problem
+    except StudentFacingError as exc:
+        raise type(exc)(f"Turn {turn.number}: {exc}") from None
+
+
+_CSS = """<style>
+.ipt-transcript{font-family:inherit;max-width:52em;border:1px solid #ccc;border-radius:6px;padding:.6em .9em}
+.ipt-transcript h4{margin:.2em 0 .1em}.ipt-transcript .ipt-meta{color:#555;font-size:.9em;margin-bottom:.5em}
+.ipt-turn{display:flex;gap:.6em;padding:.35em .4em;margin:.2em 0;border-radius:4px}
+.ipt-turn .ipt-num{color:#777;min-width:2.2em;text-align:right}
+.ipt-turn .ipt-speaker{font-weight:bold;min-width:6.5em}
+.ipt-therapist{background:#eef4fb}.ipt-client{background:#f7f7f2}
+.ipt-correct{outline:2px solid #2e7d32}.ipt-incorrect{outline:2px solid #c62828}
+.ipt-mark{display:block;font-size:.88em;margin-top:.2em}
+.ipt-correct .ipt-mark{color:#2e7d32}.ipt-incorrect .ipt-mark{color:#c62828}
+.ipt-key{display:block;font-size:.88em;color:#37474f;margin-top:.2em}
+</style>"""
+
+
+def _render(t: Transcript, marks: dict[int, tuple[str, bool]], *, show_key: bool) -> str:
+    e = html.escape
+    speaker_name = {"therapist": "Therapist", "client": t.client.name}
+    meta = [f"session {t.session} of {t.planned_sessions}", f"{t.phase.label} phase", t.problem_area.label,
+            t.setting, f"{t.client.name}, {t.client.age} ({t.client.pronouns})"]
+    parts = [_CSS, f'<div class="ipt-transcript" data-id="{e(t.id)}">',
+             f"<h4>{e(t.id)}: {e(t.title)}</h4>", f'<div class="ipt-meta">{e(" · ".join(meta))}</div>']
+    if t.content_note:
+        parts.append(f'<div class="ipt-meta"><b>Content note:</b> {e(t.content_note)}</div>')
+    parts.append(f'<div class="ipt-meta">{e(t.summary)}</div>')
+    for turn in t.turns:
+        classes = ["ipt-turn", f"ipt-{turn.speaker}"]
+        extra = ""
+        if turn.number in marks:
+            given, ok = marks[turn.number]
+            classes.append("ipt-correct" if ok else "ipt-incorrect")
+            verdict = "correct" if ok else "not the key"
+            extra += (f'<span class="ipt-mark">Your label: {e(str(given))} ({verdict}); '
+                      f'key: {e(turn.key or "none")}</span>')
+        elif show_key and turn.is_labelled:
+            extra += f'<span class="ipt-key">Key: {e(turn.key)}. {e(turn.rationale)}</span>'
+        parts.append(
+            f'<div class="{" ".join(classes)}" data-turn="{turn.number}">'
+            f'<span class="ipt-num">{turn.number}</span>'
+            f'<span class="ipt-speaker">{e(speaker_name[turn.speaker])}</span>'
+            f'<span class="ipt-text">{e(turn.text)}{extra}</span></div>'
+        )
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+# --- validation ----------------------------------------------------------------
+
+def _validate(path: Path, raw: dict) -> Transcript:
+    def fail(name: str, problem: str, turn: int | None = None):
+        raise TranscriptError(path, name, problem, turn)
+
+    unknown = sorted(set(raw) - set(_FIELDS))
+    if unknown:
+        fail(unknown[0], f"unknown field (allowed: {', '.join(_FIELDS)})")
+    for name in _FIELDS:
+        if name not in raw and name not in _OPTIONAL:
+            fail(name, "missing")
+
+    def text_of(value: object, name: str, turn: int | None = None, *, allow_empty: bool = False) -> str:
+        if not isinstance(value, str):
+            fail(name, f"must be text in quotes, got {type(value).__name__}", turn)
+        value = " ".join(value.split())
+        if not value and not allow_empty:
+            fail(name, "is empty", turn)
+        return value
+
+    def choice(name: str, allowed: tuple[str, ...]) -> str:
+        value = text_of(raw.get(name), name)
+        if value not in allowed:
+            fail(name, f"{value!r} is not one of: {', '.join(allowed)}")
+        return value
+
+    def whole(value: object, name: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(name, f"must be a whole number, got {value!r}")
+        if not low <= value <= high:
+            fail(name, f"{value} is out of range ({low}-{high})")
+        return value
+
+    def parsed(value: object, name: str, parser, errors, turn: int | None = None):
+        try:
+            return parser(value)
+        except errors as exc:
+            fail(name, str(exc), turn)
+
+    tid = text_of(raw.get("id"), "id")
+    if not _ID.match(tid):
+        fail("id", f"{tid!r} must look like T07")
+
+    area = parsed(raw.get("problem_area"), "problem_area", ProblemArea.parse, ProblemAreaError)
+    stage_raw = raw.get("dispute_stage", "")
+    if area is ProblemArea.ROLE_DISPUTE:
+        if stage_raw in ("", None):
+            fail("dispute_stage", "missing: a role-dispute excerpt needs its stage (renegotiation, impasse or "
+                                  "dissolution)")
+        stage = parsed(stage_raw, "dispute_stage", DisputeStage.parse, DisputeStageError)
+    else:
+        if stage_raw not in ("", None):
+            fail("dispute_stage", f"only a role-dispute excerpt has a stage; this one is {area.label}")
+        stage = None
+
+    phase = parsed(raw.get("phase"), "phase", Phase.parse, PhaseError)
+    planned = whole(raw.get("planned_sessions"), "planned_sessions", 3, MAX_SESSIONS)
+    session = whole(raw.get("session"), "session", 1, MAX_SESSIONS)
+    if session > planned:
+        fail("session", f"session {session} is after the last planned session ({planned})")
+    if not phase.allows_session(session, planned):
+        fail("session", f"session {session} of {planned} does not fit the {phase.label} phase (initial: "
+                        f"sessions 1-4; middle: from session 3 to the one before the last; ending: the last "
+                        f"four; see ref §2.2)")
+
+    population = choice("population", POPULATIONS)
+    client_raw = raw.get("client")
+    if not isinstance(client_raw, dict):
+        fail("client", "must be a table: { name = ..., age = ..., pronouns = ..., background = ... }")
+    extra = sorted(set(client_raw) - set(_CLIENT_FIELDS))
+    if extra:
+        fail(f"client.{extra[0]}", f"unknown field (allowed: {', '.join(_CLIENT_FIELDS)})")
+    for name in _CLIENT_FIELDS:
+        if name not in client_raw:
+            fail(f"client.{name}", "missing")
+    low, high = AGES[population]
+    age = whole(client_raw["age"], "client.age", 1, 110)
+    if not low <= age <= high:
+        fail("client.age", f"{age} does not fit the population {population!r} (ages {low}-{high})")
+    client = Client(text_of(client_raw["name"], "client.name"), age, text_of(client_raw["pronouns"], "client.pronouns"),
+                    text_of(client_raw["background"], "client.background"))
+
+    turns_raw = raw.get("turns")
+    if not isinstance(turns_raw, list) or not all(isinstance(t, dict) for t in turns_raw):
+        fail("turns", "must be a list of [[turns]] tables")
+    if not MIN_TURNS <= len(turns_raw) <= MAX_TURNS:
+        fail("turns", f"has {len(turns_raw)} turns; an excerpt has {MIN_TURNS}-{MAX_TURNS}")
+    turns = []
+    for number, entry in enumerate(turns_raw, start=1):
+        extra = sorted(set(entry) - set(_TURN_FIELDS))
+        if extra:
+            fail(extra[0], f"unknown field (allowed: {', '.join(_TURN_FIELDS)})", number)
+        speaker = entry.get("speaker")
+        if speaker not in SPEAKERS:
+            hint = _SPEAKER_HINTS.get(str(speaker).strip().lower(), "")
+            fail("speaker", f"{speaker!r} is not one of: {', '.join(SPEAKERS)}{hint}", number)
+        text = text_of(entry.get("text"), "text", number)
+        technique = problem = None
+        if speaker == "therapist":
+            if "communication_problem" in entry:
+                fail("communication_problem", "only client turns carry a communication problem", number)
+            if "technique" not in entry:
+                fail("technique", "missing: every therapist turn is labelled with its technique", number)
+            technique = parsed(entry["technique"], "technique", Technique.parse, TechniqueError, number)
+        else:
+            if "technique" in entry:
+                fail("technique", "only therapist turns carry a technique", number)
+            if "communication_problem" in entry:
+                problem = parsed(entry["communication_problem"], "communication_problem",
+                                 CommunicationProblem.parse, CommunicationProblemError, number)
+        labelled = technique is not None or problem is not None
+        rationale = text_of(entry.get("rationale", ""), "rationale", number, allow_empty=True)
+        if labelled and not rationale:
+            fail("rationale", "missing: say in a sentence why the label fits this turn", number)
+        if rationale and not labelled:
+            fail("rationale", "only a labelled turn has a rationale", number)
+        turns.append(Turn(number, speaker, text, technique, problem, rationale))
+    if not any(t.speaker == "client" for t in turns) or not any(t.speaker == "therapist" for t in turns):
+        fail("turns", "an excerpt needs both therapist and client turns")
+
+    content_note = text_of(raw.get("content_note", ""), "content_note", allow_empty=True)
+    for turn in turns:
+        if _SENSITIVE.search(turn.text) and not content_note:
+            fail("content_note", f"turn {turn.number} mentions suicide or self-harm: add a short content note")
+
+    return Transcript(
+        id=tid, title=text_of(raw.get("title"), "title"), problem_area=area, dispute_stage=stage, phase=phase,
+        session=session, planned_sessions=planned, population=population, client=client,
+        setting=choice("setting", SETTINGS), condition=choice("condition", CONDITIONS), use=choice("use", USES),
+        summary=text_of(raw.get("summary"), "summary"), turns=tuple(turns), content_note=content_note,
+        source=str(path),
+    )
+
+
+# --- command line ------------------------------------------------------------
+
+def coverage(transcripts: list[Transcript]) -> dict[str, Counter]:
+    """Counts per area, phase, population, setting, use, dispute stage, technique and communication problem."""
+    turns = [turn for t in transcripts for turn in t.turns]
+    return {
+        "problem area": Counter(t.problem_area.label for t in transcripts),
+        "phase": Counter(t.phase.label for t in transcripts),
+        "population": Counter(t.population for t in transcripts),
+        "setting": Counter(t.setting for t in transcripts),
+        "condition": Counter(t.condition for t in transcripts),
+        "use": Counter(t.use for t in transcripts),
+        "dispute stage": Counter(t.dispute_stage.label for t in transcripts if t.dispute_stage),
+        "technique": Counter(turn.technique.label for turn in turns if turn.technique),
+        "communication problem": Counter(turn.communication_problem.label for turn in turns
+                                         if turn.communication_problem),
+    }
+
+
+def coverage_table(transcripts: list[Transcript]) -> str:
+    lines = [f"{len(transcripts)} transcripts, {sum(len(t.turns) for t in transcripts)} turns"]
+    for name, counts in coverage(transcripts).items():
+        lines.append(f"{name}: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    return "\n".join(lines)
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) < 1 or argv[0] != "check":
+        print("usage: python -m ipt_lib.transcripts check [FOLDER]", file=sys.stderr)
+        return 2
+    folder = Path(argv[1]) if len(argv) > 1 else default_folder()
+    errors, good = [], []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            good.append(load_transcript(path))
+        except TranscriptError as exc:
+            errors.append(str(exc))
+    ids: dict[str, str] = {}
+    for t in good:
+        if t.id in ids:
+            errors.append(f"{Path(t.source).name}, id: {t.id} is also used by {ids[t.id]}")
+        ids[t.id] = Path(t.source).name
+    print(coverage_table(good))
+    print(f"{len(good)} valid transcript(s), {len(errors)} with errors")
+    for line in errors:
+        print("ERROR", line)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))
