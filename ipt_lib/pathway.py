@@ -26,7 +26,7 @@ Three parts, each usable on its own:
 >>> _ = log.add(date="2025-01-20", kind="training", amount=16, detail="introductory course")
 >>> bodies = load_bodies()                                         # doctest: +SKIP
 >>> assess(log, "isipt", "therapist").summary()                   # doctest: +SKIP
-'International Society of Interpersonal Psychotherapy (ISIPT), Therapist certification: 1 met, 2 missing, 0 unknown, 6 to confirm yourself.'
+'International Society of ... (ISIPT), Therapist certification: 1 met, 2 missing, 0 unknown, 6 to confirm yourself.'
 
 Importing this module is cheap: pandas, matplotlib and TOML are loaded only by the functions that need them.
 """
@@ -323,7 +323,8 @@ class _Validator:
         self.keys(raw, allowed, ("id", "name", "section", "sources", "urls", "retrieved", "levels"), "")
         body_id = self.slug(raw, "")
         if body_id != self.path.stem:
-            self.fail("id", f"{body_id!r} does not match the file name (expected {self.path.stem!r} or rename the file)")
+            self.fail("id", f"{body_id!r} does not match the file name (expected {self.path.stem!r}, "
+                            "or rename the file)")
         section = self.text(raw, "section", "")
         if not re.match(r"^\d+(\.\d+)*$", section):
             self.fail("section", f"{section!r} must be a section number of ipt-reference.md such as '7.2'")
@@ -613,7 +614,8 @@ def _clean_entry(fields: dict) -> LogEntry:
                 raise ValueError
             return dt.date.fromisoformat(date_text)
         except ValueError:
-            raise _Cell("date", f"{date_text!r} is not a date in the form YYYY-MM-DD (for example 2025-03-14)") from None
+            raise _Cell("date", f"{date_text!r} is not a date in the form YYYY-MM-DD "
+                                "(for example 2025-03-14)") from None
 
     check("kind", kind_of)
     check("date", date_of)

@@ -592,7 +592,8 @@ def test_add_rejects_a_bad_entry_by_column_and_keeps_the_log_unchanged():
     with pytest.raises(TraineeLogError) as caught:
         log.add(date="2025-01-06", kind="session", amount="two", case_id="C1", phase="middle")
     assert [(p.row, p.column) for p in caught.value.problems] == [(None, "amount")]
-    assert str(caught.value).splitlines()[1] == "- column 'amount': 'two' is not a number of hours. Write a number such as 1.5."
+    assert str(caught.value).splitlines()[1] == ("- column 'amount': 'two' is not a number of hours. "
+                                                 "Write a number such as 1.5.")
     assert len(log) == 0
 
 
