@@ -7,8 +7,12 @@ raises a :class:`~ipt_lib.errors.StudentFacingError` that repeats the input,
 suggests the nearest answer and lists the valid ones.
 
 Clinical statements come from shared/ipt-reference.md (section in brackets).
-The ``cue`` of each technique is this course's labelling rule, how a turn in a
-transcript is told apart from its neighbours; it is not a clinical claim.
+For several techniques the reference gives little more than the name (§5:
+"nondirective exploration and direct elicitation", "decision analysis, role
+play"); their definitions here spell out what the name plainly says and add no
+clinical claim. The ``cue`` of each technique is this course's labelling rule,
+how a turn in a transcript is told apart from its neighbours; it is not a
+clinical claim either.
 
 >>> Technique.parse("Role-playing!")
 <Technique.ROLE_PLAY: 'role play'>
