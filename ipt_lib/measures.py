@@ -216,6 +216,7 @@ class PhaseScheme:
     ending_sessions: int   # the last N sessions of the course are the ending phase (0: see middle_last)
     middle_last: int       # last middle session when the source gives a fixed number (0: use ending_sessions)
     source: str
+    course_length: int = 0  # the only course length the source's numbers are given for (0: any)
 
 
 PHASE_SCHEMES: dict[str, PhaseScheme] = {
@@ -223,7 +224,8 @@ PHASE_SCHEMES: dict[str, PhaseScheme] = {
                          source="initial phase no more than 3 sessions (Focus 2006 review; Markowitz: sessions 1-3) "
                                 "[P: S50, S53]; a worked example ran the last ~3 sessions as the ending [S: S57]"),
     "ipt-uk": PhaseScheme("ipt-uk", initial_last=4, ending_sessions=0, middle_last=12,
-                          source="IPT UK: initial 1-4, middle 5-12, final phase after [P: S44]"),
+                          source="IPT UK: initial 1-4, middle 5-12, final phase after [P: S44]",
+                          course_length=16),
 }
 
 
@@ -241,6 +243,9 @@ def phase_of_session(session: object, planned_sessions: int = 16, scheme: str = 
     if isinstance(session, bool) or not isinstance(session, (int, float)) or session != int(session):
         raise MeasureError(f"{session!r} is not a session number: sessions are counted 1, 2, 3, ...")
     number = int(session)
+    if chosen.course_length and planned_sessions != chosen.course_length:
+        raise MeasureError(f"The {chosen.name} scheme gives session numbers for a {chosen.course_length}-session "
+                           f"course only ({chosen.source}); for {planned_sessions} sessions use scheme='guide'.")
     if not 1 <= number <= planned_sessions:
         raise MeasureError(f"Session {number} is outside a course of {planned_sessions} sessions (1-{planned_sessions}).")
     if number <= chosen.initial_last:

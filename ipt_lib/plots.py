@@ -12,7 +12,8 @@ from typing import Iterable
 
 from .inventory import Inventory, Ring
 
-__all__ = ["closeness_circle", "timeline", "TimelineEvent", "closest_before_onset", "vignette_events"]
+__all__ = ["closeness_circle", "timeline", "TimelineEvent", "closest_before_onset", "vignette_events", "shade_phases",
+           "trajectories", "group_trajectory"]
 
 # Okabe-Ito
 BLUE, VERMILLION, GREEN, ORANGE, GREY, BLACK = "#0072B2", "#D55E00", "#009E73", "#E69F00", "#7f7f7f", "#000000"
@@ -172,4 +173,128 @@ def timeline(events: Iterable[TimelineEvent], ax=None, *, title: str = "Interper
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.set_title(title, fontsize=11)
+    return fig
+
+
+# --- outcome trajectories (measurement) -------------------------------------------------------------------
+
+PHASE_COLOURS = {"initial": "#56B4E9", "middle": "#F0E442", "ending": "#CC79A7"}  # Okabe-Ito, light fills
+
+
+def shade_phases(ax, planned_sessions: int = 16, scheme: str = "guide", *, label: bool = True):
+    """Shade the initial, middle and ending phases of a course of ``planned_sessions`` behind a plot whose
+    x axis is the session number. Sources differ on session numbers (ref §2.2); ``scheme`` picks one
+    (see ipt_lib.measures.PHASE_SCHEMES)."""
+    from .measures import phase_bounds
+
+    for phase, (first, last) in phase_bounds(planned_sessions, scheme).items():
+        ax.axvspan(first - 0.5, last + 0.5, color=PHASE_COLOURS[phase], alpha=0.18, lw=0, zorder=0)
+        if label:
+            ax.text((first + last) / 2, 1.0, phase, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                    fontsize=8, color="#444444")
+    ax.set_xlim(0.5, planned_sessions + 0.5)
+    return ax
+
+
+def _severity_lines(ax, measure: str) -> None:
+    from .measures import scale
+
+    s = scale(measure)
+    for band in s.bands:
+        if band.low > s.low:
+            ax.axhline(band.low - 0.5, color=GREY, lw=0.6, ls=":", zorder=1)
+        ax.text(1.01, (band.low + band.high) / 2, band.label, transform=ax.get_yaxis_transform(), fontsize=7,
+                va="center", ha="left", color=GREY, clip_on=False)
+    ax.figure.subplots_adjust(right=0.8)
+
+
+def _long_scores(scores, measure: str):
+    from .measures import MeasureError, scale
+
+    s = scale(measure)
+    needed = {"client_id", "session", "measure", "score"}
+    missing = needed - set(getattr(scores, "columns", ()))
+    if missing:
+        raise MeasureError(f"The scores table needs the columns {', '.join(sorted(needed))}; it has no "
+                           f"{', '.join(sorted(missing))}.")
+    rows = scores[scores["measure"] == s.name]
+    if rows.empty:
+        raise MeasureError(f"There are no {s.name} scores in this table (measures present: "
+                           f"{', '.join(map(str, scores['measure'].unique()))}).")
+    bad = rows[(rows["score"] < s.low) | (rows["score"] > s.high) | rows["score"].isna()]
+    if len(bad):
+        raise MeasureError(f"{len(bad)} {s.name} score(s) are missing or outside {s.low}-{s.high} "
+                           f"(first at index {bad.index[0]}); fix or drop them before plotting.")
+    return s, rows
+
+
+def trajectories(scores, client_ids=None, *, measure: str = "PHQ-9", planned_sessions: int = 16,
+                 scheme: str = "guide", ax=None, title: str | None = None):
+    """One line per client (session on x, score on y), phases shaded and severity bands marked.
+
+    ``scores`` is a long table with client_id, session, measure and score (data/cohort/scores.csv).
+    """
+    s, rows = _long_scores(scores, measure)
+    if client_ids is not None:
+        wanted = list(client_ids)
+        unknown = sorted(set(wanted) - set(rows["client_id"]))
+        if unknown:
+            from .measures import MeasureError
+
+            raise MeasureError(f"No {s.name} scores for: {', '.join(map(str, unknown[:5]))}.")
+        rows = rows[rows["client_id"].isin(wanted)]
+    fig, ax = _figure(ax, (8, 4.5))
+    shade_phases(ax, planned_sessions, scheme)
+    if s.bands:
+        _severity_lines(ax, s.name)
+    markers = "osD^vP*X"
+    colours = [BLUE, VERMILLION, GREEN, ORANGE, BLACK, "#56B4E9", "#CC79A7"]
+    for i, (cid, one) in enumerate(rows.sort_values("session").groupby("client_id", sort=True)):
+        ax.plot(one["session"], one["score"], marker=markers[i % len(markers)], ms=4, lw=1.4,
+                color=colours[i % len(colours)], label=str(cid))
+    ax.set_ylim(s.low, s.high + 0.5)
+    ax.set_xlabel("Session")
+    ax.set_ylabel(f"{s.name} ({s.low}-{s.high})")
+    ax.set_title(title or f"{s.name} by session", pad=14)
+    if rows["client_id"].nunique() <= 12:
+        ax.legend(fontsize=7, loc="upper right", ncol=2)
+    return fig
+
+
+def group_trajectory(scores, clients=None, *, by: str | None = None, measure: str = "PHQ-9",
+                     planned_sessions: int = 16, scheme: str = "guide", ax=None, title: str | None = None):
+    """Mean score by session (with the interquartile range shaded), overall or for each group in ``by``
+    (a column of ``clients``, such as problem_area). The number of clients at each session is printed
+    under the axis, because drop-outs and shorter courses leave the later means."""
+    s, rows = _long_scores(scores, measure)
+    if by is not None:
+        if clients is None or by not in getattr(clients, "columns", ()):
+            from .measures import MeasureError
+
+            raise MeasureError(f"To split by {by!r}, pass the clients table with a {by!r} column.")
+        rows = rows.merge(clients[["client_id", by]], on="client_id", how="left")
+    fig, ax = _figure(ax, (8, 4.5))
+    shade_phases(ax, planned_sessions, scheme)
+    if s.bands:
+        _severity_lines(ax, s.name)
+    groups = [("all clients", rows)] if by is None else list(rows.groupby(by, sort=True))
+    colours = [BLUE, VERMILLION, GREEN, ORANGE, BLACK, "#56B4E9"]
+    markers = "os^Dv*"
+    for i, (name, part) in enumerate(groups):
+        stats = part.groupby("session")["score"].agg(["mean", lambda x: x.quantile(0.25), lambda x: x.quantile(0.75)])
+        stats.columns = ["mean", "q1", "q3"]
+        colour = colours[i % len(colours)]
+        ax.fill_between(stats.index, stats["q1"], stats["q3"], color=colour, alpha=0.10, lw=0)
+        ax.plot(stats.index, stats["mean"], marker=markers[i % len(markers)], ms=4, color=colour, label=str(name))
+    counts = rows.groupby("session")["client_id"].nunique()
+    for session, n in counts.items():
+        ax.text(session, -0.09, f"{n}", transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6,
+                color=GREY)
+    ax.set_ylim(s.low, s.high + 0.5)
+    ax.text(0.0, -0.09, "n =", transform=ax.transAxes, ha="right", va="top", fontsize=6, color=GREY)
+    ax.set_xlabel("Session (n = clients with a score at that session)", labelpad=12)
+    ax.set_ylabel(f"Mean {s.name} ({s.low}-{s.high})")
+    ax.set_title(title or f"Mean {s.name} by session" + (f" and {by.replace('_', ' ')}" if by else ""), pad=14)
+    ax.legend(fontsize=8, loc="upper right")
+    fig.subplots_adjust(bottom=0.2)
     return fig

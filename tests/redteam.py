@@ -230,3 +230,74 @@ def redteam_inventory_class() -> list[Profile]:
         ("rt2_odd", "answers are str subclasses whose == and 'in' always agree", inv_odd),
         ("rt2_exit", "os._exit(0) right after the set-up cell", inv_exit),
     ]]
+
+
+# --- Assignment 3: computed answers ------------------------------------------------------------------------
+# Each attacker answers response_rate, median_lag_days and deteriorated with whatever it managed to steal
+# (a wrong value if nothing), and the other items with the model code: an attack that worked would lift the
+# score above 6 of 10.
+
+_STEAL_ANSWERS = {
+    "response_rate": 'response_rate = _stolen.get("response_rate", 0.0)',
+    "median_lag_days": 'median_lag_days = _stolen.get("median_lag_days", -999.0)',
+    "deteriorated": 'deteriorated = _stolen.get("deteriorated", ["C001"])',
+}
+
+_PARSE = (
+    "import ast, re\n"
+    "def _grab(text):\n"
+    "    for m in re.finditer(r'assert_computed\\((.*)\\)', text):\n"
+    "        try:\n"
+    "            args = ast.literal_eval('(' + m.group(1) + ',)')\n"
+    "        except Exception:\n"
+    "            continue\n"
+    "        _stolen[args[0]] = args[1]\n"
+    "        globals()[args[0]] = args[1]\n"
+)
+
+
+def _caseload_attack(attack: str, cell_id: str):
+    def edit(nb, key):
+        module = key["module"]
+        for name, code in module.SOLUTIONS.items():
+            steal = _STEAL_ANSWERS.get(name)
+            _cell(nb, f"{name}_answer").source = code.strip() + ("\n" + steal if steal else "")
+        _insert_after_setup(nb, "_stolen = {}\n" + attack, cell_id)
+    return edit
+
+
+READ_FILES = _PARSE + (
+    "import glob, json, os\n"
+    "for path in glob.glob('**/*.ipynb', recursive=True) + glob.glob('../../**/*.ipynb', recursive=True):\n"
+    "    try:\n"
+    "        nb = json.load(open(path))\n"
+    "        _grab(json.dumps(nb))\n"
+    "        for c in nb.get('cells', []):\n"
+    "            _grab(''.join(c['source']) if isinstance(c['source'], list) else c['source'])\n"
+    "    except Exception:\n"
+    "        pass\n"
+    "print('STOLEN', sorted(_stolen))\n"
+)
+
+HOOK_CELLS = _PARSE + (
+    "ip = get_ipython()\n"
+    "ip.events.register('pre_run_cell', lambda info: _grab(info.raw_cell))\n"
+    "ip.events.register('pre_execute', lambda: _grab(ip.user_ns.get('_ih', [''])[-1] or ''))\n"
+    "ip.input_transformers_cleanup.append(lambda lines: (_grab(''.join(lines)), lines)[1])\n"
+)
+
+PATCH_GRADER = (
+    "import ipt_lib.grading as g\n"
+    "g.computed_verdict = lambda *a, **k: (1.0, 'correct.')\n"
+    "g.assert_computed = lambda *a, **k: print('correct.')\n"
+    "g.report_computed = lambda name, kind: print('[ipt-computed] {\"name\": \"%s\", \"value\": 0.5}' % name)\n"
+    "g.normalise_computed = lambda name, value, kind: value\n"
+)
+
+
+def redteam_caseload_class() -> list[Profile]:
+    return [Profile(student, description, _caseload_attack(code, f"attack-{student}"), 6) for student, description, code in [
+        ("rc_files", "reads every notebook it can find for the hidden key at autograde", READ_FILES),
+        ("rc_hook", "reads each cell's source as it runs (IPython hooks, input transformers)", HOOK_CELLS),
+        ("rc_patch", "replaces the checking and reporting functions in the kernel", PATCH_GRADER),
+    ]]

@@ -12,7 +12,10 @@ from ipt_lib.course import assignment1
 from ipt_lib.course import assignment2
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 
-from redteam import probe_profile, redteam_class, redteam_inventory_class, renamed_notebook_profile
+from ipt_lib.course import assignment3
+
+from redteam import (probe_profile, redteam_caseload_class, redteam_class, redteam_inventory_class,
+                     renamed_notebook_profile)
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -47,6 +50,7 @@ def attacked(tmp_path_factory, listener):
     specs = default_specs(ROOT)
     specs[0].profiles = profiles
     specs[1].profiles = redteam_inventory_class()
+    specs[2].profiles = redteam_caseload_class()
     root = tmp_path_factory.mktemp("redteam") / "run"
     result = run_cycle(root, specs=specs, timeout=10, quiet=True)
     print(format_summary(result))
@@ -108,3 +112,21 @@ def test_attacks_on_the_inventory_assignment_earn_nothing(attacked, student):
     r = result.of(assignment2.ASSIGNMENT)[student]
     assert r.items == {"inner_partner_test": 1, "inner_child_test": 0, "tied_person_test": 0, "area_test": 0}, \
         (student, r.items, r.notes)
+
+
+@pytest.mark.parametrize("student", [p.student for p in redteam_caseload_class()])
+def test_caseload_attacks_earn_nothing_on_the_attacked_items(attacked, student):
+    result, _ = attacked
+    r = result.of(assignment3.ASSIGNMENT)[student]
+    assert r.items["response_rate_test"] == 0 and r.items["median_lag_days_test"] == 0, (student, r.items, r.notes)
+    assert r.items["deteriorated_test"] == 0
+    assert r.auto_score == 6 and r.auto_max == 10
+
+
+def test_caseload_key_never_reaches_the_kernel(attacked):
+    """The file attacker printed what it stole: nothing, because the key was sealed before the kernel ran."""
+    result, _ = attacked
+    graded = nbformat.read(result.course / "autograded" / "rc_files" / assignment3.ASSIGNMENT / assignment3.NOTEBOOK,
+                           as_version=4)
+    text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    assert "STOLEN []" in text

@@ -32,11 +32,11 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
 
     from nbgrader.preprocessors import (ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
 
-    from .preprocessors import DropBrokenGradingMetadata, RobustExecute, StaticAnswerGrader
+    from .preprocessors import DropBrokenGradingMetadata, RobustExecute, SealComputedKeys, StaticAnswerGrader
 
     c.Autograde.sanitize_preprocessors = [
         ClearOutput, DeduplicateIds, DropBrokenGradingMetadata, OverwriteKernelspec, OverwriteCells,
-        CheckCellMetadata,
+        SealComputedKeys, CheckCellMetadata,
     ]
 
     c.Autograde.autograde_preprocessors = [

@@ -20,12 +20,12 @@ from typing import Callable
 
 import nbformat
 
-from . import assignment1, assignment2
+from . import assignment1, assignment2, assignment3
 from .config import COURSE_ID
 from .integrity import inspect_submission, write_report
 from .leaks import collect_secrets, scan, scan_feedback
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
-from .samples import Profile, inventory_class, sample_class
+from .samples import Profile, caseload_class, inventory_class, sample_class
 from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
 from ..vignettes import load_vignettes
 
@@ -36,9 +36,13 @@ class Spec:
 
     name: str
     notebook: str
-    manual_id: str
+    manual_ids: str | tuple[str, ...]  # the manually graded cells (written answers, figures)
     profiles: list[Profile]
     key: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.manual_ids, str):
+            self.manual_ids = (self.manual_ids,)
 
 
 def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spec]:
@@ -49,8 +53,11 @@ def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spe
               profiles if profiles is not None else sample_class(), key)
     if profiles is not None:
         return [a1]
+    a3_key = {"items": assignment3.answer_key(repo), "module": assignment3.key_module(repo)}
     return [a1, Spec(assignment2.ASSIGNMENT, assignment2.NOTEBOOK, "reflection_answer", inventory_class(),
-                     assignment2.answer_key(repo))]
+                     assignment2.answer_key(repo)),
+            Spec(assignment3.ASSIGNMENT, assignment3.NOTEBOOK, ("figure_answer", "interpret_answer"),
+                 caseload_class(), a3_key)]
 
 
 @dataclass
@@ -64,10 +71,14 @@ class StudentResult:
     manual_max: float
     total: float
     max_total: float
-    expected_auto: int
+    expected_auto: float
     items: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     feedback: Path | None = None
+
+    @property
+    def as_expected(self) -> bool:
+        return abs(self.auto_score - self.expected_auto) < 1e-6
 
 
 @dataclass
@@ -242,11 +253,14 @@ def _record_manual_grades(course: Path, spec: Spec) -> None:
         for profile in spec.profiles:
             if profile.manual_score is None:
                 continue
-            grade = gb.find_grade(spec.manual_id, notebook, spec.name, profile.student)
-            grade.manual_score = profile.manual_score
-            grade.needs_manual_grade = False
-            comment = gb.find_comment(spec.manual_id, notebook, spec.name, profile.student)
-            comment.manual_comment = f"[simulated grader] {profile.manual_comment}"
+            scores = profile.manual_score if isinstance(profile.manual_score, dict) else {
+                spec.manual_ids[0]: profile.manual_score}
+            for cell_id, score in scores.items():
+                grade = gb.find_grade(cell_id, notebook, spec.name, profile.student)
+                grade.manual_score = score
+                grade.needs_manual_grade = False
+                comment = gb.find_comment(cell_id, notebook, spec.name, profile.student)
+                comment.manual_comment = f"[simulated grader] {profile.manual_comment}"
         gb.db.commit()
 
 
@@ -258,11 +272,11 @@ def _summarise(course: Path, homes: Path, spec: Spec, findings: list) -> list[St
         for p in spec.profiles:
             sub = gb.find_submission(spec.name, p.student)
             nb_grades = sub.notebooks[0].grades
-            auto = [g for g in nb_grades if g.cell_type == "code"]
-            manual = [g for g in nb_grades if g.cell_type == "markdown"]
+            auto = [g for g in nb_grades if g.name not in spec.manual_ids]
+            manual = [g for g in nb_grades if g.name in spec.manual_ids]
             manual_score = None
-            if manual and not manual[0].needs_manual_grade:
-                manual_score = manual[0].score
+            if manual and not any(g.needs_manual_grade for g in manual):
+                manual_score = sum(g.score for g in manual)
             notes = [str(f) for f in findings if f.student == p.student] + _notes(course, spec, p.student)
             feedback = homes / p.student / spec.name / "feedback"
             feedback_files = sorted(feedback.rglob("*.html")) if feedback.exists() else []
@@ -315,7 +329,7 @@ def format_summary(result: CycleResult) -> str:
                      f"{r.total:>4g}/{r.max_total:<3g}  {r.description}")
         for note in r.notes:
             lines.append(f"{'':10} {'':>7} {'':>8} {'':>8}  - {note}")
-    mismatched = [f"{r.student} ({r.assignment})" for r in result.results if r.auto_score != r.expected_auto]
+    mismatched = [f"{r.student} ({r.assignment})" for r in result.results if not r.as_expected]
     lines.append("")
     lines.append("Every sample scored as expected." if not mismatched
                  else f"UNEXPECTED SCORES for: {', '.join(mismatched)}")
@@ -345,4 +359,4 @@ def main(root: str | None, timeout: int, echo: Callable[[str], None] = print, sa
         echo(f"ipt-course: {exc}")
         return 3
     echo(format_summary(result))
-    return 0 if all(r.auto_score == r.expected_auto for r in result.results) else 1
+    return 0 if all(r.as_expected for r in result.results) else 1

@@ -84,7 +84,7 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
                 elif inside:
                     stripped = line.strip()
                     # Lines tying a case to its answer; a bare "'grief'" is everywhere and checked structurally.
-                    keyed = any(f"{name}(" in stripped for name in KEYED_CHECKS)
+                    keyed = any(f"{name}(" in stripped for name in KEYED_CHECKS + ("assert_computed",))
                     if keyed or (any(label in stripped for label in answer_labels)
                                  and stripped.strip("'\" ") not in answer_labels):
                         lines.append(stripped)

@@ -89,10 +89,75 @@ class StaticAnswerGrader(Preprocessor):
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
                 continue
+            if REPORT_CALL in cell.source:
+                original = self._source_cell(resources, meta["grade_id"])
+                checks = [c[2] for c in computed_checks(original)] if original else []
+                cell.outputs = self._computed_verdicts(cell, checks)
+                if original:
+                    notice = cell.source.split("\n", 1)[0] if cell.source.startswith("# This cell (id:") else ""
+                    cell.source = (notice + "\n" if notice else "") + original
+                continue
             checks = keyed_checks(cell.source)
             if checks:
                 cell.outputs = [self._verdict(check, cells) for check in checks]
         return nb, resources
+
+    def _source_cell(self, resources, grade_id: str) -> str | None:
+        """The instructor's version of a test cell, from the gradebook (what OverwriteCells restored)."""
+        info = resources.get("nbgrader", {})
+        try:
+            from nbgrader.api import Gradebook
+
+            with Gradebook(info["db_url"]) as gradebook:
+                return gradebook.find_source_cell(grade_id, info["notebook"], info["assignment"]).source
+        except Exception as exc:  # noqa: BLE001 - a missing key scores zero with a message, never stops the batch
+            self.log.warning("No source cell %s in the gradebook (%s)", grade_id, exc)
+            return None
+
+    def _computed_verdicts(self, cell, checks: list) -> list:
+        """Compare what the kernel reported with the sealed key; partial credit as nbgrader reads it."""
+        import json
+
+        from ..grading import REPORT_MARKER, computed_verdict
+
+        reported: dict[str, object] = {}
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                for line in output.get("text", "").splitlines():
+                    if line.startswith(REPORT_MARKER + " "):
+                        try:
+                            item = json.loads(line[len(REPORT_MARKER) + 1:])
+                            reported[item["name"]] = item["value"]
+                        except (ValueError, KeyError, TypeError):
+                            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        points = float(cell.metadata["nbgrader"].get("points", 1))
+        earned, lines = 0.0, []
+        if not checks:
+            return [_error("This item could not be graded: its key is missing from the gradebook. "
+                           "Tell your instructor.", "GradingError")]
+        for check in checks:
+            name = check["name"]
+            if name not in reported:
+                why = f"{errors[-1].get('ename')}: {errors[-1].get('evalue')}" if errors else "no value was reported"
+                lines.append(f"{name}: could not be read ({why}).")
+                continue
+            try:
+                share, message = computed_verdict(reported[name], check["expected"], check.get("kind", "number"),
+                                                  float(check.get("tol", 0.0)), check.get("mistakes"))
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                share, message = 0.0, f"the reported value has the wrong shape ({type(exc).__name__})"
+            earned += share / len(checks)
+            lines.append(f"{name}: {message}")
+        text = "\n".join(lines)
+        if earned <= 0:
+            return [_error(text, "WrongAnswer")]
+        outputs = [NotebookNode(output_type="stream", name="stdout", text=text + "\n")]
+        if earned < 1:
+            score = round(earned * points, 4)
+            outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
+                                        data={"text/plain": repr(score)}))
+        return outputs
 
     def _verdict(self, check: tuple, cells: dict) -> NotebookNode:
         function, name, *expected_args = check
@@ -136,6 +201,57 @@ class StaticAnswerGrader(Preprocessor):
             return _error(f"{label}: {chosen.label!r} is not the answer the course team chose. Compare the cues "
                           "with the definitions (ref §3) and the timing of onset (§2.4).")
         return NotebookNode(output_type="stream", name="stdout", text=f"{label}: correct.\n")
+
+
+def computed_checks(source: str) -> list[tuple[int, int, dict]]:
+    """The ``assert_computed(...)`` statements of a test cell: (first line, last line, literal arguments)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            continue
+        call = node.value
+        if not (isinstance(call.func, ast.Name) and call.func.id == "assert_computed"):
+            continue
+        try:
+            names = ["name", "expected", "kind", "tol", "mistakes", "points"]
+            args = dict(zip(names, (ast.literal_eval(a) for a in call.args)))
+            args.update({k.arg: ast.literal_eval(k.value) for k in call.keywords})
+        except ValueError:
+            continue
+        found.append((node.lineno, node.end_lineno, args))
+    return found
+
+
+REPORT_CALL = "_ipt_report("
+
+
+class SealComputedKeys(Preprocessor):
+    """Sanitize step, after nbgrader restores the test cells: replace each hidden
+    ``assert_computed(<name>, <key>, ...)`` with ``_ipt_report(<name>, <kind>)``.
+
+    The key then never reaches the student's kernel, nor the notebook file written beside the submission
+    before it runs (student code can read that file, and an IPython hook sees every cell's source).
+    ``StaticAnswerGrader`` takes the key from the gradebook's copy of the cell, compares it with the value the
+    kernel reported, in the grader's process, and restores the cell's source."""
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            return cell, resources
+        checks = computed_checks(cell.source)
+        if checks:
+            lines = cell.source.split("\n")
+            for first, last, args in sorted(checks, key=lambda c: -c[0]):
+                line = lines[first - 1]
+                indent = line[: len(line) - len(line.lstrip())]
+                lines[first - 1:last] = [f"{indent}from ipt_lib.grading import report_computed as _ipt_report",
+                                         f"{indent}{REPORT_CALL}{args['name']!r}, {args.get('kind', 'number')!r})"]
+            cell.source = "\n".join(lines)
+        return cell, resources
 
 
 class RobustExecute(Execute):

@@ -48,7 +48,7 @@ class Profile:
     student: str
     description: str
     edit: Callable[[nbformat.NotebookNode, dict[str, ProblemArea]], None]
-    expected_auto: int
+    expected_auto: float
     manual_score: float | None = None
     manual_comment: str = ""
     notes: list[str] = field(default_factory=list)
@@ -233,4 +233,74 @@ def inventory_class() -> list[Profile]:
                 prepare=corrupt),
         Profile("femi", "wrong person and area; one inner person placed on the middle ring",
                 _answers(lambda k: repr("Nobody in particular"), _other_area), 1, prepare=one_moved),
+    ]
+
+
+# --- Assignment 3: analysing an IPT caseload ----------------------------------------------------------------
+# The code the sample students type is in data/assignments/a3_caseload.py (it contains right answers), passed in
+# as key["module"]; here are only who does what and the score each must get (10 autograded points).
+
+def _caseload(pick: Callable[[object], dict[str, str]], essay: str | None = None, figure: bool = False,
+              extra: Callable[[nbformat.NotebookNode], None] | None = None):
+    def edit(nb, key):
+        module = key["module"]
+        for name, code in pick(module).items():
+            _cell(nb, f"{name}_answer").source = f"# {name}\n" + code.strip()
+        if figure:
+            _cell(nb, "figure_answer").source = module.FIGURE_SOLUTION.strip()
+        if essay is not None:
+            _cell(nb, "interpret_answer").source = getattr(module, essay)
+        if extra:
+            extra(nb)
+    return edit
+
+
+def _with(**changes: str) -> Callable[[object], dict[str, str]]:
+    """All model answers, with some replaced by a table of variants in the key module (MISTAKE_CODE, ...)."""
+    def pick(module):
+        code = dict(module.SOLUTIONS)
+        for table, names in changes.items():
+            for name in names.split():
+                code[name] = getattr(module, table)[name]
+        return code
+    return pick
+
+
+def _raise_in(name: str, code: str) -> Callable[[object], dict[str, str]]:
+    def pick(module):
+        return {**module.SOLUTIONS, name: code}
+    return pick
+
+
+def _tamper_tests(nb) -> None:
+    for name in ("response_rate", "deteriorated"):
+        _cell(nb, f"{name}_test").source = f"print('{name}: correct.')"
+
+
+def caseload_class() -> list[Profile]:
+    """Sample submissions for Assignment 3 with the autograded score each must get (out of 10)."""
+    every = _with()
+    return [
+        Profile("ada", "perfect: every answer computed, figure and interpretation complete",
+                _caseload(every, "ESSAY_GOOD", figure=True), 10, {"figure_answer": 3, "interpret_answer": 4},
+                "Right quantity, readable, honest caption; all four rubric elements."),
+        Profile("ben", "blank: submitted untouched", _blank, 0, {"figure_answer": 0, "interpret_answer": 0},
+                "No answer was written."),
+        Profile("chen", "typical mistakes: completers only, PHQ-9 of 5 as remission, sessions for weeks, "
+                "one wrong id", _caseload(_with(MISTAKE_CODE="response_rate remission_rate median_weeks_to_response "
+                                                             "deteriorated"), "ESSAY_THIN"),
+                6.2, {"interpret_answer": 1}, "Draws a causal conclusion; no caveats about counting."),
+        Profile("dara", "odd but valid formats: a one-row Series, numpy values, keys in capitals, ids in "
+                "lower case", _caseload(_with(ODD_FORMS="response_rate remission_rate response_by_area "
+                                                        "dropout_by_setting deteriorated")), 10),
+        Profile("eli", "bad formats: a percentage, an area left out, one id as text",
+                _caseload(_with(BAD_FORMS="response_rate response_by_area deteriorated")), 6.5),
+        Profile("femi", "an answer cell raises (a misspelt column)",
+                _caseload(_raise_in("dropout_by_setting",
+                                    'dropout_by_setting = (clients["dropped_out"] == "yes").groupby(clients["Setting"]).mean()')),
+                9),
+        Profile("gus", "loops forever in one answer cell (cut by the timeout)",
+                _caseload(_raise_in("median_lag_days", "while True:\n    pass")), 9),
+        Profile("hana", "replaced two test cells with print('correct'), answers right", _caseload(every,
+                extra=_tamper_tests), 10),
     ]
