@@ -160,7 +160,7 @@ def severity(name: object, score: object) -> str:
     s = scale(name)
     value = check_score(s, score)
     if not s.bands:
-        raise MeasureError(f"The course reference gives no severity bands for the {s.name}. " + s.notes[0])
+        raise MeasureError(s.notes[0])
     return s.band(value)
 
 
@@ -293,7 +293,7 @@ def severity_series(scores, name: object = "PHQ-9", missing: str = "raise"):
 
     s, series, na = _checked_series(scores, name, missing)
     if not s.bands:
-        raise MeasureError(f"The course reference gives no severity bands for the {s.name}. " + s.notes[0])
+        raise MeasureError(s.notes[0])
     labels = [b.label for b in s.bands]
     values = [None if is_na else s.band(int(v)) for v, is_na in zip(series, na)]
     return pd.Series(pd.Categorical(values, categories=labels, ordered=True), index=series.index, name="severity")

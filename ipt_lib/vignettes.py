@@ -128,7 +128,7 @@ class Vignette:
             secondary_area=self.secondary_area.label if self.secondary_area else "",
             dispute_stage=self.dispute_stage.label if self.dispute_stage else "",
             cues=list(self.cues), rationale=self.rationale, difficulty=self.difficulty,
-            hard_point=self.hard_point,
+            hard_point=self.hard_point, phq9_intake=self.phq9_intake,
             event=dataclasses.asdict(self.event),
         )
         return record

@@ -287,11 +287,16 @@ HOOK_CELLS = _PARSE + (
 )
 
 PATCH_GRADER = (
-    "import ipt_lib.grading as g\n"
+    "import json, ipt_lib.grading as g\n"
+    "_real = g.report_computed\n"
+    "def _forge(name, kind):\n"
+    "    if name in ('response_rate', 'median_lag_days', 'deteriorated'):\n"
+    "        print('[ipt-computed] ' + json.dumps({'name': name, 'value': ['C001'] if kind == 'ids' else 0.5}))\n"
+    "    else:\n"
+    "        _real(name, kind)\n"
+    "g.report_computed = _forge\n"
     "g.computed_verdict = lambda *a, **k: (1.0, 'correct.')\n"
     "g.assert_computed = lambda *a, **k: print('correct.')\n"
-    "g.report_computed = lambda name, kind: print('[ipt-computed] {\"name\": \"%s\", \"value\": 0.5}' % name)\n"
-    "g.normalise_computed = lambda name, value, kind: value\n"
 )
 
 
@@ -299,5 +304,5 @@ def redteam_caseload_class() -> list[Profile]:
     return [Profile(student, description, _caseload_attack(code, f"attack-{student}"), 6) for student, description, code in [
         ("rc_files", "reads every notebook it can find for the hidden key at autograde", READ_FILES),
         ("rc_hook", "reads each cell's source as it runs (IPython hooks, input transformers)", HOOK_CELLS),
-        ("rc_patch", "replaces the checking and reporting functions in the kernel", PATCH_GRADER),
+        ("rc_patch", "replaces the checking functions and forges the reported values in the kernel", PATCH_GRADER),
     ]]

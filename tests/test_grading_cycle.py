@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1, assignment2
+from ipt_lib.course import assignment1, assignment2, assignment3
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
 from ipt_lib.course.samples import Profile, sample_class
@@ -33,6 +33,8 @@ def cycle(tmp_path_factory):
                                      _solution_for(assignment1.ASSIGNMENT, assignment1.NOTEBOOK), 8))
     specs[1].profiles.append(Profile("zoe", "the source's own solutions (inventory built in code)",
                                      _solution_for(assignment2.ASSIGNMENT, assignment2.NOTEBOOK), 4))
+    specs[2].profiles.append(Profile("zoe", "the source's own solutions (pandas code and figure)",
+                                     _solution_for(assignment3.ASSIGNMENT, assignment3.NOTEBOOK), 10))
     result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", specs=specs, timeout=10, quiet=True)
     print(format_summary(result))
     return result
@@ -153,3 +155,41 @@ def test_missing_or_damaged_inventory_scores_zero_on_those_items_with_a_message(
 def test_inner_ring_tolerance_is_applied(cycle):
     chen = cycle.of(assignment2.ASSIGNMENT)["chen"]
     assert chen.items["inner_partner_test"] == 0 and "tolerance" in chen.description
+
+
+@pytest.mark.slow
+def test_caseload_samples_get_exactly_their_expected_scores(cycle):
+    results = cycle.of(assignment3.ASSIGNMENT)
+    assert {s: (r.auto_score, r.expected_auto) for s, r in results.items() if not r.as_expected} == {}
+    zoe = results["zoe"]
+    assert zoe.auto_score == zoe.auto_max == 10  # the model solutions agree with the independently computed key
+    assert results["ada"].total == 17 and results["ada"].manual_max == 7
+    assert results["chen"].items["deteriorated_test"] == pytest.approx(1.2)  # overlap 3/5 of 2 points
+    assert results["eli"].items["response_by_area_test"] == 1.5              # 3 of 4 areas
+
+
+@pytest.mark.slow
+def test_caseload_feedback_explains_the_mistake_without_the_number(cycle):
+    key = assignment3.answer_key(ROOT)
+    html = cycle.of(assignment3.ASSIGNMENT)["chen"].feedback.read_text(encoding="utf-8")
+    assert "only clients who completed treatment are counted" in html
+    assert "counting a PHQ-9 of 5 as remission" in html and "session number rather than weeks" in html
+    for name in ("response_rate", "remission_rate", "median_weeks_to_response", "hamd_remission_completers"):
+        value = key[name]["expected"]
+        assert repr(value) not in html and f"{value:.3f}" not in html, name
+    for wrong in key["response_rate"]["mistakes"].values():
+        assert repr(wrong) not in html
+    assert "assert_computed" not in html
+
+
+@pytest.mark.slow
+def test_caseload_tampered_and_raising_submissions(cycle):
+    results = cycle.of(assignment3.ASSIGNMENT)
+    assert results["hana"].auto_score == 10 and any("restored" in n for n in results["hana"].notes)
+    assert results["femi"].items["dropout_by_setting_test"] == 0
+    assert results["gus"].items["median_lag_days_test"] == 0
+    assert any("time limit" in n for n in results["gus"].notes)
+    graded = nbformat.read(cycle.course / "autograded" / "gus" / assignment3.ASSIGNMENT / assignment3.NOTEBOOK,
+                           as_version=4)
+    restored = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "median_lag_days_test")
+    assert "assert_computed(" in restored.source  # the instructor sees the real test after grading
