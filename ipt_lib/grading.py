@@ -14,7 +14,7 @@ from .errors import StudentFacingError
 from .problem_areas import DisputeStage, ProblemArea
 
 # Checks whose expected answer is a constant in the (hidden) test: the grader re-does them outside the kernel.
-KEYED_CHECKS = ("assert_area", "assert_stage", "assert_person", "assert_in_ring")
+KEYED_CHECKS = ("assert_area", "assert_stage", "assert_person", "assert_in_ring", "assert_labels")
 
 __all__ = ["check_answer_format", "assert_area", "check_stage_format", "assert_stage", "WrongAnswer",
            "MissingAnswer"]
@@ -349,3 +349,81 @@ def assert_computed(name: str, expected: object, kind: str, tol: float = 0.0, mi
     if share < 1:
         return round(share * points, 4)  # nbgrader reads a number shown as the cell's result as partial credit
     return None
+
+
+# --- turn labels (assignment 4: techniques and communication problems) ---------------------------------------
+
+LABEL_KINDS = {"technique": "technique", "communication": "communication problem"}
+
+
+def _label_parser(kind: str):
+    from .techniques import CommunicationProblem, Technique
+
+    if kind not in LABEL_KINDS:
+        raise ValueError(f"unknown label kind {kind!r}")
+    return Technique.parse if kind == "technique" else CommunicationProblem.parse
+
+
+def read_labels(value: object, kind: str, turns) -> tuple[dict[int, str], list[str]]:
+    """(turn -> parsed label, problems) for a student's dict of labels; unlabelled and unreadable turns are
+    problems, never guesses."""
+    parse = _label_parser(kind)
+    if not isinstance(value, dict):
+        return {}, [f"write the labels as a dict from turn number to label in quotes, such as "
+                    f"{{{list(turns)[0]}: \"...\"}}, not {type(value).__name__}"]
+    labels, problems = {}, []
+    wanted = [int(t) for t in turns]
+    for turn in wanted:
+        text = value.get(turn, value.get(str(turn), Ellipsis))
+        if text is Ellipsis or (isinstance(text, str) and not text.strip()):
+            problems.append(f"turn {turn}: not labelled yet")
+            continue
+        if type(text).__name__ == "Unquoted":  # read from the cell's text by the grader: not a literal
+            problems.append(f"turn {turn}: {text!s} is not a label in quotes, so it cannot be read")
+            continue
+        try:
+            labels[turn] = parse(text).label
+        except ValueError as exc:
+            problems.append(f"turn {turn}: {exc}")
+    extra = sorted(str(k) for k in value if k not in wanted and str(k) not in map(str, wanted))
+    if extra:
+        problems.append(f"turn(s) {', '.join(extra)} are not asked for here (label turns {', '.join(map(str, wanted))})")
+    return labels, problems
+
+
+def labels_verdict(value: object, expected: dict, kind: str) -> tuple[float, str]:
+    """(share of the item's points 0..1, feedback per turn). The feedback never names the expected label."""
+    key = {int(k): v for k, v in expected.items()}
+    labels, problems = read_labels(value, kind, key)
+    notes, right = [], 0
+    parse = _label_parser(kind)
+    for turn, wanted in key.items():
+        if turn not in labels:
+            continue
+        if labels[turn] == parse(wanted).label:
+            right += 1
+            notes.append(f"turn {turn}: correct")
+        else:
+            notes.append(f"turn {turn}: {labels[turn]!r} is not the {LABEL_KINDS[kind]} the course team chose")
+    text = "; ".join(notes + problems)
+    return right / len(key), text if text.endswith(".") else text + "."
+
+
+def check_labels(name: str, kind: str, turns) -> None:
+    """Format check: every listed turn has a label that reads as a technique (or communication problem)."""
+    value = _answer(name)
+    labels, problems = read_labels(value, kind, turns)
+    if problems:
+        text = "; ".join(problems)
+        raise MissingAnswer(f"{name}: {text}" + ("" if text.endswith(".") else "."))
+    print(f"{name}: all {len(labels)} turns read as {LABEL_KINDS[kind]}s. (Format check only: it does not say "
+          "whether they are right.)")
+
+
+def assert_labels(name: str, expected: dict, kind: str, points: float = 1) -> object:
+    """The hidden check (instructor's copy); at autograde the grader re-does it from the answer cell's text."""
+    share, message = labels_verdict(_answer(name), expected, kind)
+    if share <= 0:
+        raise WrongAnswer(f"{name}: {message}")
+    print(f"{name}: {message}")
+    return round(share * points, 4) if share < 1 else None

@@ -146,6 +146,34 @@ class Transcript:
         turns = tuple(Turn(t.number, t.speaker, t.text) for t in self.turns)
         return dataclasses.replace(self, turns=turns, dispute_stage=None, labels_removed=True)
 
+    def public_record(self) -> dict:
+        """The public copy as plain data (JSON), for an assignment's case file: no label of any kind."""
+        if not self.labels_removed:
+            return self.public().public_record()
+        return {
+            "id": self.id, "title": self.title, "problem_area": self.problem_area.label, "phase": self.phase.label,
+            "session": self.session, "planned_sessions": self.planned_sessions, "population": self.population,
+            "client": dataclasses.asdict(self.client), "setting": self.setting, "condition": self.condition,
+            "use": self.use, "summary": self.summary, "content_note": self.content_note,
+            "turns": [{"number": t.number, "speaker": t.speaker, "text": t.text} for t in self.turns],
+        }
+
+    @classmethod
+    def from_public_record(cls, record: dict) -> "Transcript":
+        """Read back :meth:`public_record` (labels stay removed)."""
+        try:
+            return cls(
+                id=record["id"], title=record["title"], problem_area=ProblemArea.parse(record["problem_area"]),
+                dispute_stage=None, phase=Phase.parse(record["phase"]), session=record["session"],
+                planned_sessions=record["planned_sessions"], population=record["population"],
+                client=Client(**record["client"]), setting=record["setting"], condition=record["condition"],
+                use=record["use"], summary=record["summary"], content_note=record.get("content_note", ""),
+                turns=tuple(Turn(t["number"], t["speaker"], t["text"]) for t in record["turns"]),
+                labels_removed=True,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TranscriptError("case file", "record", f"is not a transcript record ({exc})") from None
+
     # --- tables ---
 
     def to_frame(self):
@@ -187,6 +215,8 @@ class Transcript:
             )
         marks = {}
         for number, text in labels.items():
+            if text is Ellipsis or text is None or (isinstance(text, str) and not text.strip()):
+                continue  # not labelled yet: shown without a mark
             turn = self.turn(number)
             marks[number] = (text, _is_correct(turn, text))
         return marks
@@ -197,6 +227,20 @@ class TranscriptView(str):
 
     def _repr_html_(self) -> str:
         return str(self)
+
+
+def load_case_file(path: Path | str) -> dict[str, "Transcript"]:
+    """An assignment's transcripts.json (public copies): id -> Transcript."""
+    import json
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TranscriptError(path, "file", "is missing: it should be beside the notebook") from None
+    except (OSError, ValueError) as exc:
+        raise TranscriptError(path, "file", f"cannot be read ({type(exc).__name__})") from None
+    return {record["id"]: Transcript.from_public_record(record) for record in data.get("transcripts", [])}
 
 
 def default_folder() -> Path:

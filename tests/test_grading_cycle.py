@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1, assignment2, assignment3
+from ipt_lib.course import assignment1, assignment2, assignment3, assignment4
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
 from ipt_lib.course.samples import Profile, sample_class
@@ -35,6 +35,8 @@ def cycle(tmp_path_factory):
                                      _solution_for(assignment2.ASSIGNMENT, assignment2.NOTEBOOK), 4))
     specs[2].profiles.append(Profile("zoe", "the source's own solutions (pandas code and figure)",
                                      _solution_for(assignment3.ASSIGNMENT, assignment3.NOTEBOOK), 10))
+    specs[3].profiles.append(Profile("zoe", "the source's own solutions (every label)",
+                                     _solution_for(assignment4.ASSIGNMENT, assignment4.NOTEBOOK), 14))
     result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", specs=specs, timeout=10, quiet=True)
     print(format_summary(result))
     return result
@@ -193,3 +195,22 @@ def test_caseload_tampered_and_raising_submissions(cycle):
                            as_version=4)
     restored = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "median_lag_days_test")
     assert "assert_computed(" in restored.source  # the instructor sees the real test after grading
+
+
+@pytest.mark.slow
+def test_techniques_samples_get_exactly_their_expected_scores(cycle):
+    results = cycle.of(assignment4.ASSIGNMENT)
+    assert {s: (r.auto_score, r.expected_auto) for s, r in results.items() if not r.as_expected} == {}
+    assert results["zoe"].auto_score == results["zoe"].auto_max == 14
+    assert results["chen"].items["T10_techniques_test"] == 2  # 6 of 9 turns: partial credit per turn
+    assert results["eli"].items["T10_techniques_test"] == 2   # misspelt, unlabelled and made-up labels miss
+    assert results["ada"].total == 18
+
+
+@pytest.mark.slow
+def test_techniques_feedback_names_turns_not_labels(cycle):
+    html = cycle.of(assignment4.ASSIGNMENT)["chen"].feedback.read_text(encoding="utf-8")
+    assert "is not the technique the course team chose" in html and "turn " in html
+    key = assignment4.answer_key(ROOT)
+    for turn, label in key["T10_techniques"].items():
+        assert f"{turn}: {label!r}" not in html and f"{turn}: &#x27;{label}&#x27;" not in html

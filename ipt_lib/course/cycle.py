@@ -20,12 +20,12 @@ from typing import Callable
 
 import nbformat
 
-from . import assignment1, assignment2, assignment3
+from . import assignment1, assignment2, assignment3, assignment4
 from .config import COURSE_ID
 from .integrity import inspect_submission, write_report
 from .leaks import collect_secrets, scan, scan_feedback
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
-from .samples import Profile, caseload_class, inventory_class, sample_class
+from .samples import Profile, caseload_class, inventory_class, sample_class, techniques_class
 from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
 from ..vignettes import load_vignettes
 
@@ -57,7 +57,9 @@ def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spe
     return [a1, Spec(assignment2.ASSIGNMENT, assignment2.NOTEBOOK, "reflection_answer", inventory_class(),
                      assignment2.answer_key(repo)),
             Spec(assignment3.ASSIGNMENT, assignment3.NOTEBOOK, ("figure_answer", "interpret_answer"),
-                 caseload_class(), a3_key)]
+                 caseload_class(), a3_key),
+            Spec(assignment4.ASSIGNMENT, assignment4.NOTEBOOK, "analysis_answer", techniques_class(),
+                 assignment4.answer_key(repo))]
 
 
 @dataclass

@@ -95,6 +95,18 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
             phrases.append(" ".join(v.rationale.split())[:80])
             if v.hard_point:
                 phrases.append(" ".join(v.hard_point.split())[:80])
+    transcripts_dir = root / "data" / "transcripts"
+    if transcripts_dir.is_dir():
+        from ..transcripts import load_transcripts
+
+        found = load_transcripts(transcripts_dir)
+
+        def rationales(graded: bool) -> set[str]:
+            return {" ".join(turn.rationale.split())[:80] for t in found if t.is_graded == graded
+                    for turn in t.turns if len(turn.rationale) > 30}
+
+        # a rationale worded the same in a practice transcript (whose key students may see) is not a secret
+        phrases += sorted(rationales(True) - rationales(False))
     encoded: dict[str, str] = {}
     case_ids = [v.id for v in vignettes if v.is_graded] + [str(i) for i in range(1, 21)]
     for label in answer_labels:

@@ -68,6 +68,45 @@ def static_answer(source: str, name: str) -> tuple[str | None, str]:
     return value.value, ""
 
 
+class Unquoted(str):
+    """A label that is not a literal in the answer cell's text (a name, a call): it cannot be read as written."""
+
+
+def _literal_or_unquoted(node) -> object:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return Unquoted(ast.unparse(node))
+
+
+def static_labels(source: str, name: str) -> tuple[dict | None, str]:
+    """The dict of labels assigned to ``name`` in an answer cell, read without running it, including later
+    ``name[turn] = "label"`` lines: (labels, problem)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None, "the answer cell is not valid Python, so its labels cannot be read"
+    labels = None
+    for node in tree.body:
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target = node.targets[0]
+        try:
+            if isinstance(target, ast.Name) and target.id == name:
+                if not isinstance(node.value, ast.Dict) or None in node.value.keys:
+                    return None, f"{name} must be a dict from turn number to label in quotes"
+                labels = {ast.literal_eval(k): _literal_or_unquoted(v) for k, v in zip(node.value.keys,
+                                                                                     node.value.values)}
+            elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                  and target.value.id == name and labels is not None):
+                labels[ast.literal_eval(target.slice)] = _literal_or_unquoted(node.value)
+        except ValueError:
+            return None, f"{name}'s labels must be written as text in quotes (they are read without running the cell)"
+    if labels is None:
+        return None, f"the answer cell does not set {name}"
+    return labels, ""
+
+
 def _error(message: str, ename: str = "WrongAnswer") -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
 
@@ -99,8 +138,28 @@ class StaticAnswerGrader(Preprocessor):
                 continue
             checks = keyed_checks(cell.source)
             if checks:
-                cell.outputs = [self._verdict(check, cells) for check in checks]
+                outputs = []
+                for check in checks:
+                    verdict = self._verdict(check, cells, meta)
+                    outputs += verdict if isinstance(verdict, list) else [verdict]
+                cell.outputs = outputs
         return nb, resources
+
+    def _labels_verdict(self, source: str, name: str, expected_args: list, points: float) -> list:
+        from ..grading import labels_verdict
+
+        expected, kind = expected_args[0], expected_args[1]
+        value, problem = static_labels(source, name)
+        if value is None:
+            return [_error(f"{name}: {problem}.", "UnreadableAnswer")]
+        share, message = labels_verdict(value, expected, kind)
+        if share <= 0:
+            return [_error(f"{name}: {message}")]
+        outputs = [NotebookNode(output_type="stream", name="stdout", text=f"{name}: {message}\n")]
+        if share < 1:
+            outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
+                                        data={"text/plain": repr(round(share * points, 4))}))
+        return outputs
 
     def _source_cell(self, resources, grade_id: str) -> str | None:
         """The instructor's version of a test cell, from the gradebook (what OverwriteCells restored)."""
@@ -159,7 +218,7 @@ class StaticAnswerGrader(Preprocessor):
                                         data={"text/plain": repr(score)}))
         return outputs
 
-    def _verdict(self, check: tuple, cells: dict) -> NotebookNode:
+    def _verdict(self, check: tuple, cells: dict, meta: dict | None = None) -> NotebookNode | list:
         function, name, *expected_args = check
         if function == "assert_in_ring":
             import os
@@ -181,6 +240,8 @@ class StaticAnswerGrader(Preprocessor):
         if errors:
             return _error(f"{label}: the answer cell stopped with {errors[-1].get('ename', 'an error')}, "
                           "so its answer does not count.", "AnswerCellFailed")
+        if function == "assert_labels":
+            return self._labels_verdict(answer_cell.source, name, expected_args, float((meta or {}).get("points", 1)))
         text, problem = static_answer(answer_cell.source, name)
         if text is None:
             return _error(f"{label}: {problem}.", "UnreadableAnswer")
