@@ -36,6 +36,7 @@ _EXPORTS = {
     "vignette_events": "plots",
     "inventory_widget": "widgets",
     "load_cohort": "caseload",
+    "Approach": "approaches",
     "severity": "measures",
     "is_response": "measures",
     "is_remission": "measures",

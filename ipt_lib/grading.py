@@ -353,7 +353,7 @@ def assert_computed(name: str, expected: object, kind: str, tol: float = 0.0, mi
 
 # --- turn labels (assignment 4: techniques and communication problems) ---------------------------------------
 
-LABEL_KINDS = {"technique": "technique", "communication": "communication problem"}
+LABEL_KINDS = {"technique": "technique", "communication": "communication problem", "approach": "approach"}
 
 
 def _label_parser(kind: str):
@@ -361,33 +361,42 @@ def _label_parser(kind: str):
 
     if kind not in LABEL_KINDS:
         raise ValueError(f"unknown label kind {kind!r}")
+    if kind == "approach":
+        from .approaches import Approach
+
+        return Approach.parse
     return Technique.parse if kind == "technique" else CommunicationProblem.parse
+
+
+def _unit(kind: str) -> str:
+    return "statement" if kind == "approach" else "turn"
 
 
 def read_labels(value: object, kind: str, turns) -> tuple[dict[int, str], list[str]]:
     """(turn -> parsed label, problems) for a student's dict of labels; unlabelled and unreadable turns are
     problems, never guesses."""
     parse = _label_parser(kind)
+    unit = _unit(kind)
     if not isinstance(value, dict):
-        return {}, [f"write the labels as a dict from turn number to label in quotes, such as "
+        return {}, [f"write the labels as a dict from {unit} number to label in quotes, such as "
                     f"{{{list(turns)[0]}: \"...\"}}, not {type(value).__name__}"]
     labels, problems = {}, []
     wanted = [int(t) for t in turns]
     for turn in wanted:
         text = value.get(turn, value.get(str(turn), Ellipsis))
         if text is Ellipsis or (isinstance(text, str) and not text.strip()):
-            problems.append(f"turn {turn}: not labelled yet")
+            problems.append(f"{unit} {turn}: not labelled yet")
             continue
         if type(text).__name__ == "Unquoted":  # read from the cell's text by the grader: not a literal
-            problems.append(f"turn {turn}: {text!s} is not a label in quotes, so it cannot be read")
+            problems.append(f"{unit} {turn}: {text!s} is not a label in quotes, so it cannot be read")
             continue
         try:
             labels[turn] = parse(text).label
         except ValueError as exc:
-            problems.append(f"turn {turn}: {exc}")
+            problems.append(f"{unit} {turn}: {exc}")
     extra = sorted(str(k) for k in value if k not in wanted and str(k) not in map(str, wanted))
     if extra:
-        problems.append(f"turn(s) {', '.join(extra)} are not asked for here (label turns {', '.join(map(str, wanted))})")
+        problems.append(f"{unit}(s) {', '.join(extra)} are not asked for here (label {unit}s {', '.join(map(str, wanted))})")
     return labels, problems
 
 
@@ -397,14 +406,15 @@ def labels_verdict(value: object, expected: dict, kind: str) -> tuple[float, str
     labels, problems = read_labels(value, kind, key)
     notes, right = [], 0
     parse = _label_parser(kind)
+    unit = _unit(kind)
     for turn, wanted in key.items():
         if turn not in labels:
             continue
         if labels[turn] == parse(wanted).label:
             right += 1
-            notes.append(f"turn {turn}: correct")
+            notes.append(f"{unit} {turn}: correct")
         else:
-            notes.append(f"turn {turn}: {labels[turn]!r} is not the {LABEL_KINDS[kind]} the course team chose")
+            notes.append(f"{unit} {turn}: {labels[turn]!r} is not the {LABEL_KINDS[kind]} the course team chose")
     text = "; ".join(notes + problems)
     return right / len(key), text if text.endswith(".") else text + "."
 
@@ -416,8 +426,9 @@ def check_labels(name: str, kind: str, turns) -> None:
     if problems:
         text = "; ".join(problems)
         raise MissingAnswer(f"{name}: {text}" + ("" if text.endswith(".") else "."))
-    print(f"{name}: all {len(labels)} turns read as {LABEL_KINDS[kind]}s. (Format check only: it does not say "
-          "whether they are right.)")
+    what = LABEL_KINDS[kind] + ("es" if kind == "approach" else "s")
+    print(f"{name}: all {len(labels)} {_unit(kind)}s read as {what}. (Format check only: it does not say whether "
+          "they are right.)")
 
 
 def assert_labels(name: str, expected: dict, kind: str, points: float = 1) -> object:

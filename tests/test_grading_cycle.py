@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1, assignment2, assignment3, assignment4
+from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
 from ipt_lib.course.samples import Profile, sample_class
@@ -37,6 +37,8 @@ def cycle(tmp_path_factory):
                                      _solution_for(assignment3.ASSIGNMENT, assignment3.NOTEBOOK), 10))
     specs[3].profiles.append(Profile("zoe", "the source's own solutions (every label)",
                                      _solution_for(assignment4.ASSIGNMENT, assignment4.NOTEBOOK), 14))
+    specs[4].profiles.append(Profile("zoe", "the source's own solutions (matching)",
+                                     _solution_for(assignment5.ASSIGNMENT, assignment5.NOTEBOOK), 4))
     result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", specs=specs, timeout=10, quiet=True)
     print(format_summary(result))
     return result
@@ -214,3 +216,10 @@ def test_techniques_feedback_names_turns_not_labels(cycle):
     key = assignment4.answer_key(ROOT)
     for turn, label in key["T10_techniques"].items():
         assert f"{turn}: {label!r}" not in html and f"{turn}: &#x27;{label}&#x27;" not in html
+
+
+@pytest.mark.slow
+def test_approaches_samples_get_exactly_their_expected_scores(cycle):
+    results = cycle.of(assignment5.ASSIGNMENT)
+    assert {s: (r.auto_score, r.expected_auto) for s, r in results.items() if not r.as_expected} == {}
+    assert results["zoe"].auto_score == 4 and results["ada"].total == 8

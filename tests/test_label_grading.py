@@ -67,3 +67,26 @@ def test_in_kernel_checks(capsys):
     assert assert_labels("T01", KEY, "technique", 3) == 2.0
     with pytest.raises(WrongAnswer):
         assert_labels("T01", {1: "role play", 3: "role play", 5: "role play"}, "technique")
+
+
+@pytest.mark.parametrize("text, expected", [("ipt", "IPT"), ("Cognitive Behavioral Therapy", "CBT"),
+                                            ("Linehan's DBT", "DBT"), ("CBT (Beck)", "CBT"),
+                                            ("dialectical behaviour therapy", "DBT"), ("cognitive therapy", "CBT")])
+def test_approach_answers_are_read_forgivingly(text, expected):
+    from ipt_lib.approaches import Approach
+
+    assert Approach.parse(text).label == expected
+
+
+@pytest.mark.parametrize("text, message", [("psychodynamic", "not one of"), ("IPT or CBT", "more than one"),
+                                           ("", "empty"), (3, "not text")])
+def test_approach_errors(text, message):
+    from ipt_lib.approaches import Approach, ApproachError
+
+    with pytest.raises(ApproachError, match=message):
+        Approach.parse(text)
+
+
+def test_statements_use_their_own_word():
+    share, text = labels_verdict({1: "IPT", 2: "DBT"}, {1: "IPT", 2: "CBT"}, "approach")
+    assert share == 0.5 and "statement 2: 'DBT' is not the approach the course team chose" in text

@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 
         root = assignment1.repo_root()
         if args.command == "build":
-            from . import assignment2, assignment3, assignment4
+            from . import assignment2, assignment3, assignment4, assignment5
 
             for path in (assignment1.build(root) + assignment2.build(root) + assignment3.build(root)
-                         + assignment4.build(root)):
+                         + assignment4.build(root) + assignment5.build(root)):
                 print("wrote", path.relative_to(root))
         for path in regenerate_release(root):
             print("released", path.relative_to(root))

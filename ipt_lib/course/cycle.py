@@ -20,12 +20,13 @@ from typing import Callable
 
 import nbformat
 
-from . import assignment1, assignment2, assignment3, assignment4
+from . import assignment1, assignment2, assignment3, assignment4, assignment5
 from .config import COURSE_ID
 from .integrity import inspect_submission, write_report
 from .leaks import collect_secrets, scan, scan_feedback
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
-from .samples import Profile, caseload_class, inventory_class, sample_class, techniques_class
+from .samples import (Profile, approaches_class, caseload_class, inventory_class, sample_class,
+                      techniques_class)
 from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
 from ..vignettes import load_vignettes
 
@@ -59,7 +60,9 @@ def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spe
             Spec(assignment3.ASSIGNMENT, assignment3.NOTEBOOK, ("figure_answer", "interpret_answer"),
                  caseload_class(), a3_key),
             Spec(assignment4.ASSIGNMENT, assignment4.NOTEBOOK, "analysis_answer", techniques_class(),
-                 assignment4.answer_key(repo))]
+                 assignment4.answer_key(repo)),
+            Spec(assignment5.ASSIGNMENT, assignment5.NOTEBOOK, "discussion_answer", approaches_class(),
+                 assignment5.answer_key(repo))]
 
 
 @dataclass
