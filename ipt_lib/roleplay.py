@@ -165,8 +165,9 @@ class Scenario:
 
 
 def default_folder() -> Path:
-    """data/scenarios in a checkout of the course repository."""
-    return Path(__file__).resolve().parent.parent / "data" / "scenarios"
+    """data/scenarios in a checkout of the course repository, else a copy packaged with ipt_lib (if any)."""
+    repo = Path(__file__).resolve().parent.parent / "data" / "scenarios"
+    return repo if repo.is_dir() else Path(__file__).resolve().parent / "_data" / "scenarios"
 
 
 def load_scenario(path: Path | str) -> Scenario:
