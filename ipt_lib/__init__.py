@@ -23,6 +23,7 @@ _EXPORTS = {
     "VignetteError": "vignettes",
     "load_vignettes": "vignettes",
     "vignettes_frame": "vignettes",
+    "corpus_summary": "vignettes",
     "Deck": "deck",
     "load_deck": "deck",
     "practice_deck": "deck",

@@ -16,6 +16,7 @@ __all__ = ["load_cohort", "CohortNotFound"]
 
 
 COURSE_DATA = Path(__file__).resolve().parents[1] / "data" / "cohort"  # in a clone of the course repository
+PACKAGED = Path(__file__).resolve().parent / "_data" / "cohort"           # copied by `ipt-course build`
 
 
 class CohortNotFound(StudentFacingError):
@@ -27,7 +28,7 @@ def cohort_folder(folder: str | Path | None = None) -> Path:
     candidates = [Path(folder)] if folder else []
     if os.environ.get("IPT_COHORT_DIR"):
         candidates.append(Path(os.environ["IPT_COHORT_DIR"]))
-    candidates += [Path.cwd(), COURSE_DATA]
+    candidates += [Path.cwd(), COURSE_DATA, PACKAGED]
     for candidate in candidates:
         if (candidate / "clients.csv").is_file() and (candidate / "scores.csv").is_file():
             return candidate

@@ -206,8 +206,9 @@ class Body:
 
 
 def default_folder() -> Path:
-    """data/training in a checkout of the course repository."""
-    return Path(__file__).resolve().parent.parent / "data" / "training"
+    """data/training in a checkout of the course repository, else the copy packaged with ipt_lib."""
+    repo = Path(__file__).resolve().parent.parent / "data" / "training"
+    return repo if repo.is_dir() else Path(__file__).resolve().parent / "_data" / "training"
 
 
 def load_bodies(folder: Path | str | None = None) -> list[Body]:

@@ -165,6 +165,22 @@ def load_vignettes(folder: Path | str | None = None) -> list[Vignette]:
     return sorted(vignettes, key=lambda v: v.id)
 
 
+def corpus_summary():
+    """Every vignette's public fields (id, kind, population, age_band, condition, setting) as a DataFrame: from
+    data/vignettes in a checkout of the course, else from the summary packaged with ipt_lib. No text, no labels."""
+    import json
+
+    import pandas as pd
+
+    if default_folder().is_dir():
+        records = [{"id": v.id, "kind": v.kind, "population": v.population, "age_band": v.age_band,
+                    "condition": v.condition, "setting": v.setting} for v in load_vignettes()]
+    else:
+        packaged = Path(__file__).resolve().parent / "_data" / "corpus_public.json"
+        records = json.loads(packaged.read_text(encoding="utf-8"))["vignettes"]
+    return pd.DataFrame(records).set_index("id")
+
+
 def vignettes_frame(vignettes: Iterable[Vignette] | Path | str | None = None):
     """The corpus as a pandas DataFrame, one row per vignette, indexed by id."""
     import pandas as pd

@@ -88,6 +88,35 @@ def test_wheel_and_sdist_pass_the_leak_check(root, tmp_path, corpus):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "ipt_lib/_data/practice_cases.json" in names
+        assert {"ipt_lib/_data/cohort/scores.csv", "ipt_lib/_data/training/isipt.toml",
+                "ipt_lib/_data/corpus_public.json", "ipt_lib/widgets/inventory.py"} <= set(names)
         assert not [n for n in names if n.startswith(("data/", "source/", "release/"))]
         practice = json.loads(archive.read("ipt_lib/_data/practice_cases.json"))
         assert not {c["id"] for c in practice["cases"]} & {v.id for v in corpus if v.is_graded}
+
+
+def test_packaged_course_data_is_current_and_public(root, tmp_path):
+    """ipt_lib/_data holds copies of non-secret data so lessons run from a wheel; they must match data/ now."""
+    from ipt_lib.course.packaged import CORPUS_FIELDS, write_packaged_data
+
+    shutil.copytree(root / "data", tmp_path / "data")
+    for path in write_packaged_data(tmp_path):
+        committed = root / path.relative_to(tmp_path)
+        assert committed.read_bytes() == path.read_bytes(), f"{committed} is stale: run `ipt-course build`"
+    summary = json.loads((root / "ipt_lib/_data/corpus_public.json").read_text(encoding="utf-8"))["vignettes"]
+    assert summary and all(set(record) == set(CORPUS_FIELDS) for record in summary)
+
+
+def test_more_builders_are_current(root, tmp_path):
+    from ipt_lib.course import assignment3, assignment4, assignment5
+
+    shutil.copytree(root / "data", tmp_path / "data")
+    for module in (assignment3, assignment4, assignment5):
+        module.build(tmp_path)
+        built, committed = tmp_path / "source" / module.ASSIGNMENT, root / "source" / module.ASSIGNMENT
+        assert sorted(p.name for p in built.iterdir()) == sorted(p.name for p in committed.iterdir())
+        for path in built.iterdir():
+            if path.suffix == ".ipynb":
+                assert _cells(path) == _cells(committed / path.name), f"source/{module.ASSIGNMENT} is stale"
+            else:
+                assert path.read_bytes() == (committed / path.name).read_bytes(), path.name

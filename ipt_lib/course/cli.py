@@ -45,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from . import assignment2, assignment3, assignment4, assignment5
 
+            from .packaged import write_packaged_data
+
             for path in (assignment1.build(root) + assignment2.build(root) + assignment3.build(root)
-                         + assignment4.build(root) + assignment5.build(root)):
+                         + assignment4.build(root) + assignment5.build(root) + write_packaged_data(root)):
                 print("wrote", path.relative_to(root))
         for path in regenerate_release(root):
             print("released", path.relative_to(root))

@@ -384,11 +384,11 @@ def _bare(labels, kind):
     return labels, "bare"
 
 
-def _raises(labels, kind):
+def _t13_raises(labels, kind):
     return _label_source("T13_techniques", labels) + "\nprint(len(T13_techniques) / 0)", "raw"
 
 
-def _loops(labels, kind):
+def _t06_loops(labels, kind):
     return "while True:\n    pass\n" + _label_source("T06_communication", labels), "raw"
 
 
@@ -419,8 +419,8 @@ def techniques_class() -> list[Profile]:
         Profile("eli", "invalid: a misspelt label, an unlabelled turn, a made-up technique, labels without quotes, "
                 "a stage without quotes", _techniques({"T10_techniques": _eli_t10, "T13_techniques": _bare,
                                                        "T06_stage": lambda expected: f"T06_stage = {expected}"}), 9),
-        Profile("femi", "an answer cell raises after setting its labels", _techniques({"T13_techniques": _raises}), 11),
-        Profile("gus", "loops forever in one answer cell (cut by the timeout)", _techniques({"T06_communication": _loops}),
+        Profile("femi", "an answer cell raises after setting its labels", _techniques({"T13_techniques": _t13_raises}), 11),
+        Profile("gus", "loops forever in one answer cell (cut by the timeout)", _techniques({"T06_communication": _t06_loops}),
                 11),
         Profile("hana", "every T10 label wrong, and the T10 test cell replaced with print('correct')",
                 _techniques({"T10_techniques": _wrong("all")}, extra=_tamper_label_tests), 11),

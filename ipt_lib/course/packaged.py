@@ -1,0 +1,38 @@
+"""Course data that is not secret, copied into the package so the lessons run from an installed wheel.
+
+``ipt-course build`` writes ipt_lib/_data/: the synthetic caseload (data/cohort), the training bodies
+(data/training) and a summary of the vignette corpus with public fields only (no text, no labels). A test
+checks the copies are current. Graded labels, cues, rationales and keys are never copied.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from ..vignettes import load_vignettes
+
+CORPUS_FIELDS = ("id", "kind", "population", "age_band", "condition", "setting")
+
+
+def corpus_summary_records(root: Path) -> list[dict]:
+    return [{field: getattr(v, field) for field in CORPUS_FIELDS} for v in load_vignettes(root / "data" / "vignettes")]
+
+
+def write_packaged_data(root: Path) -> list[Path]:
+    target = root / "ipt_lib" / "_data"
+    written = []
+    for folder, pattern in (("cohort", "*.csv"), ("training", "*.toml")):
+        out = target / folder
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        for path in sorted((root / "data" / folder).glob(pattern)):
+            shutil.copyfile(path, out / path.name)
+            written.append(out / path.name)
+    summary = target / "corpus_public.json"
+    summary.write_text(json.dumps({"vignettes": corpus_summary_records(root)}, indent=1, ensure_ascii=False) + "\n",
+                       "utf-8")
+    written.append(summary)
+    return written
