@@ -23,6 +23,7 @@ _QUALITY_COLOUR = {"good": "#1a7f37", "acceptable": "#8a6d00", "poor": "#b35900"
 # Buttons in ipywidgets are one line with an ellipsis; choices are sentences, so let them wrap.
 _CSS = """<style>
 .ipt-roleplay{max-width:54em}
+.ipt-roleplay .widget-html-content{line-height:1.45}
 .ipt-roleplay .ipt-rp-card{border:1px solid #ccc;border-radius:6px;padding:.5em .9em;margin-bottom:.5em}
 .ipt-roleplay .ipt-rp-meta{color:#555;font-size:.9em}
 .ipt-roleplay .ipt-rp-line{padding:.4em .6em;margin:.3em 0;border-radius:4px;line-height:1.45}
@@ -197,8 +198,6 @@ def _summary_html(session: Session) -> str:
         f"<tr><td>{i}</td><td>{e(step.text)}</td><td>{e(step.technique.label)}</td>"
         f"<td style='color:{_QUALITY_COLOUR[step.quality]}'>{step.quality}</td></tr>"
         for i, step in enumerate(summary.steps, 1))
-    counts = ", ".join(f"{summary.counts[q]} {q}" for q in ("good", "acceptable", "poor"))
-    techniques = ", ".join(f"{t.label}" + (f" ×{n}" if n > 1 else "") for t, n in summary.techniques)
     earlier = ""
     if summary.earlier:
         labels = {n.id: n.ending_label for n in session.scenario.endings}
@@ -210,7 +209,6 @@ def _summary_html(session: Session) -> str:
             f"<h4 style='margin:.3em 0'>Your path</h4>"
             f"<table><thead><tr><th>#</th><th>Your response</th><th>Technique</th><th>Quality</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
-            f"<p><b>Counts:</b> {counts}. <b>Techniques:</b> {e(techniques)}.</p>"
             f"<p>{e(summary.debrief)}</p>{earlier}")
 
 

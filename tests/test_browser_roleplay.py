@@ -1,0 +1,107 @@
+"""A student plays a role-play in the techniques lesson in JupyterLab 4 in headless Chromium: clicking through to
+an ending shows the path summary, and the progress survives a page reload and a kernel restart."""
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from ipt_lib.roleplay import Session, find_scenario
+from lab import browser_page, open_notebook, run_all, running_lab, wait_idle
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = "04_techniques_in_practice.ipynb"
+PROGRESS = "roleplay_progress.json"
+# R01 through an acceptable, a poor and four good responses (numbers as shown on the buttons).
+PATH = [3, 1, 2, 3, 2, 3]
+pytestmark = pytest.mark.slow
+
+
+def _expected_session() -> Session:
+    session = Session(find_scenario("R01"))
+    for number in PATH:
+        session.choose(number)
+    assert session.finished, "PATH no longer reaches an ending of R01: update it"
+    return session
+
+
+def _summary_shown(page, ending: str, timeout: int = 90_000) -> str:
+    summary = page.locator(".ipt-rp-R01 .ipt-rp-summary").filter(has_text=f"Ending: {ending}")
+    summary.wait_for(timeout=timeout)
+    return summary.inner_text()
+
+
+def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
+    started = time.monotonic()
+    expected = _expected_session()
+    ending = expected.node.ending_label
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(ROOT / "notebooks" / LESSON, work / LESSON)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with running_lab(work, tmp_path) as (base, token), browser_page() as page:
+        open_notebook(page, base, token, LESSON)
+        run_all(page)
+        widget = page.locator(".ipt-rp-R01")
+        try:
+            widget.locator("button.ipt-rp-choice").first.wait_for(timeout=90_000)
+            widget.scroll_into_view_if_needed()
+        finally:
+            page.screenshot(path=str(shots / "roleplay_after_run_all.png"))
+        wait_idle(page)
+        assert "Tomás" in widget.locator(".ipt-rp-header").inner_text()
+        assert page.locator(".ipt-roleplay").count() == 3          # R01, R02 and R03 in the lesson
+        first = widget.locator("button.ipt-rp-choice").first
+        assert first.evaluate("b => b.scrollWidth <= b.clientWidth + 1")   # long choices wrap, not clipped
+
+        for k, (number, step) in enumerate(zip(PATH, expected.steps), 1):
+            widget.locator("button.ipt-rp-choice").nth(number - 1).click()
+            widget.locator(f".ipt-rp-transcript .ipt-rp-step[data-step='{k}']").wait_for(timeout=30_000)
+            feedback = widget.locator(".ipt-rp-feedback").inner_text()
+            assert step.technique.label in feedback, (k, feedback)
+            if k == 2:
+                widget.scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / "roleplay_feedback_on_a_poor_choice.png"))
+        text = _summary_shown(page, ending)
+        for step in expected.steps:
+            assert step.technique.label in text
+        assert "4 good, 1 acceptable, 1 poor" in text
+        assert widget.locator("button.ipt-rp-choice:visible").count() == 0
+        widget.locator(".ipt-rp-summary").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "roleplay_summary.png"))
+        saved = json.loads((work / PROGRESS).read_text(encoding="utf-8"))
+        assert [s["choice"] for s in saved["scenarios"]["R01"]["steps"]] == PATH
+
+        page.reload()                                              # same kernel, page reloaded
+        open_notebook(page, base, token, LESSON)
+        run_all(page)
+        _summary_shown(page, ending)
+        assert widget.locator(".ipt-rp-transcript .ipt-rp-step").count() == len(PATH)
+        page.screenshot(path=str(shots / "roleplay_after_reload.png"))
+        wait_idle(page)
+
+        page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
+        page.locator(".jp-Dialog button.jp-mod-accept").click()
+        wait_idle(page)
+        run_all(page)
+        text = _summary_shown(page, ending)
+        assert widget.locator(".ipt-rp-transcript .ipt-rp-step").count() == len(PATH)
+        assert "4 good, 1 acceptable, 1 poor" in text
+        widget.locator(".ipt-rp-summary").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "roleplay_after_kernel_restart.png"))
+
+        widget.locator("button.ipt-rp-restart").click()            # start again: the path clears, the run is kept
+        widget.locator(".ipt-rp-message").filter(has_text="Started again").wait_for(timeout=30_000)
+        assert widget.locator(".ipt-rp-transcript .ipt-rp-step").count() == 0
+        assert not widget.locator(".ipt-rp-summary").is_visible()
+        saved = json.loads((work / PROGRESS).read_text(encoding="utf-8"))
+        assert saved["scenarios"]["R01"]["steps"] == [] and len(saved["scenarios"]["R01"]["history"]) == 1
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    for shot in shots.iterdir():
+        shutil.copy(shot, artifacts / shot.name)
+    print(f"\nbrowser role-play test took {time.monotonic() - started:.1f} s")
