@@ -2,12 +2,15 @@
 the session model plays, summarises, saves and reloads, and the widget (without a browser) advances and restores."""
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ipt_lib.problem_areas import ProblemArea
 from ipt_lib.roleplay import (KIND, QUALITIES, SCHEMA_VERSION, Scenario, ScenarioError, Session, SessionError,
@@ -18,6 +21,7 @@ from ipt_lib.transcripts import LabelError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "scenarios"
 GOOD = FIXTURES / "good" / "r90.toml"
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "ipt-reference.md"
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +80,19 @@ def test_every_choice_has_a_technique_a_quality_and_feedback_citing_the_referenc
                 assert len(c.feedback) > 40 and "ref §" in c.feedback, (s.id, node.id, c.number)
             if node.is_end:
                 assert node.closing and "ref §" in node.closing, (s.id, node.id)
+
+
+def test_every_section_the_scenarios_cite_exists_in_the_reference(scenarios):
+    if not REFERENCE.exists():
+        pytest.skip(f"{REFERENCE} is not next to this checkout, so citations cannot be checked")
+    headings = set(re.findall(r"^#+ (\d+(?:\.\d+)?)\.? ", REFERENCE.read_text(encoding="utf-8"), re.M))
+    cited = set()
+    for s in scenarios:
+        texts = [s.setup] + [n.closing for n in s.nodes] + [c.feedback for c in s.choices]
+        for text in texts:
+            for group in re.findall(r"ref ((?:§\s?\d+(?:\.\d+)?(?:,\s*)?)+)", text):
+                cited |= set(re.findall(r"§\s?(\d+(?:\.\d+)?)", group))
+    assert cited and cited <= headings, f"cited but not in the reference: {sorted(cited - headings)}"
 
 
 def test_scenarios_cover_the_issue_examples_and_every_technique(scenarios):
@@ -254,6 +271,22 @@ def test_save_and_load_round_trip(good, tmp_path):
     again = Session.load(good, path)
     assert again.steps == s.steps and again.history == s.history and again.node.id == "again"
     assert list(tmp_path.iterdir()) == [path]     # no temporary files left behind
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, 2), picks=st.lists(st.integers(1, 4), max_size=12), restart_at=st.integers(0, 12))
+def test_any_path_survives_a_save_and_load(scenarios, tmp_path, which, picks, restart_at):
+    path = tmp_path / "progress.json"
+    path.unlink(missing_ok=True)
+    session = Session(scenarios[which])
+    for i, pick in enumerate(picks):
+        if session.finished or i == restart_at:
+            session.restart()
+        session.choose((pick - 1) % len(session.node.choices) + 1)
+    session.save(path)
+    again = Session.load(scenarios[which], path)
+    assert again.steps == session.steps and again.history == session.history
+    assert again.summary().debrief == session.summary().debrief
 
 
 def test_load_without_a_file_starts_fresh(good, tmp_path):
