@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from ipt_lib.roleplay import Session, find_scenario
 from lab import browser_page, open_notebook, run_all, running_lab, wait_idle
@@ -53,15 +54,15 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
             page.screenshot(path=str(shots / "roleplay_after_run_all.png"))
         wait_idle(page)
         assert "Tomás" in widget.locator(".ipt-rp-header").inner_text()
-        assert page.locator(".ipt-roleplay").count() == 3          # R01, R02 and R03 in the lesson
+        expect(page.locator(".ipt-roleplay")).to_have_count(3, timeout=30_000)   # R01, R02 and R03 in the lesson
         first = widget.locator("button.ipt-rp-choice").first
         assert first.evaluate("b => b.scrollWidth <= b.clientWidth + 1")   # long choices wrap, not clipped
 
         for k, (number, step) in enumerate(zip(PATH, expected.steps), 1):
             widget.locator("button.ipt-rp-choice").nth(number - 1).click()
             widget.locator(f".ipt-rp-transcript .ipt-rp-step[data-step='{k}']").wait_for(timeout=30_000)
-            feedback = widget.locator(".ipt-rp-feedback").inner_text()
-            assert step.technique.label in feedback, (k, feedback)
+            # each part of the widget is its own comm message: wait for this one rather than read it at once
+            expect(widget.locator(".ipt-rp-feedback")).to_contain_text(step.technique.label, timeout=30_000)
             if k == 2:
                 widget.scroll_into_view_if_needed()
                 page.screenshot(path=str(shots / "roleplay_feedback_on_a_poor_choice.png"))
@@ -69,7 +70,7 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
         for step in expected.steps:
             assert step.technique.label in text
         assert "4 good, 1 acceptable, 1 poor" in text
-        assert widget.locator("button.ipt-rp-choice:visible").count() == 0
+        expect(widget.locator("button.ipt-rp-choice:visible")).to_have_count(0, timeout=30_000)
         widget.locator(".ipt-rp-summary").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "roleplay_summary.png"))
         saved = json.loads((work / PROGRESS).read_text(encoding="utf-8"))
@@ -79,7 +80,7 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
         open_notebook(page, base, token, LESSON)
         run_all(page)
         _summary_shown(page, ending)
-        assert widget.locator(".ipt-rp-transcript .ipt-rp-step").count() == len(PATH)
+        expect(widget.locator(".ipt-rp-transcript .ipt-rp-step")).to_have_count(len(PATH), timeout=30_000)
         page.screenshot(path=str(shots / "roleplay_after_reload.png"))
         wait_idle(page)
 
@@ -89,15 +90,15 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
         wait_idle(page)
         run_all(page)
         text = _summary_shown(page, ending)
-        assert widget.locator(".ipt-rp-transcript .ipt-rp-step").count() == len(PATH)
+        expect(widget.locator(".ipt-rp-transcript .ipt-rp-step")).to_have_count(len(PATH), timeout=30_000)
         assert "4 good, 1 acceptable, 1 poor" in text
         widget.locator(".ipt-rp-summary").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "roleplay_after_kernel_restart.png"))
 
         widget.locator("button.ipt-rp-restart").click()            # start again: the path clears, the run is kept
         widget.locator(".ipt-rp-message").filter(has_text="Started again").wait_for(timeout=30_000)
-        assert widget.locator(".ipt-rp-transcript .ipt-rp-step").count() == 0
-        assert not widget.locator(".ipt-rp-summary").is_visible()
+        expect(widget.locator(".ipt-rp-transcript .ipt-rp-step")).to_have_count(0, timeout=30_000)
+        expect(widget.locator(".ipt-rp-summary")).to_be_hidden(timeout=30_000)
         saved = json.loads((work / PROGRESS).read_text(encoding="utf-8"))
         assert saved["scenarios"]["R01"]["steps"] == [] and len(saved["scenarios"]["R01"]["history"]) == 1
     artifacts = ROOT / "test-artifacts"

@@ -94,8 +94,8 @@ class RolePlayWidget:
 
     def restart(self) -> None:
         self.session.restart()
-        self._say("Started again from the first line.")
         self.refresh()
+        self._say("Started again from the first line.")
 
     # --- views ---------------------------------------------------------------
     def _say(self, text: str, ok: bool = True) -> None:
