@@ -63,6 +63,15 @@ _EXPORTS = {
     "assess": "pathway",
     "progress_figure": "pathway",
     "pathway_widget": "widgets.pathway",
+    "Scenario": "roleplay",
+    "ScenarioError": "roleplay",
+    "Session": "roleplay",
+    "SessionError": "roleplay",
+    "load_scenario": "roleplay",
+    "load_scenarios": "roleplay",
+    "practice_excerpt": "roleplay",
+    "roleplay_widget": "widgets.roleplay",
+    "load_exam": "exam",
 }
 
 __all__ = sorted(_EXPORTS)

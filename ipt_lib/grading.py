@@ -14,7 +14,7 @@ from .errors import StudentFacingError
 from .problem_areas import DisputeStage, ProblemArea
 
 # Checks whose expected answer is a constant in the (hidden) test: the grader re-does them outside the kernel.
-KEYED_CHECKS = ("assert_area", "assert_stage", "assert_person", "assert_in_ring", "assert_labels")
+KEYED_CHECKS = ("assert_area", "assert_stage", "assert_person", "assert_in_ring", "assert_labels", "assert_exam")
 
 __all__ = ["check_answer_format", "assert_area", "check_stage_format", "assert_stage", "WrongAnswer",
            "MissingAnswer"]
@@ -438,3 +438,47 @@ def assert_labels(name: str, expected: dict, kind: str, points: float = 1) -> ob
         raise WrongAnswer(f"{name}: {message}")
     print(f"{name}: {message}")
     return round(share * points, 4) if share < 1 else None
+
+
+# --- the final exam: one item per student from each question's pool ---------------------------------------
+
+def check_exam(name: str, kind: str) -> None:
+    """Format check for exam question ``name`` (q1, q2, ...): how the answer reads, never whether it is right."""
+    from .exam import read_answer
+
+    value = _answer(name)
+    if value is Ellipsis:
+        raise MissingAnswer(f"No answer yet: replace the ... after {name} = with your answer.")
+    shown = read_answer(value, kind)
+    if isinstance(shown, bool):
+        shown = "yes" if shown else "no"
+    elif isinstance(shown, float) and shown.is_integer():
+        shown = int(shown)
+    print(f"Question {name[1:]}: your answer reads as {shown!r}. (Format check only: it does not say whether it "
+          "is right.)")
+
+
+def exam_verdict(student: str, name: str, answer: object, keys: dict, kind: str) -> tuple[bool, str]:
+    """(right, feedback) for ``student``'s answer to question ``name``; the feedback never gives the key."""
+    from .exam import pick, read_answer
+
+    item = pick(student, name, keys)
+    try:
+        given = read_answer(answer, kind)
+    except ValueError as exc:
+        return False, f"Question {name[1:]} (item {item}): {exc}"
+    expected = read_answer(keys[item], kind)
+    if given == expected:
+        return True, f"Question {name[1:]} (item {item}): correct."
+    return False, f"Question {name[1:]} (item {item}): not the answer the course team chose."
+
+
+def assert_exam(name: str, keys: dict, kind: str) -> None:
+    """The hidden check (instructor's copy); at autograde the grader re-does it from the answer cell's text with
+    the submitting student's id."""
+    from .exam import current_student
+
+    right, message = exam_verdict(current_student(), name, _answer(name), keys, kind)
+    if not right:
+        raise WrongAnswer(message)
+    print(message)

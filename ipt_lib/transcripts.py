@@ -244,8 +244,10 @@ def load_case_file(path: Path | str) -> dict[str, "Transcript"]:
 
 
 def default_folder() -> Path:
-    """data/transcripts in a checkout of the course repository."""
-    return Path(__file__).resolve().parent.parent / "data" / "transcripts"
+    """data/transcripts in a checkout of the course repository, else the practice transcripts packaged with
+    ipt_lib (graded transcripts are never packaged)."""
+    repo = Path(__file__).resolve().parent.parent / "data" / "transcripts"
+    return repo if repo.is_dir() else Path(__file__).resolve().parent / "_data" / "transcripts"
 
 
 def load_transcript(path: Path | str) -> Transcript:

@@ -6,10 +6,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5
+from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
-from ipt_lib.course.samples import Profile, sample_class
+from ipt_lib.course.samples import Profile, _exam, sample_class
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +39,7 @@ def cycle(tmp_path_factory):
                                      _solution_for(assignment4.ASSIGNMENT, assignment4.NOTEBOOK), 14))
     specs[4].profiles.append(Profile("zoe", "the source's own solutions (matching)",
                                      _solution_for(assignment5.ASSIGNMENT, assignment5.NOTEBOOK), 4))
+    specs[5].profiles.append(Profile("zoe", "her own exam variant answered right", _exam("zoe"), 9))
     result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", specs=specs, timeout=10, quiet=True)
     print(format_summary(result))
     return result
@@ -223,3 +224,16 @@ def test_approaches_samples_get_exactly_their_expected_scores(cycle):
     results = cycle.of(assignment5.ASSIGNMENT)
     assert {s: (r.auto_score, r.expected_auto) for s, r in results.items() if not r.as_expected} == {}
     assert results["zoe"].auto_score == 4 and results["ada"].total == 8
+
+
+@pytest.mark.slow
+def test_exam_variants_are_graded_for_the_student_who_submitted(cycle):
+    results = cycle.of(assignment6.ASSIGNMENT)
+    assert {s: (r.auto_score, r.expected_auto) for s, r in results.items() if not r.as_expected} == {}
+    for student in ("ada", "dara", "zoe"):  # three different variants, each answered right: full marks
+        assert results[student].auto_score == results[student].auto_max == 9
+    assert results["femi"].auto_score < 9  # a neighbour's answers do not fit this student's exam
+    graded = nbformat.read(cycle.course / "autograded" / "zoe" / assignment6.ASSIGNMENT / assignment6.NOTEBOOK,
+                           as_version=4)
+    setup = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    assert "Exam for <b>zoe</b>" in str(setup.outputs)  # the autograded copy shows the items zoe answered

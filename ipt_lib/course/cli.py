@@ -43,12 +43,13 @@ def main(argv: list[str] | None = None) -> int:
 
         root = assignment1.repo_root()
         if args.command == "build":
-            from . import assignment2, assignment3, assignment4, assignment5
+            from . import assignment2, assignment3, assignment4, assignment5, assignment6
 
             from .packaged import write_packaged_data
 
             for path in (assignment1.build(root) + assignment2.build(root) + assignment3.build(root)
-                         + assignment4.build(root) + assignment5.build(root) + write_packaged_data(root)):
+                         + assignment4.build(root) + assignment5.build(root) + assignment6.build(root)
+                         + write_packaged_data(root)):
                 print("wrote", path.relative_to(root))
         for path in regenerate_release(root):
             print("released", path.relative_to(root))

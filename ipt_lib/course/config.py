@@ -32,11 +32,12 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
 
     from nbgrader.preprocessors import (ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
 
-    from .preprocessors import DropBrokenGradingMetadata, RobustExecute, SealComputedKeys, StaticAnswerGrader
+    from .preprocessors import (DropBrokenGradingMetadata, RobustExecute, SealComputedKeys, SetExamStudent,
+                                StaticAnswerGrader)
 
     c.Autograde.sanitize_preprocessors = [
         ClearOutput, DeduplicateIds, DropBrokenGradingMetadata, OverwriteKernelspec, OverwriteCells,
-        SealComputedKeys, CheckCellMetadata,
+        SealComputedKeys, SetExamStudent, CheckCellMetadata,
     ]
 
     c.Autograde.autograde_preprocessors = [

@@ -20,12 +20,12 @@ from typing import Callable
 
 import nbformat
 
-from . import assignment1, assignment2, assignment3, assignment4, assignment5
+from . import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6
 from .config import COURSE_ID
 from .integrity import inspect_submission, write_report
 from .leaks import collect_secrets, scan, scan_feedback
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
-from .samples import (Profile, approaches_class, caseload_class, inventory_class, sample_class,
+from .samples import (Profile, approaches_class, caseload_class, exam_class, inventory_class, sample_class,
                       techniques_class)
 from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
 from ..vignettes import load_vignettes
@@ -55,6 +55,7 @@ def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spe
     if profiles is not None:
         return [a1]
     a3_key = {"items": assignment3.answer_key(repo), "module": assignment3.key_module(repo)}
+    exam_key = assignment6.answer_key(repo)
     return [a1, Spec(assignment2.ASSIGNMENT, assignment2.NOTEBOOK, "reflection_answer", inventory_class(),
                      assignment2.answer_key(repo)),
             Spec(assignment3.ASSIGNMENT, assignment3.NOTEBOOK, ("figure_answer", "interpret_answer"),
@@ -62,7 +63,8 @@ def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spe
             Spec(assignment4.ASSIGNMENT, assignment4.NOTEBOOK, "analysis_answer", techniques_class(),
                  assignment4.answer_key(repo)),
             Spec(assignment5.ASSIGNMENT, assignment5.NOTEBOOK, "discussion_answer", approaches_class(),
-                 assignment5.answer_key(repo))]
+                 assignment5.answer_key(repo)),
+            Spec(assignment6.ASSIGNMENT, assignment6.NOTEBOOK, "formulation_answer", exam_class(exam_key), exam_key)]
 
 
 @dataclass

@@ -23,7 +23,7 @@ def corpus_summary_records(root: Path) -> list[dict]:
 def write_packaged_data(root: Path) -> list[Path]:
     target = root / "ipt_lib" / "_data"
     written = []
-    for folder, pattern in (("cohort", "*.csv"), ("training", "*.toml")):
+    for folder, pattern in (("cohort", "*.csv"), ("training", "*.toml"), ("scenarios", "*.toml")):
         out = target / folder
         if out.exists():
             shutil.rmtree(out)
@@ -31,6 +31,17 @@ def write_packaged_data(root: Path) -> list[Path]:
         for path in sorted((root / "data" / folder).glob(pattern)):
             shutil.copyfile(path, out / path.name)
             written.append(out / path.name)
+    # practice transcripts only: their keys may be shown; graded transcripts stay in data/
+    out = target / "transcripts"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    from ..transcripts import load_transcripts
+
+    for t in load_transcripts(root / "data" / "transcripts"):
+        if not t.is_graded:
+            shutil.copyfile(t.source, out / Path(t.source).name)
+            written.append(out / Path(t.source).name)
     summary = target / "corpus_public.json"
     summary.write_text(json.dumps({"vignettes": corpus_summary_records(root)}, indent=1, ensure_ascii=False) + "\n",
                        "utf-8")

@@ -68,6 +68,37 @@ def static_answer(source: str, name: str) -> tuple[str | None, str]:
     return value.value, ""
 
 
+def static_literal(source: str, name: str) -> tuple[object, str]:
+    """The literal (text, number, True/False) last assigned to ``name`` in an answer cell: (value, problem)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None, "the answer cell is not valid Python, so its answer cannot be read"
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            found = node.value
+    if found is None:
+        return None, f"the answer cell does not set {name}"
+    try:
+        return ast.literal_eval(found), ""
+    except ValueError:
+        return None, f"{name} must be written as a value (text in quotes, or a number), not computed"
+
+
+class SetExamStudent(Preprocessor):
+    """Sanitize step: tell the exam's set-up cell whose exam it is (the submitting student's nbgrader id), so the
+    autograded notebook shows the same items the student answered."""
+
+    def preprocess_cell(self, cell, resources, index):
+        student = resources.get("nbgrader", {}).get("student")
+        if student and cell.cell_type == "code" and "load_exam(" in cell.source:
+            from ..exam import STUDENT_ENV
+
+            cell.source = f"import os as _os; _os.environ[{STUDENT_ENV!r}] = {student!r}\n" + cell.source
+        return cell, resources
+
+
 class Unquoted(str):
     """A label that is not a literal in the answer cell's text (a name, a call): it cannot be read as written."""
 
@@ -121,6 +152,7 @@ class StaticAnswerGrader(Preprocessor):
     """
 
     def preprocess(self, nb, resources):
+        self.resources = resources
         self.folder = resources.get("metadata", {}).get("path") or "."
         cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells
                  if c.metadata.get("nbgrader", {}).get("grade_id")}
@@ -144,6 +176,21 @@ class StaticAnswerGrader(Preprocessor):
                     outputs += verdict if isinstance(verdict, list) else [verdict]
                 cell.outputs = outputs
         return nb, resources
+
+    def _exam_verdict(self, source: str, name: str, expected_args: list) -> NotebookNode:
+        from ..grading import exam_verdict
+
+        keys, kind = expected_args[0], expected_args[1]
+        student = self.resources.get("nbgrader", {}).get("student")
+        if not student:
+            return _error("This question could not be graded: the student id is unknown.", "GradingError")
+        value, problem = static_literal(source, name)
+        if problem:
+            return _error(f"Question {name[1:]}: {problem}.", "UnreadableAnswer")
+        right, message = exam_verdict(student, name, value, keys, kind)
+        if not right:
+            return _error(message)
+        return NotebookNode(output_type="stream", name="stdout", text=message + "\n")
 
     def _labels_verdict(self, source: str, name: str, expected_args: list, points: float) -> list:
         from ..grading import labels_verdict
@@ -240,6 +287,8 @@ class StaticAnswerGrader(Preprocessor):
         if errors:
             return _error(f"{label}: the answer cell stopped with {errors[-1].get('ename', 'an error')}, "
                           "so its answer does not count.", "AnswerCellFailed")
+        if function == "assert_exam":
+            return self._exam_verdict(answer_cell.source, name, expected_args)
         if function == "assert_labels":
             return self._labels_verdict(answer_cell.source, name, expected_args, float((meta or {}).get("points", 1)))
         text, problem = static_answer(answer_cell.source, name)
