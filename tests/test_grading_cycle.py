@@ -1,6 +1,7 @@
 """The real nbgrader cycle (generate, release, fetch, submit, collect, autograde, feedback, export)."""
 
 import csv
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -237,3 +238,52 @@ def test_exam_variants_are_graded_for_the_student_who_submitted(cycle):
                            as_version=4)
     setup = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
     assert "Exam for <b>zoe</b>" in str(setup.outputs)  # the autograded copy shows the items zoe answered
+
+
+def _scores(gradebook: Path, assignment: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
+        return {(sub.student.id, grade.name): (grade.auto_score, grade.max_score)
+                for sub in gb.assignment_submissions(assignment) for nb in sub.notebooks for grade in nb.grades}
+
+
+@pytest.mark.slow
+def test_parallel_autograde_scores_equal_sequential_nbgrader(cycle, tmp_path):
+    """The cycle graded with `ipt-course autograde` (every core); plain `nbgrader autograde` on a copy agrees."""
+    from ipt_lib.course.nbgrader_cli import Nbgrader
+
+    copy = tmp_path / "run"
+    shutil.copytree(cycle.root, copy, symlinks=True, ignore=shutil.ignore_patterns("students", "ipc"))
+    course = copy / "course"
+    config = (course / "nbgrader_config.py").read_text().replace(str(cycle.root), str(copy))
+    (course / "nbgrader_config.py").write_text(config)
+    share = copy / "sandbox" / "share"
+    kernel = share / "kernels" / "ipt-sandbox" / "kernel.json"
+    kernel.write_text(kernel.read_text().replace(str(cycle.root), str(copy)))
+    Nbgrader(course, jupyter_path=share)("autograde", assignment1.ASSIGNMENT, "--force", check=False)
+    parallel = _scores(cycle.course / "gradebook.db", assignment1.ASSIGNMENT)
+    sequential = _scores(course / "gradebook.db", assignment1.ASSIGNMENT)
+    assert parallel and parallel == sequential
+
+
+@pytest.mark.slow
+def test_parallel_autograde_resumes_only_what_is_left(cycle, tmp_path):
+    from ipt_lib.course.parallel import _write_journal, autograde, plan, read_journal
+
+    course = cycle.course
+    journal = read_journal(course, assignment2.ASSIGNMENT)
+    assert set(journal) == {p.student for p in default_specs(ROOT)[1].profiles} | {"zoe"}
+    todo, skipped = plan(course, assignment2.ASSIGNMENT)
+    assert todo == [] and len(skipped) == len(journal)
+    # as if the run had stopped before two submissions were recorded
+    _write_journal(course, assignment2.ASSIGNMENT, {k: v for k, v in journal.items() if k not in ("ben", "chen")})
+    before = _scores(course / "gradebook.db", assignment2.ASSIGNMENT)
+    lines = []
+    summaries = autograde(course, [assignment2.ASSIGNMENT], workers=2, jupyter_path=cycle.root / "sandbox" / "share",
+                          echo=lines.append)
+    summary = summaries[assignment2.ASSIGNMENT]
+    assert sorted(o.student for o in summary.graded) == ["ben", "chen"] and not summary.failed
+    assert len(summary.skipped) == len(journal) - 2
+    assert _scores(course / "gradebook.db", assignment2.ASSIGNMENT) == before
+    assert set(read_journal(course, assignment2.ASSIGNMENT)) == set(journal)

@@ -5,6 +5,7 @@
     ipt-course release         regenerate release/ from source/ with nbgrader generate_assignment
     ipt-course check-data      validate every vignette and print the coverage table
     ipt-course cohort          rebuild data/cohort/ from its seeded generator (--check: verify, change nothing)
+    ipt-course autograde A...  grade every submission on every core, with progress; resumable (--help)
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["autograde"]:
+        from .parallel import main as autograde_main
+
+        return autograde_main(argv[1:])
     parser = argparse.ArgumentParser(prog="ipt-course", description="IPT Workbook: instructor tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the whole grading cycle on the sample submissions")
@@ -22,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--timeout", type=int, default=15, help="seconds a cell may run at autograde (default 15)")
     demo.add_argument("--no-sandbox", action="store_true",
                       help="grade student code without bubblewrap (not for real courses)")
+    sub.add_parser("autograde", help="grade every submission on every core, with progress (resumable)")
     sub.add_parser("build", help="rebuild source/ case files and notebooks from data/, then release/")
     sub.add_parser("release", help="regenerate release/ from source/")
     leaks = sub.add_parser("check-leaks", help="scan what students can read for solutions, hidden tests and keys")

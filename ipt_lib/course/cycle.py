@@ -119,7 +119,7 @@ class Reporter:
 
 def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None, timeout: int = 15,
               repo: Path | None = None, quiet: bool = False, workers: int = 2, sandbox: bool = True,
-              specs: list[Spec] | None = None) -> CycleResult:
+              specs: list[Spec] | None = None, parallel: bool = True) -> CycleResult:
     """Run the grading cycle in ``root`` (a new temporary folder by default) and return the class results.
 
     Student code is autograded in the ipt-sandbox kernel; without bubblewrap this refuses to run
@@ -219,12 +219,21 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
             elif "CellTimeoutError" in line or "Timeout waiting for execute reply" in line:
                 say("  a cell ran past the time limit and was interrupted; grading goes on")
 
-        say(f"nbgrader autograde (cell time limit {timeout}s, "
-            f"{'in the bubblewrap sandbox' if sandbox else 'NOT sandboxed'})")
-        # One bad submission must not stop the batch: nbgrader goes on and exits 1; its log names the student.
-        log = instructor("autograde", spec.name, on_line=progress, check=False)
-        (course / f"autograde-{spec.name}.log").write_text(log, encoding="utf-8")
-        failed = sorted(set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", log)))
+        where = 'in the bubblewrap sandbox' if sandbox else 'NOT sandboxed'
+        if parallel:
+            from .parallel import autograde as parallel_autograde
+
+            say(f"autograde on every core with nbgrader's Autograde (cell time limit {timeout}s, {where})")
+            summary = parallel_autograde(course, [spec.name], workers=workers,
+                                         jupyter_path=(root / "sandbox" / "share") if sandbox else None,
+                                         echo=say, progress_stream=_SayStream(say))[spec.name]
+            failed = sorted(o.student for o in summary.failed)
+        else:
+            say(f"nbgrader autograde (cell time limit {timeout}s, {where})")
+            # One bad submission must not stop the batch: nbgrader goes on and exits 1; its log names the student.
+            log = instructor("autograde", spec.name, on_line=progress, check=False)
+            (course / f"autograde-{spec.name}.log").write_text(log, encoding="utf-8")
+            failed = sorted(set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", log)))
         if failed:
             say(f"autograde could not grade: {', '.join(failed)} (see course/autograde-{spec.name}.log); "
                 "the others are graded")
@@ -249,6 +258,24 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     say("nbgrader export")
     instructor("export", "--to", str(grades_csv))
     return CycleResult(root, results, grades_csv, time.perf_counter() - started, home_leaks)
+
+
+class _SayStream:
+    """Progress lines from the parallel grader, through the cycle's reporter (not a terminal)."""
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say = say
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> None:
+        for line in text.splitlines():
+            if line.strip():
+                self.say(line.strip())
+
+    def flush(self) -> None:
+        pass
 
 
 def _record_manual_grades(course: Path, spec: Spec) -> None:
