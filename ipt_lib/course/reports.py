@@ -489,7 +489,8 @@ def _place_labels(fig, ax, labels: list[tuple[tuple[float, float], str]]) -> Non
             box = note.get_window_extent(renderer)
             inside = ax.get_window_extent(renderer)
             clash = any(box.x0 < x1 and box.x1 > x0 and box.y0 < y1 and box.y1 > y0 for x0, y0, x1, y1 in taken)
-            if not clash and inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1:
+            within = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+            if within and not clash:
                 break
             note.remove()
         else:
@@ -693,7 +694,8 @@ def render_html(analysis: ItemAnalysis) -> str:
         out.append(f"<p>Every classification item pooled: each row is the key {_e(confusion.kind)}, each column what "
                    f"students answered (read from the answer cell's text as the grader reads it). "
                    f"<i>{UNREADABLE}</i>: an answer that is not one {_e(confusion.kind)} (a misspelling, two areas, a "
-                   f"number, no quotes); <i>{BLANK}</i>: no answer.</p>")
+                   f"number, no quotes); <i>{BLANK}</i>: no answer. A right answer in a cell that stopped with an error or ran "
+                   "out of time is counted here as answered, though it scored zero.</p>")
         out.append(_figure_html(_png_uri(confusion_figure(confusion, a.assignment)), confusion_alt(confusion),
                                 f"Figure {k}. Key against answered {confusion.kind}; the boxed diagonal is right."))
         out.append(f'<table><caption>The same counts</caption><tr><th class="l">key \\ answered</th>'
