@@ -287,3 +287,10 @@ def test_parallel_autograde_resumes_only_what_is_left(cycle, tmp_path):
     assert len(summary.skipped) == len(journal) - 2
     assert _scores(course / "gradebook.db", assignment2.ASSIGNMENT) == before
     assert set(read_journal(course, assignment2.ASSIGNMENT)) == set(journal)
+
+
+@pytest.mark.slow
+def test_each_student_fetched_only_their_own_feedback(cycle):
+    for r in cycle.results:
+        folders = list((cycle.root / "students" / r.student / r.assignment / "feedback").iterdir())
+        assert len(folders) == 1, (r.student, r.assignment, folders)

@@ -223,10 +223,11 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
         if parallel:
             from .parallel import autograde as parallel_autograde
 
-            say(f"autograde on every core with nbgrader's Autograde (cell time limit {timeout}s, {where})")
+            say(f"autograde on every core with nbgrader's Autograde (cell time limit {timeout}s, {where}"
+                f"{', warm kernels from a sandboxed fork server' if sandbox else ''})")
             summary = parallel_autograde(course, [spec.name], workers=workers,
                                          jupyter_path=(root / "sandbox" / "share") if sandbox else None,
-                                         echo=say, progress_stream=_SayStream(say))[spec.name]
+                                         echo=say, progress_stream=_SayStream(say), warm=sandbox)[spec.name]
             failed = sorted(o.student for o in summary.failed)
         else:
             say(f"nbgrader autograde (cell time limit {timeout}s, {where})")

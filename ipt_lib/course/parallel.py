@@ -141,7 +141,7 @@ def _grade_one(config, course: Path, assignment: str, student: str) -> tuple[boo
     return True, ""
 
 
-def _worker_main(course: str, assignment: str) -> int:
+def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     """A worker process: reads student ids on stdin, grades each, writes one JSON line per result on stdout."""
     import logging
 
@@ -157,6 +157,8 @@ def _worker_main(course: str, assignment: str) -> int:
     sys.stdout = sys.stderr
     course_path = Path(course)
     config = _load_config(course_path)
+    if kernel:
+        config.Execute.kernel_name = kernel
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()
     for line in sys.stdin:
@@ -179,7 +181,7 @@ class _Worker:
     """One worker process and the thread that feeds it students from the shared queue."""
 
     def __init__(self, course: Path, assignment: str, jupyter_path: Path | None, index: int, todo: "queue.Queue",
-                 results: "queue.Queue"):
+                 results: "queue.Queue", kernel: str = ""):
         import subprocess
         import threading
 
@@ -190,7 +192,7 @@ class _Worker:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(log_dir / f"{assignment}-worker{index}.log", "a", encoding="utf-8")
         self.proc = subprocess.Popen([sys.executable, "-m", "ipt_lib.course.parallel", "--worker", str(course),
-                                      assignment], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      assignment, kernel], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True, env=env, cwd=course)
         self.todo, self.results, self.assignment = todo, results, assignment
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -282,9 +284,43 @@ class Progress:
 
 def autograde(course: Path, assignments: list[str], *, workers: int | None = None, force: bool = False,
               jupyter_path: Path | None = None, echo: Callable[[str], None] = print,
-              progress_stream=None) -> dict[str, RunSummary]:
-    """Grade every submission of ``assignments`` in ``course`` with ``workers`` processes (default: every core)."""
+              progress_stream=None, warm: bool = False) -> dict[str, RunSummary]:
+    """Grade every submission of ``assignments`` in ``course`` with ``workers`` processes (default: every core).
+
+    ``warm``: take each kernel from a fork server that has already imported the scientific libraries (see
+    ipt_lib.course.forkserver), sandboxed like the ipt-sandbox kernel whose kernelspec is in ``jupyter_path``.
+    """
     course = Path(course).resolve()
+    if warm:
+        from contextlib import ExitStack
+
+        with ExitStack() as stack:
+            server_path = _start_warm_kernels(course, jupyter_path, stack)
+            return _autograde(course, assignments, workers=workers, force=force, jupyter_path=server_path,
+                              echo=echo, progress_stream=progress_stream, kernel="ipt-fork")
+    return _autograde(course, assignments, workers=workers, force=force, jupyter_path=jupyter_path, echo=echo,
+                      progress_stream=progress_stream)
+
+
+def _start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> Path:
+    """Start the fork server with the ipt-sandbox kernelspec's hidden folders; install the ipt-fork kernelspec."""
+    from . import forkserver
+    from .sandbox import HIDE_ENV, IPC_ENV, KERNEL_NAME
+
+    if jupyter_path is None:
+        raise ValueError("warm kernels need the ipt-sandbox kernelspec (jupyter_path) to know what to hide")
+    spec = json.loads((Path(jupyter_path) / "kernels" / KERNEL_NAME / "kernel.json").read_text(encoding="utf-8"))
+    hide = [Path(p) for p in spec["env"][HIDE_ENV].split(os.pathsep) if p]
+    ipc = Path(spec["env"][IPC_ENV]).parent / "warm"
+    server = stack.enter_context(forkserver.ForkServer(course, ipc, hide))
+    share = ipc.parent / "warm-share"
+    forkserver.install_kernelspec(share, socket_path=server.socket, ipc=ipc, autograded=course / "autograded")
+    return share
+
+
+def _autograde(course: Path, assignments: list[str], *, workers: int | None, force: bool,
+               jupyter_path: Path | None, echo: Callable[[str], None], progress_stream,
+               kernel: str = "") -> dict[str, RunSummary]:
     workers = max(1, workers or os.cpu_count() or 1)
     summaries: dict[str, RunSummary] = {}
     for assignment in assignments:
@@ -303,7 +339,7 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
             todo_queue.put(student)
         count = min(workers, len(todo))
         started = time.perf_counter()
-        pool = [_Worker(course, assignment, jupyter_path, i, todo_queue, results) for i in range(count)]
+        pool = [_Worker(course, assignment, jupyter_path, i, todo_queue, results, kernel) for i in range(count)]
         bar = Progress(len(todo), f"{assignment} ({count} workers)", progress_stream)
         received = 0
         try:
@@ -340,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--worker"]:
-        return _worker_main(argv[1], argv[2])
+        return _worker_main(*argv[1:4])
 
     parser = argparse.ArgumentParser(prog="ipt-course autograde")
     parser.add_argument("assignments", nargs="+")
@@ -348,9 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     parser.add_argument("--force", action="store_true", help="regrade everything, not only what is left")
     parser.add_argument("--jupyter-path", default=None, help="folder with the ipt-sandbox kernelspec")
+    parser.add_argument("--warm", action="store_true",
+                        help="take kernels from a sandboxed fork server with the libraries already imported")
     args = parser.parse_args(argv)
     summaries = autograde(Path(args.course), args.assignments, workers=args.workers, force=args.force,
-                          jupyter_path=Path(args.jupyter_path) if args.jupyter_path else None)
+                          jupyter_path=Path(args.jupyter_path) if args.jupyter_path else None, warm=args.warm)
     return 1 if any(s.failed for s in summaries.values()) else 0
 
 

@@ -375,6 +375,12 @@ class RobustExecute(Execute):
         try:
             return super().preprocess(nb, resources)
         except Exception as exc:  # noqa: BLE001 - any failure of the student's kernel
+            first = next((c for c in nb.cells if c.cell_type == "code"), None)
+            if first is not None and first.get("execution_count") is None and not first.get("outputs"):
+                # Not even the first (locked set-up) cell ran: the kernel never started. That is the grader's
+                # failure, not the student's: fail this submission (it is reported and can be graded again)
+                # rather than give it zero.
+                raise
             self.log.warning("Kernel stopped early (%s: %s); unexecuted cells are marked and graded as failed",
                              type(exc).__name__, exc)
             for cell in nb.cells:

@@ -1,0 +1,179 @@
+"""Autograde throughput: plain `nbgrader autograde` against `ipt-course autograde`, in the same run.
+
+    python benchmarks/bench_autograde.py [--students 100] [--workers N] [--keep DIR]
+
+Builds a course with a synthetic class of Assignment 1 submissions (the sample class's profiles in turn: perfect,
+blank, partly right, odd formats, invalid answers, a notebook that raises, deleted and edited test cells; the
+profile that loops forever is left out because its time limit would dominate both runs equally), then grades the
+same submissions three times in separate copies of the course, all in the bubblewrap sandbox:
+
+1. baseline: plain `nbgrader autograde a1_problem_areas` (one process, one submission at a time, a cold kernel each);
+2. `ipt-course autograde` with one worker per core and cold sandboxed kernels;
+3. `ipt-course autograde --warm`: one worker per core, kernels forked from a sandboxed server that has already
+   imported the libraries (ipt_lib/course/forkserver.py).
+
+It prints submissions per minute and the ratio to the baseline for 2 and 3, checks that every item's score is the
+same in all three gradebooks, and breaks one submission's time down (kernel start, imports, cells, nbgrader's
+bookkeeping) for a cold and a warm kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import nbformat  # noqa: E402
+
+from ipt_lib.course import assignment1  # noqa: E402
+from ipt_lib.course.nbgrader_cli import Nbgrader, write_course_config  # noqa: E402
+from ipt_lib.course.samples import sample_class  # noqa: E402
+from ipt_lib.course.sandbox import install_kernelspec  # noqa: E402
+from ipt_lib.vignettes import load_vignettes  # noqa: E402
+
+A1 = assignment1.ASSIGNMENT
+
+
+def make_course(root: Path, students: int) -> tuple[Path, Path]:
+    course = root / "course"
+    (course / "source").mkdir(parents=True)
+    shutil.copytree(ROOT / "source" / A1, course / "source" / A1)
+    share, ipc = root / "sandbox" / "share", root / "sandbox" / "ipc"
+    install_kernelspec(share, hide=[course, ROOT, Path.home()], ipc=ipc)
+    write_course_config(course, timeout=15, sandbox_ipc=ipc)
+    Nbgrader(course)("generate_assignment", A1, "--force")
+    key = assignment1.answer_key(load_vignettes(ROOT / "data" / "vignettes"))
+    profiles = [p for p in sample_class() if p.student != "gus"]
+    release = course / "release" / A1
+    for i in range(students):
+        profile = profiles[i % len(profiles)]
+        sid = f"s{i:03d}-{profile.student}"
+        folder = course / "submitted" / sid / A1
+        shutil.copytree(release, folder)
+        nb = nbformat.read(folder / assignment1.NOTEBOOK, as_version=4)
+        profile.edit(nb, key)
+        nbformat.write(nb, folder / assignment1.NOTEBOOK)
+        (folder / "timestamp.txt").write_text(f"2026-11-26 09:{i // 60:02d}:{i % 60:02d}.000000 UTC")
+    return course, share
+
+
+def copy_course(root: Path, name: str) -> tuple[Path, Path]:
+    """A copy of the course (and its sandbox kernelspec) under ``root``/``name``."""
+    target = root.parent / name
+    shutil.copytree(root, target, ignore=shutil.ignore_patterns("ipc"))
+    course = target / "course"
+    for path in (course / "nbgrader_config.py", target / "sandbox" / "share" / "kernels" / "ipt-sandbox" / "kernel.json"):
+        path.write_text(path.read_text().replace(str(root), str(target)))
+    return course, target / "sandbox" / "share"
+
+
+def scores(course: Path) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {(s.student.id, g.name): g.auto_score for s in gb.assignment_submissions(A1)
+                for nb in s.notebooks for g in nb.grades if g.auto_score is not None}
+
+
+def breakdown(course: Path, share: Path, warm: bool) -> dict[str, float]:
+    """One submission, step by step, in a kernel like the grader's (cold ipt-sandbox, or warm ipt-fork)."""
+    from contextlib import ExitStack
+
+    from jupyter_client.manager import KernelManager
+
+    from ipt_lib.course.parallel import _start_warm_kernels
+
+    folder = next((course / "submitted").iterdir()) / A1
+    work = course / "autograded" / "breakdown" / A1
+    shutil.rmtree(work.parent, ignore_errors=True)
+    shutil.copytree(folder, work)
+    nb = nbformat.read(work / assignment1.NOTEBOOK, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    with ExitStack() as stack:
+        kernel = "ipt-sandbox"
+        path = share
+        if warm:
+            path = _start_warm_kernels(course, share, stack)
+            kernel = "ipt-fork"
+        os.environ["JUPYTER_PATH"] = str(path)
+        config_text = (course / "nbgrader_config.py").read_text()
+        ipc = config_text.split("ipc=")[1].split(")")[0].strip("'\"") if "ipc=" in config_text else None
+        t0 = time.perf_counter()
+        km = KernelManager(kernel_name=kernel)
+        if not warm and ipc:
+            km.transport, km.ip = "ipc", ipc.rstrip("/") + "/kernel"
+        km.start_kernel(cwd=str(work))
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        t1 = time.perf_counter()
+        kc.execute_interactive(code[0], timeout=60, output_hook=lambda m: None)
+        t2 = time.perf_counter()
+        for source in code[1:]:
+            kc.execute_interactive(source, timeout=60, output_hook=lambda m: None)
+        t3 = time.perf_counter()
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return {"kernel start": t1 - t0, "imports (set-up cell)": t2 - t1, "other cells": t3 - t2}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--keep", help="keep the courses in this folder")
+    args = parser.parse_args()
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ipt-bench-"))
+    base.mkdir(parents=True, exist_ok=True)
+    from ipt_lib.course.parallel import autograde
+
+    print(f"building a class of {args.students} submissions of {A1} in {base} ...", flush=True)
+    course, share = make_course(base / "baseline", args.students)
+    cold_course, cold_share = copy_course(base / "baseline", "parallel")
+    warm_course, warm_share = copy_course(base / "baseline", "warm")
+    n = args.students
+
+    t = time.perf_counter()
+    Nbgrader(course, jupyter_path=share)("autograde", A1, check=False)
+    baseline = time.perf_counter() - t
+    print(f"plain nbgrader autograde:            {baseline:7.1f} s  {60 * n / baseline:6.1f} submissions/min")
+
+    t = time.perf_counter()
+    autograde(cold_course, [A1], workers=args.workers, jupyter_path=cold_share, echo=lambda s: None,
+              progress_stream=open(os.devnull, "w"))
+    cold = time.perf_counter() - t
+    print(f"ipt-course autograde (cold kernels): {cold:7.1f} s  {60 * n / cold:6.1f} submissions/min  "
+          f"x{baseline / cold:.2f}")
+
+    t = time.perf_counter()
+    autograde(warm_course, [A1], workers=args.workers, jupyter_path=warm_share, echo=lambda s: None,
+              progress_stream=open(os.devnull, "w"), warm=True)
+    warm = time.perf_counter() - t
+    print(f"ipt-course autograde --warm:         {warm:7.1f} s  {60 * n / warm:6.1f} submissions/min  "
+          f"x{baseline / warm:.2f}")
+
+    same = scores(course) == scores(cold_course) == scores(warm_course)
+    print(f"scores identical item by item in all three gradebooks: {same} ({len(scores(course))} item scores)")
+
+    print("\nwhere one submission's time goes (seconds):")
+    cold_steps, warm_steps = breakdown(cold_course, cold_share, False), breakdown(warm_course, warm_share, True)
+    per_cold = baseline / n
+    for name in cold_steps:
+        print(f"  {name:24} cold {cold_steps[name]:5.2f}   warm {warm_steps[name]:5.2f}")
+    bookkeeping = per_cold - sum(cold_steps.values())
+    print(f"  {'nbgrader bookkeeping':24} cold {bookkeeping:5.2f}   (per submission in the baseline: {per_cold:.2f} s "
+          "minus the steps above: reading, sanitising, restoring tests, gradebook writes)")
+    if not args.keep:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
