@@ -1,0 +1,103 @@
+# JupyterHub for the IPT Workbook on one server (see hub/README.md). Tested by tests/test_hub.py.
+#
+# Run as root from the shared course environment made by hub/make_env.sh:
+#     IPT_HUB_ROSTER=/etc/ipt-hub/roster.txt IPT_HUB_PASSWORD=... \
+#         /opt/ipt-workbook/venv/bin/jupyterhub -f hub/jupyterhub_config.py
+#
+# Everything that differs between servers comes from the environment, so this file is used as it is:
+#   IPT_HUB_ROSTER          roster file: "username role" per line, role = instructor or student (required)
+#   IPT_HUB_AUTH            "pam" (Unix passwords; the default) or "shared-password" (workshops and tests)
+#   IPT_HUB_PASSWORD        shared-password only: the students' password (8+ characters)
+#   IPT_HUB_ADMIN_PASSWORD  shared-password only: the instructors' password (32+ characters)
+#   IPT_HUB_VENV            the shared environment (default: the one this hub runs from)
+#   IPT_HUB_STATE           where the hub keeps its database and cookie secret (default /srv/jupyterhub)
+#   IPT_NBGRADER_EXCHANGE   nbgrader's exchange folder, mode 777 (default /srv/nbgrader/exchange)
+#   IPT_HUB_IP, IPT_HUB_PORT  where users connect (default 127.0.0.1:8000: loopback only; put a TLS proxy
+#                           such as nginx in front, or set IPT_HUB_IP only together with TLS settings)
+#   IPT_HUB_API_PORT, IPT_HUB_PROXY_API_PORT  the hub's and the proxy's internal ports (default 8081, 8001)
+#   IPT_HUB_SERVICE_TOKEN   optional: a token for scripts that manage users and servers over the REST API
+import os
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821
+
+
+def setting(name, default=None):
+    value = os.environ.get(name, default)
+    if value is None:
+        raise SystemExit(f"jupyterhub_config.py: set {name} (see hub/README.md)")
+    return value
+
+
+def read_roster(path):
+    """{'instructor': [...], 'student': [...]} from a roster file (blank lines and # comments ignored)."""
+    roles = {"instructor": [], "student": []}
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 2 or parts[1] not in roles:
+            raise SystemExit(f"{path}:{number}: expected 'username instructor|student', got {line!r}")
+        roles[parts[1]].append(parts[0])
+    return roles
+
+
+venv = Path(setting("IPT_HUB_VENV", sys.prefix))
+state = Path(setting("IPT_HUB_STATE", "/srv/jupyterhub"))
+exchange = setting("IPT_NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
+roster = read_roster(setting("IPT_HUB_ROSTER"))
+
+# Network: users reach the proxy on IPT_HUB_IP:IPT_HUB_PORT; the hub and proxy APIs stay on loopback.
+c.JupyterHub.ip = setting("IPT_HUB_IP", "127.0.0.1")
+c.JupyterHub.port = int(setting("IPT_HUB_PORT", "8000"))
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(setting("IPT_HUB_API_PORT", "8081"))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{setting('IPT_HUB_PROXY_API_PORT', '8001')}"
+proxy = venv / "bin" / "configurable-http-proxy"  # installed from npm by make_env.sh
+if proxy.exists():
+    c.ConfigurableHTTPProxy.command = [str(proxy)]
+
+# State: the hub's own SQLite database (users, tokens), cookie secret and proxy pid.
+c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
+
+# Who may log in: exactly the roster. Instructors are hub admins (they can see and start every server).
+c.Authenticator.allowed_users = set(roster["instructor"] + roster["student"])
+c.Authenticator.admin_users = set(roster["instructor"])
+auth = setting("IPT_HUB_AUTH", "pam")
+if auth == "shared-password":
+    # Anyone with the students' password can log in as any student: for workshops and tests only.
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = setting("IPT_HUB_PASSWORD")
+    c.SharedPasswordAuthenticator.admin_password = setting("IPT_HUB_ADMIN_PASSWORD")
+elif auth == "pam":
+    c.JupyterHub.authenticator_class = "pam"  # each user's own Unix password
+else:
+    raise SystemExit(f"IPT_HUB_AUTH must be 'pam' or 'shared-password', not {auth!r}")
+
+# Each user's server runs as their own Unix user, from the shared environment, in their home folder.
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = [str(venv / "bin" / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.environment = {
+    # nbgrader runs alembic from the environment's bin/; terminals find nbgrader and python there.
+    "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+    # Read by <venv>/etc/jupyter/nbgrader_config.py (hub/nbgrader_config.py): one exchange for everybody.
+    "IPT_NBGRADER_EXCHANGE": exchange,
+}
+c.Spawner.start_timeout = 60
+c.Spawner.http_timeout = 60
+c.JupyterHub.cleanup_servers = True  # stopping the hub stops the users' servers
+
+# Optional: a service token for scripts (and the test) to manage users and servers over the REST API.
+token = os.environ.get("IPT_HUB_SERVICE_TOKEN")
+if token:
+    c.JupyterHub.services = [{"name": "ipt-ops", "api_token": token}]
+    c.JupyterHub.load_roles = [{
+        "name": "ipt-ops",
+        "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users", "tokens"],
+        "services": ["ipt-ops"],
+    }]

@@ -1,0 +1,284 @@
+"""The course on a real JupyterHub (hub/jupyterhub_config.py): an instructor and two students as Unix users.
+
+One test drives the whole nbgrader cycle through the hub, with assignment 1 from source/:
+the instructor sets up the course and releases in a terminal of their hub server; student A logs in through the
+hub's login page in Chromium and fetches, answers and submits in JupyterLab's Assignment List; student B does the
+same through the REST API of their own server with their own token; the instructor collects, autogrades (in the
+bubblewrap sandbox), releases feedback and exports; A fetches feedback in the browser, B with the nbgrader command
+in a terminal of their server; neither can read the other's feedback or reach the other's server.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import secrets
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from hub_helpers import (HUB, ROOT, hub_users, missing_requirements, run_as, running_hub, shared_venv)
+
+pytestmark = [pytest.mark.slow, pytest.mark.hub]
+
+ASSIGNMENT = "a1_problem_areas"
+NOTEBOOK = "problem_areas.ipynb"
+COURSE = "ipt101"
+ARTIFACTS = ROOT / "test-artifacts" / "hub"  # screenshots (git-ignored)
+
+
+class Clock:
+    """Times each step; printed at the end (run pytest with -s to see it)."""
+
+    def __init__(self):
+        self.started = self.last = time.perf_counter()
+        self.steps: list[tuple[str, float]] = []
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps.append((name, now - self.last))
+        print(f"[hub test {now - self.started:6.1f}s] {name} ({now - self.last:.1f}s)", flush=True)
+        self.last = now
+
+    def add(self, name: str, seconds: float) -> None:
+        self.steps.append((name, seconds))
+        print(f"[hub test] {name}: {seconds:.1f}s", flush=True)
+
+    def report(self) -> str:
+        return "\n".join(f"{seconds:7.1f}s  {name}" for name, seconds in self.steps) + \
+            f"\n{time.perf_counter() - self.started:7.1f}s  total"
+
+
+def test_hub_config_is_loopback_only_and_requires_a_roster(tmp_path, monkeypatch):
+    """The template loads as JupyterHub would load it; by default everything listens on loopback only."""
+    from traitlets.config import Config
+
+    roster = tmp_path / "roster.txt"
+    roster.write_text("# comment\nteach instructor\n\nann student  # trailing comment\nbob student\n")
+    for name in list(__import__("os").environ):
+        if name.startswith("IPT_HUB_") or name == "IPT_NBGRADER_EXCHANGE":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("IPT_HUB_ROSTER", str(roster))
+    monkeypatch.setenv("IPT_HUB_VENV", "/opt/ipt-workbook/venv")
+    c = Config()
+    exec(compile((HUB / "jupyterhub_config.py").read_text(), "jupyterhub_config.py", "exec"),
+         {"get_config": lambda: c, "__file__": str(HUB / "jupyterhub_config.py")})
+    assert c.JupyterHub.ip == "127.0.0.1" and c.JupyterHub.hub_ip == "127.0.0.1"
+    assert c.ConfigurableHTTPProxy.api_url.startswith("http://127.0.0.1:")
+    assert c.Authenticator.allowed_users == {"teach", "ann", "bob"}
+    assert c.Authenticator.admin_users == {"teach"}
+    assert c.JupyterHub.authenticator_class == "pam"
+    assert c.JupyterHub.spawner_class == "localprocess"
+    assert c.Spawner.cmd == ["/opt/ipt-workbook/venv/bin/jupyterhub-singleuser"]
+    assert c.Spawner.environment["IPT_NBGRADER_EXCHANGE"] == "/srv/nbgrader/exchange"
+    assert "services" not in c.JupyterHub  # no service token unless asked for
+
+    roster.write_text("ann teacher\n")
+    with pytest.raises(SystemExit, match="instructor|student"):
+        exec(compile((HUB / "jupyterhub_config.py").read_text(), "jupyterhub_config.py", "exec"),
+             {"get_config": lambda: Config()})
+    monkeypatch.delenv("IPT_HUB_ROSTER")
+    with pytest.raises(SystemExit, match="IPT_HUB_ROSTER"):
+        exec(compile((HUB / "jupyterhub_config.py").read_text(), "jupyterhub_config.py", "exec"),
+             {"get_config": lambda: Config()})
+
+
+@pytest.fixture(scope="module")
+def hub_setup():
+    reason = missing_requirements()
+    if reason:
+        pytest.skip(reason)
+    clock = Clock()
+    venv, seconds = shared_venv()
+    clock.add("shared venv (hub/make_env.sh; cached under /var/cache/ipt-workbook)", seconds)
+    clock.last = time.perf_counter()
+    with hub_users() as users:
+        clock("Unix users (hub/users.sh)")
+        password, admin_password = secrets.token_urlsafe(12), secrets.token_urlsafe(33)
+        with running_hub(venv, users, password=password, admin_password=admin_password) as hub:
+            clock("JupyterHub up")
+            yield {"hub": hub, "users": users, "venv": venv, "password": password, "clock": clock}
+    print("\nhub test timings:\n" + clock.report(), flush=True)
+
+
+def _ok(result: tuple[int, str], what: str) -> str:
+    status, output = result
+    assert status == 0, f"{what} exited with {status}:\n{output[-4000:]}"
+    return output
+
+
+def test_whole_cycle_through_the_hub(hub_setup):
+    import nbformat
+
+    from ipt_lib.course.assignment1 import answer_key
+    from ipt_lib.course.samples import set_answer, wrong_area
+    from ipt_lib.vignettes import load_vignettes
+    from lab import browser_page
+
+    hub, users, clock = hub_setup["hub"], hub_setup["users"], hub_setup["clock"]
+    instructor, (student_a, student_b) = users.instructor, users.students
+    key = answer_key(load_vignettes(ROOT / "data" / "vignettes"))
+    exchange = users.base / "exchange"
+
+    # What the instructor has from the (private) repository: the hub scripts and the assignment source.
+    repo = users.base / "repo"
+    (repo / "hub").mkdir(parents=True)
+    shutil.copy(HUB / "new_course.py", repo / "hub" / "new_course.py")
+    shutil.copytree(ROOT / "source" / ASSIGNMENT, repo / "source" / ASSIGNMENT)
+    shutil.chown(repo, instructor)
+    repo.chmod(0o700)
+    for path in repo.rglob("*"):
+        shutil.chown(path, instructor)
+
+    # 1. The instructor: course folder, then generate and release, in a terminal of their own hub server.
+    hub.start_server(instructor)
+    clock("instructor's server started")
+    course = users.home(instructor) / COURSE
+    out = _ok(hub.terminal(instructor, f"python {repo}/hub/new_course.py ~/{COURSE} "
+                                       f"--source {repo}/source/{ASSIGNMENT} --hide {repo} && cd ~/{COURSE} && "
+                                       f"nbgrader generate_assignment {ASSIGNMENT} && "
+                                       f"nbgrader release_assignment {ASSIGNMENT} && whoami"), "instructor release")
+    assert instructor in out.splitlines()[-2:] or out.rstrip().endswith(instructor)
+    assert (exchange / COURSE / "outbound" / ASSIGNMENT / NOTEBOOK).exists()
+    assert (course / "source").stat().st_uid == (users.home(instructor)).stat().st_uid
+    assert run_as(student_a, "ls", str(course / "source")).returncode != 0, "a student can read the course source"
+    clock("instructor: new_course.py, generate_assignment, release_assignment (terminal)")
+
+    # 2. Student B through the REST API of their own server, with their own token.
+    hub.start_server(student_b)
+    token_b = hub.user_token(student_b)
+    listing = hub.api("GET", f"/user/{student_b}/assignments", token=token_b, params={"course_id": COURSE}).json()
+    assert listing["success"] and [a["status"] for a in listing["value"]] == ["released"], listing
+    body = {"course_id": COURSE, "assignment_id": ASSIGNMENT}
+    listing = hub.api("POST", f"/user/{student_b}/assignments/fetch", token=token_b, json=body).json()
+    assert [a["status"] for a in listing["value"]] == ["fetched"], listing
+    path = f"/user/{student_b}/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
+    nb = nbformat.from_dict(hub.api("GET", path, token=token_b).json()["content"])
+    for case, area in key.items():
+        set_answer(nb, case, repr(area.label))
+    # B's code also looks for the gradebook, the exchange and A's home: at autograde it must see none of them.
+    probe = next(cell for cell in nb.cells if cell.source.startswith('cases.check("P1"'))
+    secret_paths = [str(users.home(instructor) / COURSE / "gradebook.db"), str(exchange / COURSE),
+                    str(users.home(student_a))]
+    probe.source += f"\nimport os\nprint('SANDBOX-PROBE', [os.path.exists(p) for p in {secret_paths!r}])"
+    hub.api("PUT", path, token=token_b, json={"type": "notebook", "format": "json", "content": nb})
+    listing = hub.api("POST", f"/user/{student_b}/assignments/submit", token=token_b, json=body).json()
+    assert listing["success"], listing
+    assert "submitted" in [a["status"] for a in listing["value"]], listing
+    assert (users.home(student_b) / ASSIGNMENT / NOTEBOOK).stat().st_uid != 0  # written by B's server, as B
+    clock("student B: fetch, answer (contents API), submit (REST API)")
+
+    with browser_page() as page, _screenshot_on_failure(page):
+        # 3. Student A logs in through the hub's login page and uses the Assignment List.
+        page.goto(f"{hub.url}/hub/login")
+        page.fill("#username_input", student_a)
+        page.fill("#password_input", hub_setup["password"])
+        page.click("#login_submit")
+        page.wait_for_url(f"**/user/{student_a}/lab**", timeout=120_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.wait_for(timeout=90_000)
+        clock("student A: logged in, server spawned, JupyterLab loaded (browser)")
+        _open_assignment_list(page)
+        released = page.locator("#released_assignments_list .list_item", has_text=ASSIGNMENT)
+        released.locator("button", has_text="Fetch").click()
+        fetched = page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first
+        fetched.wait_for(timeout=60_000)
+        fetched.locator("a.assignment-notebooks-link").click()
+        page.locator("#fetched_assignments_list a").filter(has_text=re.compile(r"^problem_areas$")).first.click()
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        answers = {"1": key["1"].label, "2": wrong_area(key["2"]).label}  # one right, one wrong
+        for case, label in answers.items():
+            cell = page.locator(".jp-CodeCell", has_text=f"case_{case} = (").first
+            cell.scroll_into_view_if_needed()
+            cell.locator(".cm-content").click()
+            page.keyboard.press("Control+a")
+            page.keyboard.type(f'case_{case} = "{label}"')
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+s")
+        saved = users.home(student_a) / ASSIGNMENT / NOTEBOOK
+        _wait_for(lambda: all(f'case_{c} = \\"{label}\\"' in saved.read_text() for c, label in answers.items()),
+                  "A's answers saved to the notebook in A's home", timeout=30)
+        page.locator(".lm-TabBar-tabLabel", has_text="Assignments").first.click()
+        page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first \
+            .locator("button", has_text="Submit").first.click()
+        page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=60_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "a_submitted.png"))
+        clock("student A: fetch, answer, save, submit (Assignment List in Chromium)")
+
+        # 4. The instructor collects, autogrades, returns feedback and exports, in their terminal.
+        out = _ok(hub.terminal(instructor, f"cd ~/{COURSE} && nbgrader collect {ASSIGNMENT} && "
+                                           f"nbgrader autograde {ASSIGNMENT} && "
+                                           f"nbgrader generate_feedback {ASSIGNMENT} && "
+                                           f"nbgrader release_feedback {ASSIGNMENT} && "
+                                           "nbgrader export --to grades.csv", timeout=300), "instructor grading")
+        grades = {row["student_id"]: row for row in csv.DictReader(open(course / "grades.csv"))}
+        assert float(grades[student_b]["raw_score"]) == 8, grades  # all eight cases right
+        assert float(grades[student_a]["raw_score"]) == 1, grades  # case 1 right, case 2 wrong, 6 blank
+        graded_b = (course / "autograded" / student_b / ASSIGNMENT / NOTEBOOK).read_text()
+        assert "SANDBOX-PROBE [False, False, False]" in graded_b, "autograde ran B's code outside the sandbox"
+        assert (course / "gradebook.db").exists() and (exchange / COURSE).exists()
+        formgrader = hub.api("GET", f"/user/{instructor}/formgrader/api/assignments").json()
+        assert {a["name"]: a["num_submissions"] for a in formgrader}[ASSIGNMENT] == 2, formgrader
+        clock("instructor: collect, autograde, generate_feedback, release_feedback, export (terminal)")
+
+        # 5. A fetches feedback in the Assignment List; B with the nbgrader command in a terminal of their server.
+        page.locator("#refresh_assignments_list").click()
+        submitted = page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first
+        submitted.locator("button", has_text="Fetch Feedback").click()
+        page.locator("#submitted_assignments_list", has_text="view feedback").wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "a_feedback.png"))
+        clock("student A: fetch feedback (browser)")
+    out = _ok(hub.terminal(student_b, f"nbgrader fetch_feedback {ASSIGNMENT} && whoami", token=token_b),
+              "B fetch_feedback")
+    assert student_b in out
+    clock("student B: nbgrader fetch_feedback (terminal, B's token)")
+
+    # 6. Each has their own feedback, and neither can read the other's.
+    feedback = {s: sorted((users.home(s) / ASSIGNMENT / "feedback").rglob("*.html")) for s in users.students}
+    assert all(len(files) == 1 for files in feedback.values()), feedback
+    html_a, html_b = feedback[student_a][0].read_text(), feedback[student_b][0].read_text()
+    assert wrong_area(key["2"]).label in html_a and f"Score: 1.0 / 12.0" in html_a or "1.0 / 12" in html_a
+    assert "8.0 / 12" in html_b
+    for reader, owner in ((student_b, student_a), (student_a, student_b)):
+        attempt = run_as(reader, "cat", str(feedback[owner][0]))
+        assert attempt.returncode != 0 and "Permission denied" in attempt.stderr, (reader, owner, attempt)
+        attempt = run_as(reader, "ls", str(exchange / COURSE / "feedback"))
+        assert attempt.returncode != 0, f"{reader} can list the exchange's feedback folder: {attempt.stdout}"
+        attempt = run_as(reader, "ls", str(exchange / COURSE / "inbound"))
+        assert attempt.returncode != 0, f"{reader} can list other students' submissions: {attempt.stdout}"
+    other = hub.api("GET", f"/user/{student_a}/api/contents/{ASSIGNMENT}/feedback", token=token_b,
+                    expect=(302, 403, 404))
+    assert other.status_code in (302, 403), other.status_code
+    clock("privacy checks")
+
+
+@contextmanager
+def _screenshot_on_failure(page):
+    try:
+        yield
+    except BaseException:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "failure.png"))
+        print(f"screenshot: {ARTIFACTS / 'failure.png'}")
+        raise
+
+
+def _open_assignment_list(page) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").first.click()
+    page.locator("#released_assignments_list .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=60_000)
+
+
+def _wait_for(condition, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for: {what}")
