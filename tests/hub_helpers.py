@@ -260,6 +260,48 @@ async def _terminal_run(url: str, token: str, command: str, timeout: float) -> t
 
 
 @contextmanager
+def lessons_repo(base: Path):
+    """The course's lesson notebooks (git-tracked files of notebooks/) in a git repository served by
+    `git daemon` on 127.0.0.1, as a department's git server would serve them. Yields the clone URL."""
+    repo = base / "git" / "lessons"
+    repo.mkdir(parents=True)
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "notebooks"], capture_output=True, text=True,
+                             check=True).stdout.split()
+    for name in tracked:
+        shutil.copy(ROOT / name, repo / Path(name).name)
+    git = ["git", "-C", str(repo), "-c", "user.name=IPT course", "-c", "user.email=course@example.org"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "Lessons"], check=True)
+    port = free_port()
+    daemon = subprocess.Popen(["git", "daemon", "--reuseaddr", "--listen=127.0.0.1", f"--port={port}",
+                               f"--base-path={repo.parent}", "--export-all", str(repo.parent)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            if time.monotonic() > deadline:
+                raise AssertionError("git daemon did not start")
+            time.sleep(0.1)
+        yield f"git://127.0.0.1:{port}/lessons", [Path(n).name for n in tracked]
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+
+
+def memory_of(user: str) -> dict[str, int]:
+    """Resident memory (kB) of a user's processes, by kind: the Jupyter server, kernels, anything else."""
+    out = subprocess.run(["ps", "-ww", "-o", "rss=,args=", "-u", user], capture_output=True, text=True).stdout
+    kinds: dict[str, int] = {}
+    for line in out.splitlines():
+        rss, _, args = line.strip().partition(" ")
+        kind = "server" if "jupyterhub-singleuser" in args else "kernel" if "ipykernel" in args else "other"
+        kinds[kind] = kinds.get(kind, 0) + int(rss)
+        kinds[f"{kind}: {args[:150]}"] = int(rss)
+    return kinds
+
+
+@contextmanager
 def running_hub(venv: Path, users: HubUsers, *, password: str, admin_password: str, log=print):
     """JupyterHub from hub/jupyterhub_config.py on 127.0.0.1, as root, with the ipt-ops service token."""
     state = users.base / "state"

@@ -11,22 +11,26 @@ in a terminal of their server; neither can read the other's feedback or reach th
 from __future__ import annotations
 
 import csv
+import json
 import re
 import secrets
 import shutil
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from hub_helpers import (HUB, ROOT, hub_users, missing_requirements, run_as, running_hub, shared_venv)
+from hub_helpers import (HUB, ROOT, hub_users, lessons_repo, memory_of, missing_requirements, run_as, running_hub,
+                         shared_venv)
 
 pytestmark = [pytest.mark.slow, pytest.mark.hub]
 
 ASSIGNMENT = "a1_problem_areas"
 NOTEBOOK = "problem_areas.ipynb"
 COURSE = "ipt101"
+sys.path.insert(0, str(ROOT / "docs" / "snippets"))  # the guide's snippets, loaded as the guide shows them
 ARTIFACTS = ROOT / "test-artifacts" / "hub"  # screenshots (git-ignored)
 
 
@@ -116,7 +120,8 @@ def test_whole_cycle_through_the_hub(hub_setup):
     from ipt_lib.course.assignment1 import answer_key
     from ipt_lib.course.samples import set_answer, wrong_area
     from ipt_lib.vignettes import load_vignettes
-    from lab import browser_page
+    from lab import browser_page, run_all, wait_idle
+    from nbgitpuller_link import pull_link
 
     hub, users, clock = hub_setup["hub"], hub_setup["users"], hub_setup["clock"]
     instructor, (student_a, student_b) = users.instructor, users.students
@@ -208,6 +213,30 @@ def test_whole_cycle_through_the_hub(hub_setup):
         page.screenshot(path=str(ARTIFACTS / "a_submitted.png"))
         clock("student A: fetch, answer, save, submit (Assignment List in Chromium)")
 
+        # The lessons arrive by an nbgitpuller link (docs/deployment.md), from a git server on loopback.
+        with lessons_repo(users.base) as (repo_url, lessons):
+            page.goto(pull_link(hub.url, repo_url, lessons[0]))
+            page.wait_for_url(f"**/user/{student_a}/lab/tree/lessons/{lessons[0]}", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        pulled = users.home(student_a) / "lessons"
+        assert sorted(p.name for p in pulled.glob("*.ipynb")) == sorted(lessons)
+        assert pulled.stat().st_uid == users.home(student_a).stat().st_uid
+        clock("student A: nbgitpuller link pulled the lessons and opened the first (browser)")
+
+        # Memory of a student's server with a kernel that ran assignment 1 (the course's imports and cards).
+        page.goto(f"{hub.url}/user/{student_a}/lab/tree/{ASSIGNMENT}/{NOTEBOOK}")
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+        run_all(page)
+        page.wait_for_function("document.querySelectorAll('.jp-Notebook .ipt-card').length >= 12", timeout=90_000)
+        wait_idle(page)
+        memory = memory_of(student_a)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "memory.json").write_text(json.dumps(memory, indent=1))
+        print(f"[hub test] memory of student A's processes (RSS, kB) after Run All of assignment 1: "
+              f"{json.dumps(memory, indent=1)}")
+        assert memory.get("server") and memory.get("kernel")
+        clock("student A: Run All of assignment 1; memory measured")
+
         # 4. The instructor collects, autogrades, returns feedback and exports, in their terminal.
         out = _ok(hub.terminal(instructor, f"cd ~/{COURSE} && nbgrader collect {ASSIGNMENT} && "
                                            f"nbgrader autograde {ASSIGNMENT} && "
@@ -225,7 +254,9 @@ def test_whole_cycle_through_the_hub(hub_setup):
         clock("instructor: collect, autograde, generate_feedback, release_feedback, export (terminal)")
 
         # 5. A fetches feedback in the Assignment List; B with the nbgrader command in a terminal of their server.
+        _open_assignment_list(page, "#submitted_assignments_list")
         page.locator("#refresh_assignments_list").click()
+        page.locator("#submitted_assignments_list", has_text="feedback available to fetch").wait_for(timeout=30_000)
         submitted = page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first
         submitted.locator("button", has_text="Fetch Feedback").click()
         page.locator("#submitted_assignments_list", has_text="view feedback").wait_for(timeout=60_000)
@@ -269,10 +300,11 @@ def _screenshot_on_failure(page):
         raise
 
 
-def _open_assignment_list(page) -> None:
+def _open_assignment_list(page, section: str = "#released_assignments_list") -> None:
+    """Nbgrader > Assignment List, then wait until ``section`` lists the assignment."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Assignment List").first.click()
-    page.locator("#released_assignments_list .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=60_000)
+    page.locator(f"{section} .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=60_000)
 
 
 def _text(html: str) -> str:
