@@ -11,8 +11,8 @@ What it makes:
 - ~/.jupyter/nbgrader_config.py pointing Formgrader at COURSE, so it works from the hub's Nbgrader menu.
 
 The course id, time limits and feedback settings come from the shared environment's nbgrader_config.py
-(hub/nbgrader_config.py, which applies ipt_lib.course.config.configure). Pass --db-url to use a PostgreSQL
-gradebook instead of SQLite (docs/deployment.md).
+(hub/nbgrader_config.py, which applies ipt_lib.course.config.configure). For a gradebook in PostgreSQL shared by
+several graders, see docs/deployment.md (docs/snippets/nbgrader_config_postgres.py).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="an assignment folder from the repository's source/ (repeatable)")
     parser.add_argument("--hide", type=Path, action="append", default=[],
                         help="another folder student code must not see at autograde (repeatable)")
-    parser.add_argument("--db-url", help="gradebook URL (default: sqlite:///COURSE/gradebook.db)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="autograde without bubblewrap (student code then runs as you, beside the keys)")
     args = parser.parse_args(argv)
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         spec = install_kernelspec(home / ".local" / "share" / "jupyter", hide=hide, ipc=sandbox_ipc)
         print(f"sandbox kernel: {spec} (hides {', '.join(map(str, hide))})")
 
-    db_url = args.db_url or f"sqlite:///{course / 'gradebook.db'}"
+    db_url = f"sqlite:///{course / 'gradebook.db'}"
     config = course / "nbgrader_config.py"
     config.write_text(config_file_text(sandbox_ipc=str(sandbox_ipc) if sandbox_ipc else None,
                                        CourseDirectory__root=str(course), CourseDirectory__db_url=db_url),

@@ -1,0 +1,169 @@
+"""nbgrader with its gradebook in a real PostgreSQL server, as docs/deployment.md sets it up for several graders.
+
+The test starts PostgreSQL (Debian's package) on 127.0.0.1 in a temporary folder, creates the database with
+docs/snippets/gradebook.sql, uses docs/snippets/nbgrader_config_postgres.py as the course's nbgrader_config.py,
+and runs real nbgrader commands against it: db student add, generate_assignment, two autogrades at once (two
+graders), a manual grade written by a third, and export.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SNIPPETS = ROOT / "docs" / "snippets"
+ASSIGNMENT, NOTEBOOK = "a1_problem_areas", "problem_areas.ipynb"
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    return Path(found[-1]).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL server on 127.0.0.1 with password (SCRAM) logins; yields (port, superuser, password)."""
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
+    pytest.importorskip("psycopg2", reason="psycopg2-binary is not installed (it is in the test extras)")
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use Debian's postgres account
+        try:
+            import pwd
+
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user to run the server as")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    started = time.perf_counter()
+    base = Path(tempfile.mkdtemp(prefix="ipt-pg-", dir="/tmp"))
+    if as_user:
+        shutil.chown(base, owner.pw_uid, owner.pw_gid)
+    password = secrets.token_urlsafe(16)
+    pwfile = base / "pwfile"
+    pwfile.write_text(password + "\n")
+    if as_user:
+        shutil.chown(pwfile, owner.pw_uid, owner.pw_gid)
+    data, port = base / "data", _free_port()
+    run = lambda *cmd: subprocess.run([*as_user, *map(str, cmd)], check=True, capture_output=True,  # noqa: E731
+                                      text=True, stdin=subprocess.DEVNULL, cwd=base)
+    run(bindir / "initdb", "-D", data, "-U", "ipt_admin", f"--pwfile={pwfile}", "--auth-local=scram-sha-256",
+        "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C")
+    run(bindir / "pg_ctl", "-D", data, "-l", base / "server.log", "-w", "-t", "60", "-o",
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {base}", "start")
+    print(f"\n[postgres] initdb + start: {time.perf_counter() - started:.1f}s")
+    try:
+        yield {"port": port, "user": "ipt_admin", "password": password, "bindir": bindir}
+    finally:
+        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True, cwd=base)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_nbgrader_on_a_postgresql_gradebook(postgres, tmp_path, monkeypatch):
+    import nbformat
+    import psycopg2
+
+    from ipt_lib.course.assignment1 import answer_key
+    from ipt_lib.course.nbgrader_cli import Nbgrader
+    from ipt_lib.course.samples import set_answer, set_essay, wrong_area
+    from ipt_lib.vignettes import load_vignettes
+
+    times: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        times[name] = now - clock
+        clock = now
+        print(f"[postgres] {name}: {times[name]:.1f}s", flush=True)
+
+    # The database and its login role, from the guide's SQL (run by psql as the superuser).
+    db_password = secrets.token_urlsafe(16)
+    psql = [str(postgres["bindir"] / "psql"), "-h", "127.0.0.1", "-p", str(postgres["port"]),
+            "-U", postgres["user"], "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-v", f"password={db_password}",
+            "-f", str(SNIPPETS / "gradebook.sql")]
+    subprocess.run(psql, check=True, capture_output=True, env={**os.environ, "PGPASSWORD": postgres["password"]})
+    url = f"postgresql+psycopg2://nbgrader:{db_password}@127.0.0.1:{postgres['port']}/ipt101"
+    lap("database created (docs/snippets/gradebook.sql)")
+
+    # The course folder, with the guide's nbgrader_config.py as it is.
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
+    shutil.copy(SNIPPETS / "nbgrader_config_postgres.py", course / "nbgrader_config.py")
+    monkeypatch.setenv("IPT_GRADEBOOK_URL", url)
+    nbgrader = Nbgrader(course)
+
+    students = {"ada": "Lovelace", "bo": "Diddley"}
+    with ThreadPoolExecutor(2) as pool:  # two graders add students at the same moment
+        list(pool.map(lambda s: nbgrader("db", "student", "add", s, "--last-name", students[s],
+                                         "--first-name", s.title()), students))
+    lap("nbgrader db student add (two at once)")
+    nbgrader("generate_assignment", ASSIGNMENT)
+    lap("nbgrader generate_assignment")
+
+    # Submissions as collect leaves them: ada answers all eight cases right, bo gets three wrong.
+    key = answer_key(load_vignettes(ROOT / "data" / "vignettes"))
+    for student, wrong in (("ada", ()), ("bo", ("6", "7", "8"))):
+        folder = course / "submitted" / student / ASSIGNMENT
+        shutil.copytree(course / "release" / ASSIGNMENT, folder)
+        (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+        nb = nbformat.read(folder / NOTEBOOK, as_version=4)
+        for case, area in key.items():
+            set_answer(nb, case, repr((wrong_area(area) if case in wrong else area).label))
+        set_essay(nb, "A short justification.")
+        nbformat.write(nb, folder / NOTEBOOK)
+
+    # Two graders autograde at the same time, one submission each, into the same gradebook.
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda s: nbgrader("autograde", ASSIGNMENT, "--student", s), students))  # raises on failure
+    lap("nbgrader autograde (two graders at once)")
+
+    # A third grader scores ada's written answer, as Formgrader does, through nbgrader's API on the same URL.
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url) as gb:
+        grade = gb.find_grade("justify_answer", "problem_areas", ASSIGNMENT, "ada")
+        grade.manual_score = 3
+        gb.db.commit()
+    nbgrader("export", "--to", str(tmp_path / "grades.csv"))
+    lap("manual grade + nbgrader export")
+
+    grades = {row["student_id"]: row for row in csv.DictReader(open(tmp_path / "grades.csv"))}
+    assert float(grades["ada"]["score"]) == 8 + 3, grades
+    assert float(grades["bo"]["score"]) == 5, grades
+    assert float(grades["ada"]["max_score"]) == 12
+    # Everything is in PostgreSQL: no SQLite gradebook appeared anywhere in the course.
+    assert not list(course.rglob("*.db")), list(course.rglob("*.db"))
+    with psycopg2.connect(host="127.0.0.1", port=postgres["port"], user="nbgrader", password=db_password,
+                          dbname="ipt101") as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM submitted_assignment")
+        assert cur.fetchone()[0] == 2
+        cur.execute("SELECT s.student_id, sum(g.auto_score) FROM grade g JOIN submitted_notebook n "
+                    "ON g.notebook_id = n.id JOIN submitted_assignment s ON n.assignment_id = s.id "
+                    "GROUP BY s.student_id ORDER BY s.student_id")
+        assert [(sid, float(score)) for sid, score in cur.fetchall()] == [("ada", 8.0), ("bo", 5.0)]
+        cur.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'grade'")
+        assert cur.fetchone()[0] == "nbgrader"
+    print(f"[postgres] timings: {times}")
