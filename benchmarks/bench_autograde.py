@@ -32,16 +32,15 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from ipt_lib.course import assignment1  # noqa: E402
+from ipt_lib.course.cycle import default_specs  # noqa: E402
 from ipt_lib.course.nbgrader_cli import Nbgrader, write_course_config  # noqa: E402
-from ipt_lib.course.samples import sample_class  # noqa: E402
 from ipt_lib.course.sandbox import install_kernelspec  # noqa: E402
-from ipt_lib.vignettes import load_vignettes  # noqa: E402
 
-A1 = assignment1.ASSIGNMENT
+A1 = "a1_problem_areas"  # the assignment graded; --assignment changes it
 
 
 def make_course(root: Path, students: int) -> tuple[Path, Path]:
+    spec = next(s for s in default_specs(ROOT) if s.name == A1)
     course = root / "course"
     (course / "source").mkdir(parents=True)
     shutil.copytree(ROOT / "source" / A1, course / "source" / A1)
@@ -49,17 +48,19 @@ def make_course(root: Path, students: int) -> tuple[Path, Path]:
     install_kernelspec(share, hide=[course, ROOT, Path.home()], ipc=ipc)
     write_course_config(course, timeout=15, sandbox_ipc=ipc)
     Nbgrader(course)("generate_assignment", A1, "--force")
-    key = assignment1.answer_key(load_vignettes(ROOT / "data" / "vignettes"))
-    profiles = [p for p in sample_class() if p.student != "gus"]
+    key = spec.key
+    profiles = [p for p in spec.profiles if "loops" not in p.description]
     release = course / "release" / A1
     for i in range(students):
         profile = profiles[i % len(profiles)]
         sid = f"s{i:03d}-{profile.student}"
         folder = course / "submitted" / sid / A1
         shutil.copytree(release, folder)
-        nb = nbformat.read(folder / assignment1.NOTEBOOK, as_version=4)
+        nb = nbformat.read(folder / spec.notebook, as_version=4)
         profile.edit(nb, key)
-        nbformat.write(nb, folder / assignment1.NOTEBOOK)
+        nbformat.write(nb, folder / spec.notebook)
+        if profile.prepare:
+            profile.prepare(folder, key)
         (folder / "timestamp.txt").write_text(f"2026-11-26 09:{i // 60:02d}:{i % 60:02d}.000000 UTC")
     return course, share
 
@@ -94,7 +95,8 @@ def breakdown(course: Path, share: Path, warm: bool) -> dict[str, float]:
     work = course / "autograded" / "breakdown" / A1
     shutil.rmtree(work.parent, ignore_errors=True)
     shutil.copytree(folder, work)
-    nb = nbformat.read(work / assignment1.NOTEBOOK, as_version=4)
+    notebook = next(p.name for p in work.glob("*.ipynb"))
+    nb = nbformat.read(work / notebook, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     with ExitStack() as stack:
         kernel = "ipt-sandbox"
@@ -125,11 +127,15 @@ def breakdown(course: Path, share: Path, warm: bool) -> dict[str, float]:
 
 
 def main() -> int:
+    global A1
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--keep", help="keep the courses in this folder")
+    parser.add_argument("--assignment", default=A1, help="a1_problem_areas (default) or a3_caseload (pandas, "
+                        "matplotlib: what the warm kernels are for)")
     args = parser.parse_args()
+    A1 = args.assignment
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ipt-bench-"))
     base.mkdir(parents=True, exist_ok=True)
     from ipt_lib.course.parallel import autograde
@@ -159,8 +165,13 @@ def main() -> int:
     print(f"ipt-course autograde --warm:         {warm:7.1f} s  {60 * n / warm:6.1f} submissions/min  "
           f"x{baseline / warm:.2f}")
 
-    same = scores(course) == scores(cold_course) == scores(warm_course)
-    print(f"scores identical item by item in all three gradebooks: {same} ({len(scores(course))} item scores)")
+    base_scores, cold_scores, warm_scores = scores(course), scores(cold_course), scores(warm_course)
+    same = base_scores == cold_scores == warm_scores
+    print(f"scores identical item by item in all three gradebooks: {same} ({len(base_scores)} item scores)")
+    for name, other in (("cold", cold_scores), ("warm", warm_scores)):
+        differ = sorted({k[0] for k in set(base_scores) | set(other) if base_scores.get(k) != other.get(k)})
+        if differ:
+            print(f"  {name} differs for {len(differ)} submission(s): {', '.join(differ[:8])}")
 
     print("\nwhere one submission's time goes (seconds):")
     cold_steps, warm_steps = breakdown(cold_course, cold_share, False), breakdown(warm_course, warm_share, True)

@@ -110,6 +110,24 @@ try:
     report["network"] = True
 except OSError:
     report["network"] = False
+autograded = os.path.abspath(os.path.join(os.getcwd(), "..", ".."))
+try:
+    report["autograded_listed"] = sorted(os.listdir(autograded))
+except OSError:
+    report["autograded_listed"] = []
+# other processes: the grader, the fork server, other students' kernels must be invisible
+report["other_processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid())
+# try to get privileges back and take the hiding mounts down
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+escaped = []
+if libc.unshare(0x10000000 | 0x00020000) == 0:  # a new user and mount namespace of its own
+    libc.umount2(autograded.encode(), 2)
+    try:
+        escaped = sorted(os.listdir(autograded))
+    except OSError:
+        pass
+report["after_unshare_listed"] = escaped or report["autograded_listed"]
 for target, mode, data in ((os.path.join(course, "gradebook.db"), "ab", b"tamper"),
                            (os.path.join(course, "planted.txt"), "wb", b"x"),
                            (os.path.join(REPO, "planted.txt"), "wb", b"x")):

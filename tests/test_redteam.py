@@ -75,8 +75,11 @@ def test_probe_sees_no_source_data_gradebook_or_other_students(attacked):
                            as_version=4)
     text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     report = json.loads(text.split("PROBE ", 1)[1].splitlines()[0])
+    own = ["rt_probe"]
     assert report == {"source_readable": False, "gradebook_readable": False, "others_listed": [],
-                      "repo_data_readable": False, "network": False}
+                      "repo_data_readable": False, "network": False, "autograded_listed": own,
+                      "other_processes": report["other_processes"], "after_unshare_listed": own}
+    assert len(report["other_processes"]) <= 2, report  # its own namespace: no grader, server or other kernel
 
 
 def test_probe_reached_no_server_and_wrote_nothing_outside_its_folder(attacked):

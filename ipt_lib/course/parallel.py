@@ -159,6 +159,15 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     config = _load_config(course_path)
     if kernel:
         config.Execute.kernel_name = kernel
+    if "ip" in config.KernelManager and config.KernelManager.get("transport") == "ipc":
+        # IPC sockets are files named <ip>-<n>: workers sharing one <ip> would pick the same n and talk to each
+        # other's kernels. Each worker gets its own folder inside the (sandbox-bound) IPC folder.
+        own = Path(str(config.KernelManager.ip)).parent / f"worker-{os.getpid()}"
+        own.mkdir(parents=True, exist_ok=True)
+        config.KernelManager.ip = str(own / "kernel")
+    if kernel == "ipt-fork":
+        # each kernel is thrown away after its notebook: kill it rather than wait for a graceful exit
+        config.Execute.shutdown_kernel = "immediate"
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()
     for line in sys.stdin:
