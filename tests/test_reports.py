@@ -237,7 +237,8 @@ def test_most_confused_vignettes_name_the_vignette_and_the_wrong_area(tmp_path):
 def test_blank_answers_are_told_apart_from_unreadable_ones(tmp_path):
     from ipt_lib.course.reports import _read_answers
 
-    course = make_course(tmp_path, {"s": {"case_1_test": 0}}, {"case_1_test": 1}, keys={"case_1_test": KEYS["case_1_test"]})
+    course = make_course(tmp_path, {"s": {"case_1_test": 0}}, {"case_1_test": 1},
+                         keys={"case_1_test": KEYS["case_1_test"]})
     keyed = {"case_1_test": ("problem area", NB, "case_1", "grief")}
     for typed, expected in [("...", "blank"), ('""', "blank"), ('"  "', "blank"), ("3", "unreadable"),
                             ('"grieve"', "unreadable"), ('"grief and role dispute"', "unreadable"),
