@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import secrets
 import shutil
@@ -61,7 +62,7 @@ def test_hub_config_is_loopback_only_and_requires_a_roster(tmp_path, monkeypatch
 
     roster = tmp_path / "roster.txt"
     roster.write_text("# comment\nteach instructor\n\nann student  # trailing comment\nbob student\n")
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("IPT_HUB_") or name == "IPT_NBGRADER_EXCHANGE":
             monkeypatch.delenv(name)
     monkeypatch.setenv("IPT_HUB_ROSTER", str(roster))
