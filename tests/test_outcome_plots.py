@@ -69,6 +69,7 @@ def test_missing_cohort_is_a_clear_message(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("IPT_COHORT_DIR", raising=False)
     monkeypatch.setattr(caseload, "COURSE_DATA", tmp_path / "no-repo")
+    monkeypatch.setattr(caseload, "PACKAGED", tmp_path / "no-package")
     with pytest.raises(CohortNotFound, match="IPT_COHORT_DIR"):
         load_cohort(tmp_path / "nowhere")
     monkeypatch.setenv("IPT_COHORT_DIR", str(real))

@@ -6,6 +6,8 @@
     ipt-course check-data      validate every vignette and print the coverage table
     ipt-course cohort          rebuild data/cohort/ from its seeded generator (--check: verify, change nothing)
     ipt-course autograde A...  grade every submission on every core, with progress; resumable (--help)
+    ipt-course report          item analysis (HTML and CSV) for every assignment in a course's gradebook
+    ipt-course lms             grades for Canvas and Moodle, with missing/late/ungraded made explicit
 """
 
 from __future__ import annotations
@@ -35,6 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     leaks.add_argument("paths", nargs="*", help="files or folders (default: release/, notebooks/, ipt_lib/)")
     check = sub.add_parser("check-data", help="validate data/vignettes and print coverage")
     check.add_argument("folder", nargs="?", help="folder of vignette files (default: data/vignettes)")
+    report = sub.add_parser("report", help="item analysis (HTML and CSV) from a course's gradebook")
+    report.add_argument("--course", default=".", help="the course folder (with gradebook.db)")
+    report.add_argument("--out", default=None, help="where to write (default: the course folder)")
+    report.add_argument("assignments", nargs="*", help="default: every assignment in the gradebook")
+    lms = sub.add_parser("lms", help="grades in Canvas and Moodle import layouts (see docs/lms-export.md)")
+    lms.add_argument("--course", default=".", help="the course folder (with gradebook.db)")
+    lms.add_argument("--roster", required=True, help="students CSV: id, first_name, last_name, email (lms_id, sis_id)")
+    lms.add_argument("--out", default=".", help="folder for canvas-grades.csv, moodle-grades.csv, lms-export-notes.csv")
+    lms.add_argument("--missing", choices=("ungraded", "zero"), default="ungraded",
+                     help="a missing submission: left ungraded (default, and listed in the notes) or 0")
+    lms.add_argument("--identifier", choices=("email", "idnumber", "username", "userid"), default="email",
+                     help="the Moodle user field the first column is matched on")
     cohort = sub.add_parser("cohort", help="rebuild the synthetic caseload in data/cohort/ (same seed, same bytes)")
     cohort.add_argument("--check", action="store_true",
                         help="only check that the files match the generator and pass the schema check")
@@ -71,6 +85,18 @@ def main(argv: list[str] | None = None) -> int:
         return _main(["check"] + ([args.folder] if args.folder else []))
     if args.command == "cohort":
         return _cohort(args.check)
+    if args.command == "report":
+        from .reports import write_reports
+
+        for path in write_reports(Path(args.course), Path(args.out) if args.out else None, args.assignments or None):
+            print("wrote", path)
+        return 0
+    if args.command == "lms":
+        from .lms import export_lms
+
+        export_lms(Path(args.course), Path(args.roster), Path(args.out), missing=args.missing,
+                   identifier=args.identifier)
+        return 0
     return 2
 
 

@@ -258,6 +258,12 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     grades_csv = root / "grades.csv"
     say("nbgrader export")
     instructor("export", "--to", str(grades_csv))
+    from .lms import export_lms
+    from .reports import write_reports
+
+    reports = write_reports(course, course, [spec.name for spec in specs])
+    say(f"item analysis: {len(reports) // 2} report(s) in {course} (item-analysis-<assignment>.html and .csv)")
+    export_lms(course, roster, root, echo=say)
     return CycleResult(root, results, grades_csv, time.perf_counter() - started, home_leaks)
 
 
@@ -375,7 +381,9 @@ def format_summary(result: CycleResult) -> str:
         f"Gradebook (SQLite): {result.course / 'gradebook.db'}",
         f"Autograded notebooks: {result.course / 'autograded'}",
         f"Feedback (as returned to students): {result.course / 'feedback'}",
-        f"Grades CSV: {result.grades_csv}",
+        f"Grades CSV: {result.grades_csv} (nbgrader's); for your LMS: {result.root / 'canvas-grades.csv'}, "
+        f"{result.root / 'moodle-grades.csv'}, with {result.root / 'lms-export-notes.csv'} (missing, late, ungraded)",
+        f"Item analysis (difficulty, discrimination, confusion): {result.course}/item-analysis-<assignment>.html",
         f"Finished in {result.seconds:.0f}s. To grade the written answers by hand: "
         f"cd {result.course} && jupyter lab  (Nbgrader > Formgrader).",
     ]

@@ -165,9 +165,6 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
         own = Path(str(config.KernelManager.ip)).parent / f"worker-{os.getpid()}"
         own.mkdir(parents=True, exist_ok=True)
         config.KernelManager.ip = str(own / "kernel")
-    if kernel == "ipt-fork":
-        # each kernel is thrown away after its notebook: kill it rather than wait for a graceful exit
-        config.Execute.shutdown_kernel = "immediate"
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()
     for line in sys.stdin:
@@ -204,6 +201,9 @@ class _Worker:
                                       assignment, kernel], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True, env=env, cwd=course)
         self.todo, self.results, self.assignment = todo, results, assignment
+        self.busy_since: float | None = None
+        self.student = ""
+        self.stopped_because = ""
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -216,15 +216,18 @@ class _Worker:
                 student = self.todo.get_nowait()
             except queue.Empty:
                 break
+            self.busy_since, self.student = time.monotonic(), student
             try:
                 self.proc.stdin.write(student + "\n")
                 self.proc.stdin.flush()
                 reply = self.proc.stdout.readline()
             except (BrokenPipeError, OSError):
                 reply = ""
-            if not reply:  # the worker died (killed, out of memory): report, and let the others go on
-                self.results.put(Outcome(student, self.assignment, False, 0.0, "the worker process stopped; "
-                                         "run the command again to grade this submission"))
+            self.busy_since = None
+            if not reply:  # the worker died (killed, out of memory, stuck and stopped): report; the others go on
+                why = self.stopped_because or "the worker process stopped"
+                self.results.put(Outcome(student, self.assignment, False, 0.0,
+                                         f"{why}; run the command again to grade this submission"))
                 return
             try:
                 data = json.loads(reply)
@@ -247,6 +250,14 @@ class _Worker:
 
     def alive(self) -> bool:
         return self.thread.is_alive()
+
+    def stop_if_stuck(self, limit: float) -> bool:
+        """Kill the worker if one submission has taken longer than ``limit`` seconds (a hung kernel or library)."""
+        if self.busy_since is not None and time.monotonic() - self.busy_since > limit and self.proc.poll() is None:
+            self.stopped_because = f"grading took longer than {limit:.0f}s and was stopped"
+            self.proc.kill()
+            return True
+        return False
 
 
 # --- the command ----------------------------------------------------------------------------------------------
@@ -311,6 +322,15 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
                       progress_stream=progress_stream)
 
 
+def _submission_limit(course: Path) -> float:
+    """How long one submission may take before its worker is stopped: generous, from the cell time limit."""
+    try:
+        cell = float(_load_config(course).ExecutePreprocessor.get("timeout", 30))
+    except Exception:  # noqa: BLE001
+        cell = 30.0
+    return max(120.0, 8 * cell)
+
+
 def _start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> Path:
     """Start the fork server with the ipt-sandbox kernelspec's hidden folders; install the ipt-fork kernelspec."""
     from . import forkserver
@@ -349,6 +369,8 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
         count = min(workers, len(todo))
         started = time.perf_counter()
         pool = [_Worker(course, assignment, jupyter_path, i, todo_queue, results, kernel) for i in range(count)]
+        limit = _submission_limit(course)
+        retired: list[_Worker] = []
         bar = Progress(len(todo), f"{assignment} ({count} workers)", progress_stream)
         received = 0
         try:
@@ -356,6 +378,14 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
                 try:
                     outcome = results.get(timeout=1.0)
                 except queue.Empty:
+                    for worker in list(pool):
+                        worker.stop_if_stuck(limit)
+                        if not worker.alive() and worker.proc.poll() is not None and not todo_queue.empty():
+                            # a worker that stopped (killed, crashed, stuck) is replaced while there is work left
+                            pool.remove(worker)
+                            retired.append(worker)
+                            pool.append(_Worker(course, assignment, jupyter_path, len(pool) + len(retired),
+                                                todo_queue, results, kernel))
                     if not any(w.alive() for w in pool) and results.empty():
                         raise RuntimeError("every autograde worker stopped before the class was graded (see "
                                            f"{course / JOURNAL_DIR}/*.log); run the command again to grade what "
@@ -368,12 +398,10 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
                     _write_journal(course, assignment, journal)
                 bar.update(outcome)
         finally:
-            for worker in pool:
-                if worker.proc.poll() is None and not worker.alive():
-                    worker.close()
-            for worker in pool:
+            for worker in pool + retired:
+                worker.thread.join(timeout=15)
                 if worker.proc.poll() is None:
-                    worker.proc.terminate()
+                    worker.proc.kill()
         summary.seconds = time.perf_counter() - started
         echo(f"{assignment}: graded {len(summary.graded)}, failed {len(summary.failed)} in {summary.seconds:.0f}s "
              f"({summary.per_minute:.0f} submissions/min)")
