@@ -60,10 +60,13 @@ def _mount(source, target, fstype, flags, data=None) -> None:
 def _isolate_folders(cwd: str, kernel_dir: str, hide: list[str]) -> None:
     """In this (new) mount namespace: a fresh /tmp, ``hide`` folders emptied, and only ``cwd`` (the submission)
     and ``kernel_dir`` (this kernel's sockets and connection file) bound back where they were."""
-    _mount("tmpfs", "/mnt", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=700")  # a private staging area
+    # a private staging area outside /tmp: /mnt where it exists, else a folder on bubblewrap's own /dev
+    area = "/mnt" if os.path.isdir("/mnt") else "/dev/.ipt-stage"
+    os.makedirs(area, exist_ok=True)
+    _mount("tmpfs", area, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=700")
     staged = []
     for i, path in enumerate((cwd, kernel_dir)):
-        stage = f"/mnt/{i}"
+        stage = f"{area}/{i}"
         os.makedirs(stage)
         _mount(path, stage, None, _MS_BIND | _MS_REC)
         staged.append((stage, path))
@@ -74,7 +77,7 @@ def _isolate_folders(cwd: str, kernel_dir: str, hide: list[str]) -> None:
     for stage, path in staged:
         os.makedirs(path, exist_ok=True)
         _mount(stage, path, None, _MS_MOVE)
-    _mount("tmpfs", "/mnt", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=755")  # nothing left to see there
+    _mount("tmpfs", area, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=755")  # nothing left to see there
 
 
 class _CapHeader(ctypes.Structure):
