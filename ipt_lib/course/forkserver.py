@@ -318,7 +318,8 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc,valid-type]
 
     async def pre_launch(self, **kwargs):
         km = self.parent
-        kernel_dir = Path(self.ipc) / f"k-{self.kernel_id}"
+        # short: a unix socket path must fit in 107 bytes
+        kernel_dir = Path(self.ipc) / f"k{str(self.kernel_id).replace('-', '')[:12]}"
         kernel_dir.mkdir(parents=True, exist_ok=True)
         km.transport = "ipc"
         km.cache_ports = False

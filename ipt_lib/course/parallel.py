@@ -162,7 +162,7 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     if "ip" in config.KernelManager and config.KernelManager.get("transport") == "ipc":
         # IPC sockets are files named <ip>-<n>: workers sharing one <ip> would pick the same n and talk to each
         # other's kernels. Each worker gets its own folder inside the (sandbox-bound) IPC folder.
-        own = Path(str(config.KernelManager.ip)).parent / f"worker-{os.getpid()}"
+        own = Path(str(config.KernelManager.ip)).parent / f"w{os.getpid()}"
         own.mkdir(parents=True, exist_ok=True)
         config.KernelManager.ip = str(own / "kernel")
     out.write(json.dumps({"ready": True}) + "\n")
@@ -340,9 +340,13 @@ def _start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> Path:
         raise ValueError("warm kernels need the ipt-sandbox kernelspec (jupyter_path) to know what to hide")
     spec = json.loads((Path(jupyter_path) / "kernels" / KERNEL_NAME / "kernel.json").read_text(encoding="utf-8"))
     hide = [Path(p) for p in spec["env"][HIDE_ENV].split(os.pathsep) if p]
-    ipc = Path(spec["env"][IPC_ENV]).parent / "warm"
+    # a short folder for the kernels' sockets (a unix socket path must fit in 107 bytes), removed afterwards
+    import tempfile
+
+    ipc = Path(tempfile.mkdtemp(prefix="iptw-", dir="/tmp"))
+    stack.callback(shutil.rmtree, ipc, True)
     server = stack.enter_context(forkserver.ForkServer(course, ipc, hide))
-    share = ipc.parent / "warm-share"
+    share = Path(spec["env"][IPC_ENV]).parent / "warm-share"
     forkserver.install_kernelspec(share, socket_path=server.socket, ipc=ipc, autograded=course / "autograded")
     return share
 
