@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import shutil
 import sys
 import time
 import tomllib
@@ -430,14 +429,9 @@ class Session:
 
 
 def _copy_aside(path: Path, reason: str) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    kept = path.with_name(f"{path.name}.{reason}-{stamp}")
-    n = 1
-    while kept.exists():
-        kept = path.with_name(f"{path.name}.{reason}-{stamp}-{n}")
-        n += 1
-    shutil.copy2(path, kept)
-    return kept
+    from .storage import _keep_aside
+
+    return _keep_aside(path, reason, copy=True)
 
 
 # --- lesson helper -----------------------------------------------------------------

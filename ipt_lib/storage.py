@@ -50,14 +50,20 @@ def atomic_write_json(path: str | Path, data: object) -> Path:
     return atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
-def _keep_aside(path: Path, reason: str) -> Path:
+def _keep_aside(path: Path, reason: str, *, copy: bool = False) -> Path:
+    """Move (or copy) ``path`` to ``<name>.<reason>-<time>`` beside it, never over an earlier one."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     kept = path.with_name(f"{path.name}.{reason}-{stamp}")
     n = 1
     while kept.exists():
         kept = path.with_name(f"{path.name}.{reason}-{stamp}-{n}")
         n += 1
-    os.replace(path, kept)
+    if copy:
+        import shutil
+
+        shutil.copy2(path, kept)
+    else:
+        os.replace(path, kept)
     return kept
 
 

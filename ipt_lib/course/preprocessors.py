@@ -51,25 +51,8 @@ def keyed_checks(source: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def static_answer(source: str, name: str) -> tuple[str | None, str]:
-    """The text assigned to ``name`` in an answer cell, read without running it: (text, problem)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None, "the answer cell is not valid Python, so its answer cannot be read"
-    value = None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            value = node.value
-    if value is None:
-        return None, f"the answer cell does not set {name}"
-    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-        return None, f"{name} must be set to text in quotes, such as \"grief\""
-    return value.value, ""
-
-
-def static_literal(source: str, name: str) -> tuple[object, str]:
-    """The literal (text, number, True/False) last assigned to ``name`` in an answer cell: (value, problem)."""
+def _last_assignment(source: str, name: str) -> tuple[ast.expr | None, str]:
+    """The expression last assigned to ``name`` at the top level of an answer cell: (node, problem)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -78,10 +61,26 @@ def static_literal(source: str, name: str) -> tuple[object, str]:
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
             found = node.value
-    if found is None:
-        return None, f"the answer cell does not set {name}"
+    return (found, "") if found is not None else (None, f"the answer cell does not set {name}")
+
+
+def static_answer(source: str, name: str) -> tuple[str | None, str]:
+    """The text assigned to ``name`` in an answer cell, read without running it: (text, problem)."""
+    value, problem = _last_assignment(source, name)
+    if value is None:
+        return None, problem
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return None, f"{name} must be set to text in quotes, such as \"grief\""
+    return value.value, ""
+
+
+def static_literal(source: str, name: str) -> tuple[object, str]:
+    """The literal (text, number, True/False) last assigned to ``name`` in an answer cell: (value, problem)."""
+    value, problem = _last_assignment(source, name)
+    if value is None:
+        return None, problem
     try:
-        return ast.literal_eval(found), ""
+        return ast.literal_eval(value), ""
     except ValueError:
         return None, f"{name} must be written as a value (text in quotes, or a number), not computed"
 
