@@ -57,7 +57,10 @@ def _mount(source, target, fstype, flags, data=None) -> None:
     _check(_c().mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
-def _isolate_folders(cwd: str, kernel_dir: str, hide: list[str]) -> None:
+_MS_REMOUNT, _MS_RDONLY = 32, 1
+
+
+def _isolate_folders(cwd: str, kernel_dir: str, hide: list[str], keep_readable: tuple[str, ...] = ()) -> None:
     """In this (new) mount namespace: a fresh /tmp, ``hide`` folders emptied, and only ``cwd`` (the submission)
     and ``kernel_dir`` (this kernel's sockets and connection file) bound back where they were."""
     # a private staging area outside /tmp: /mnt where it exists, else a folder on bubblewrap's own /dev
@@ -65,7 +68,10 @@ def _isolate_folders(cwd: str, kernel_dir: str, hide: list[str]) -> None:
     os.makedirs(area, exist_ok=True)
     _mount("tmpfs", area, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=700")
     staged = []
-    for i, path in enumerate((cwd, kernel_dir)):
+    # the Python environment and the package, where they live under /tmp (a venv in a temporary clone), come
+    # back read-only after the fresh /tmp, as in the ipt-sandbox kernel
+    readable = [p for p in keep_readable if (p + "/").startswith("/tmp/") and os.path.exists(p)]
+    for i, path in enumerate([cwd, kernel_dir] + readable):
         stage = f"{area}/{i}"
         os.makedirs(stage)
         _mount(path, stage, None, _MS_BIND | _MS_REC)
@@ -77,6 +83,8 @@ def _isolate_folders(cwd: str, kernel_dir: str, hide: list[str]) -> None:
     for stage, path in staged:
         os.makedirs(path, exist_ok=True)
         _mount(stage, path, None, _MS_MOVE)
+        if path in readable:
+            _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_REC)
     _mount("tmpfs", area, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=755")  # nothing left to see there
 
 
@@ -103,7 +111,10 @@ def _run_kernel(request: dict) -> None:
     try:
         _check(_c().unshare(_CLONE_NEWNS | _CLONE_NEWPID), "unshare")
         _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
-        _isolate_folders(request["cwd"], request["kernel_dir"], [request["autograded"], request["ipc"]])
+        from .sandbox import environment_paths
+
+        _isolate_folders(request["cwd"], request["kernel_dir"], [request["autograded"], request["ipc"]],
+                         tuple(environment_paths()))
         pid = os.fork()  # the grandchild is process 1 of the new process namespace
         if pid:
             _, status = os.waitpid(pid, 0)
