@@ -84,11 +84,14 @@ def scores(course: Path) -> dict:
 
 
 def breakdown(course: Path, share: Path, warm: bool) -> dict[str, float]:
-    """One submission, step by step, in a kernel like the grader's (cold ipt-sandbox, or warm ipt-fork)."""
+    """One submission, step by step, with the kernel manager the grader uses (nbclient's AsyncKernelManager and a
+    cold ipt-sandbox kernel, or the warm ipt-fork kernel with its own manager)."""
+    import asyncio
     from contextlib import ExitStack
 
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
+    from ipt_lib.course.forkserver import WarmKernelManager
     from ipt_lib.course.parallel import _start_warm_kernels
 
     folder = next((course / "submitted").iterdir()) / A1
@@ -98,32 +101,38 @@ def breakdown(course: Path, share: Path, warm: bool) -> dict[str, float]:
     notebook = next(p.name for p in work.glob("*.ipynb"))
     nb = nbformat.read(work / notebook, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
+
+    async def steps(kernel: str, manager, ipc: str | None) -> dict[str, float]:
+        t0 = time.perf_counter()
+        km = manager(kernel_name=kernel)
+        if ipc:
+            km.transport, km.ip = "ipc", ipc.rstrip("/") + "/kernel"
+        await km.start_kernel(cwd=str(work))
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=60)
+        t1 = time.perf_counter()
+        await kc.execute_interactive(code[0], timeout=60, output_hook=lambda m: None)
+        t2 = time.perf_counter()
+        for source in code[1:]:
+            await kc.execute_interactive(source, timeout=60, output_hook=lambda m: None)
+        t3 = time.perf_counter()
+        kc.stop_channels()
+        await km.shutdown_kernel(now=False)
+        t4 = time.perf_counter()
+        return {"kernel start": t1 - t0, "imports (set-up cell)": t2 - t1, "other cells": t3 - t2,
+                "kernel shutdown": t4 - t3}
+
     with ExitStack() as stack:
-        kernel = "ipt-sandbox"
         path = share
         if warm:
             path = _start_warm_kernels(course, share, stack)
-            kernel = "ipt-fork"
         os.environ["JUPYTER_PATH"] = str(path)
+        if warm:
+            return asyncio.run(steps("ipt-fork", WarmKernelManager, None))
         config_text = (course / "nbgrader_config.py").read_text()
         ipc = config_text.split("ipc=")[1].split(")")[0].strip("'\"") if "ipc=" in config_text else None
-        t0 = time.perf_counter()
-        km = KernelManager(kernel_name=kernel)
-        if not warm and ipc:
-            km.transport, km.ip = "ipc", ipc.rstrip("/") + "/kernel"
-        km.start_kernel(cwd=str(work))
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        t1 = time.perf_counter()
-        kc.execute_interactive(code[0], timeout=60, output_hook=lambda m: None)
-        t2 = time.perf_counter()
-        for source in code[1:]:
-            kc.execute_interactive(source, timeout=60, output_hook=lambda m: None)
-        t3 = time.perf_counter()
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    return {"kernel start": t1 - t0, "imports (set-up cell)": t2 - t1, "other cells": t3 - t2}
+        return asyncio.run(steps("ipt-sandbox", AsyncKernelManager, ipc))
 
 
 def main() -> int:
@@ -181,6 +190,11 @@ def main() -> int:
     bookkeeping = per_cold - sum(cold_steps.values())
     print(f"  {'nbgrader bookkeeping':24} cold {bookkeeping:5.2f}   (per submission in the baseline: {per_cold:.2f} s "
           "minus the steps above: reading, sanitising, restoring tests, gradebook writes)")
+    workers = args.workers or os.cpu_count() or 1
+    per_warm = warm * workers / n
+    print(f"  warm run: {per_warm:.2f} worker-seconds per submission (wall {warm:.1f} s x {workers} workers / {n}); "
+          f"less the warm steps above, {per_warm - sum(warm_steps.values()):.2f} s is nbgrader's bookkeeping and "
+          "waiting for the CPU the other worker is using")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     return 0 if same else 1

@@ -130,7 +130,10 @@ def _run_kernel(request: dict) -> None:
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(["-f", request["connection_file"], "--HistoryManager.hist_file=:memory:"])
+        # parent_handle=1: a managed kernel (it dies with its parent through PDEATHSIG), so no poller and no
+        # "To connect another client" banner on the server's log for every submission
+        app.initialize(["-f", request["connection_file"], "--HistoryManager.hist_file=:memory:",
+                        "--IPKernelApp.parent_handle=1"])
         app.start()
         os._exit(0)
     except BaseException as exc:  # noqa: BLE001 - report and die: the grader sees a dead kernel
@@ -162,6 +165,10 @@ def serve(socket_path: str) -> None:
     server.listen(64)
     sys.stdout.write("ready\n")
     sys.stdout.flush()
+    # Nobody reads that pipe again, and every kernel prints its connection banner to its inherited fd 1: after about
+    # 150 kernels the pipe (64 KiB) would be full and the next kernel would block before it was ready. From here on
+    # fd 1 is the server's log, like fd 2.
+    os.dup2(2, 1)
 
     def reap() -> None:
         for pid, code in list(children.items()):
@@ -273,11 +280,18 @@ class ForkServer:
         self.socket = str(self.ipc / "forkserver.sock")
         cmd = server_command(self.socket, autograded=str(Path(course) / "autograded"), ipc=str(self.ipc),
                              hide=[str(Path(p).resolve()) for p in hide], show=environment_paths())
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, stdin=subprocess.DEVNULL)
+        # what the server and its kernels print outside the kernel protocol (a kernel that could not start, a
+        # library's warning before the kernel captures its output) goes to a log beside the autograde journal
+        log_dir = Path(course) / ".ipt-autograde"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / "forkserver.log"
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True,
+                                         stdin=subprocess.DEVNULL)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if line.strip() != "ready":
             self.proc.kill()
-            raise RuntimeError("the warm-kernel fork server did not start")
+            raise RuntimeError(f"the warm-kernel fork server did not start (see {self.log_path})")
 
     def stop(self) -> None:
         try:
@@ -315,7 +329,7 @@ def install_kernelspec(folder: Path, *, socket_path: str, ipc: Path, autograded:
 
 try:
     from jupyter_client.provisioning import LocalProvisioner
-    from traitlets import Unicode
+    from traitlets import DottedObjectName, Type, Unicode
 except ImportError:  # pragma: no cover - jupyter_client is a dependency of nbgrader
     LocalProvisioner = object  # type: ignore[misc,assignment]
 
@@ -351,7 +365,31 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc,valid-type]
         self.pid = reply["pid"]
         self.process = None
         self._exit = None
+        await self._until_listening()
         return self.connection_info
+
+    async def _until_listening(self, timeout: float = 60.0) -> None:
+        """Return once the kernel has bound its sockets (or has died).
+
+        A client that connects to an IPC socket before the kernel binds it retries only every 100 ms, and its first
+        status message on IOPub is then lost, which costs jupyter_client's ``wait_for_ready`` another 200 ms: about
+        0.3 s of every submission's grading, waiting. The socket files appear when the kernel binds them.
+        """
+        info = self.parent.get_connection_info()
+        names = [f"{info['ip']}-{info[key]}" for key in ("shell_port", "iopub_port", "stdin_port", "control_port",
+                                                         "hb_port")]
+        deadline = time.monotonic() + timeout
+        checked = time.monotonic()
+        while not all(os.path.exists(name) for name in names):
+            now = time.monotonic()
+            if now > deadline:
+                return  # let jupyter_client's own start-up timeout say what went wrong
+            if now - checked > 0.2:
+                checked = now
+                self._exit = None
+                if await self.poll() is not None:
+                    return  # it died: jupyter_client reports a dead kernel
+            await _sleep(0.002)
 
     @property
     def has_process(self) -> bool:
@@ -399,6 +437,75 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc,valid-type]
 
         shutil.rmtree(getattr(self, "_kernel_dir", ""), ignore_errors=True)
         self.pid = None
+
+
+# --- the kernel manager and client for warm kernels --------------------------------------------------------
+
+try:
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+except ImportError:  # pragma: no cover
+    AsyncKernelClient = AsyncKernelManager = object  # type: ignore[misc,assignment]
+
+
+class WarmKernelClient(AsyncKernelClient):  # type: ignore[misc,valid-type]
+    """jupyter_client's client, with a start-up handshake that ends when the kernel is ready instead of after 0.2 s
+    of silence on IOPub.
+
+    jupyter_client's ``wait_for_ready`` waits for the reply to ``kernel_info``, then reads IOPub until nothing has
+    arrived for 0.2 s. Here it reads IOPub up to the ``idle`` status that answers the same ``kernel_info`` request:
+    IOPub is ordered, so everything the kernel published while starting has then been read, as before, but without
+    waiting 0.2 s for each of a class's submissions. If that status is lost (IOPub not yet connected when the
+    kernel published it), the request is sent again, as jupyter_client does.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
+        while True:
+            msg_id = self.kernel_info()
+            reply = await self._reply_to(msg_id, deadline)
+            if reply is not None and await self._idle_after(msg_id):
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    async def _reply_to(self, msg_id: str, deadline: float):
+        from queue import Empty
+
+        while time.monotonic() < deadline:
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                return None
+            if msg["msg_type"] == "kernel_info_reply" and msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+        return None
+
+    async def _idle_after(self, msg_id: str) -> bool:
+        from queue import Empty
+
+        while True:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                return False
+            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle" and \
+                    msg["parent_header"].get("msg_id") == msg_id:
+                return True
+
+
+class WarmKernelManager(AsyncKernelManager):  # type: ignore[misc,valid-type]
+    """The kernel manager for ``ipt-fork`` kernels: the client above, and a kernel that has been asked to shut down
+    is checked every 5 ms (jupyter_client checks every 100 ms: a forked kernel exits in a few ms)."""
+
+    client_class = DottedObjectName("ipt_lib.course.forkserver.WarmKernelClient")
+    client_factory = Type(WarmKernelClient, klass=AsyncKernelClient, config=True)
+
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
+        return await super()._async_finish_shutdown(waittime=waittime, pollinterval=0.005, restart=restart)
 
 
 async def _sleep(seconds: float) -> None:

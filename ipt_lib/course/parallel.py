@@ -141,6 +141,44 @@ def _grade_one(config, course: Path, assignment: str, student: str) -> tuple[boo
     return True, ""
 
 
+class _SchemaOnce:
+    """``jsonschema`` as nbgrader's cell-metadata validator uses it, checking each schema once per process.
+
+    ``jsonschema.validate(instance, schema)`` checks the schema itself against its meta-schema on every call;
+    nbgrader calls it for every cell of every notebook, twice per submission (CheckCellMetadata before and after
+    execution): about 60 ms of each submission, spent re-checking nbgrader's own unchanging schema. Here the
+    validator for a schema is built (and the schema checked) once; each instance is still validated in full and
+    the same error is raised for an invalid one (the same ``best_match`` of the same errors).
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self._validators: dict[int, tuple[object, object]] = {}
+
+    def validate(self, instance, schema, cls=None, *args, **kwargs):
+        if cls is not None or args or kwargs:
+            return self._module.validate(instance, schema, cls, *args, **kwargs)
+        known = self._validators.get(id(schema))
+        if known is None or known[0] is not schema:
+            klass = self._module.validators.validator_for(schema)
+            klass.check_schema(schema)
+            known = self._validators[id(schema)] = (schema, klass(schema))
+        error = self._module.exceptions.best_match(known[1].iter_errors(instance))
+        if error is not None:
+            raise error
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+def _check_each_schema_once() -> None:
+    import jsonschema
+    from nbgrader.nbgraderformat import common
+
+    if common.jsonschema is jsonschema:
+        common.jsonschema = _SchemaOnce(jsonschema)
+
+
 def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     """A worker process: reads student ids on stdin, grades each, writes one JSON line per result on stdout."""
     import logging
@@ -156,6 +194,7 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     course_path = Path(course)
+    _check_each_schema_once()
     config = _load_config(course_path)
     if kernel:
         config.Execute.kernel_name = kernel

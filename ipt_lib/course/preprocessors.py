@@ -370,6 +370,13 @@ class RobustExecute(Execute):
     nbgrader's default full marks for a test cell with no output; the batch goes on.
     """
 
+    def create_kernel_manager(self):
+        from .forkserver import KERNEL_NAME, WarmKernelManager
+
+        if self.kernel_name == KERNEL_NAME:  # a warm kernel: its own start-up handshake and shutdown check
+            self.kernel_manager_class = WarmKernelManager
+        return super().create_kernel_manager()
+
     def preprocess(self, nb, resources, retry=None):
         try:
             return super().preprocess(nb, resources)

@@ -1,0 +1,146 @@
+"""Warm kernels (ipt_lib/course/forkserver.py) for a whole class, not only for a sample class of ten."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from ipt_lib.course.sandbox import bwrap_path, install_kernelspec
+
+pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="warm kernels run in bubblewrap (.ci/run installs it)")
+
+
+@pytest.fixture()
+def warm(tmp_path, monkeypatch):
+    """A fork server for a course under tmp_path; yields (course, a folder for one submission)."""
+    from ipt_lib.course.parallel import _start_warm_kernels
+
+    course = tmp_path / "course"
+    work = course / "autograded" / "s1" / "a1"
+    work.mkdir(parents=True)
+    share = install_kernelspec(tmp_path / "share", hide=[course], ipc=tmp_path / "ipc").parents[1]
+    with ExitStack() as stack:
+        monkeypatch.setenv("JUPYTER_PATH", str(_start_warm_kernels(course, share, stack)))
+        yield course, work
+
+
+async def _start_run_stop(work: Path, code: str) -> list[dict]:
+    from ipt_lib.course.forkserver import KERNEL_NAME, WarmKernelManager
+
+    km = WarmKernelManager(kernel_name=KERNEL_NAME)
+    await km.start_kernel(cwd=str(work))
+    kc = km.client()
+    kc.start_channels()
+    outputs: list[dict] = []
+    try:
+        await kc.wait_for_ready(timeout=30)
+        if code:
+            await kc.execute_interactive(code, timeout=30, output_hook=lambda m: outputs.append(m))
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=False)
+    return outputs
+
+
+def test_a_class_of_two_hundred_gets_two_hundred_kernels(warm):
+    """Every kernel printed a banner into a pipe nobody read: the 150th or so blocked before it was ready and the
+    rest of the class could not be graded. 200 kernels in a row must all start, answer and stop."""
+    course, work = warm
+
+    async def many():
+        for i in range(200):
+            await _start_run_stop(work, "")
+        return await _start_run_stop(work, "print(6 * 7)")
+
+    outputs = asyncio.run(many())
+    assert any(m["msg_type"] == "stream" and m["content"]["text"] == "42\n" for m in outputs)
+    log = (course / ".ipt-autograde" / "forkserver.log").read_text(encoding="utf-8", errors="replace")
+    assert "--existing" not in log, "each kernel's connection banner should not fill the server's log"
+
+
+def test_start_up_output_does_not_reach_the_first_cell(warm):
+    """The quicker start-up handshake still reads everything the kernel published while starting: the first cell's
+    messages are its own."""
+    _, work = warm
+    outputs = asyncio.run(_start_run_stop(work, "import sys; print('first cell', file=sys.stderr)"))
+    streams = [m["content"]["text"] for m in outputs if m["msg_type"] == "stream"]
+    assert streams == ["first cell\n"], streams
+    parents = {m["parent_header"].get("msg_type") for m in outputs}
+    assert parents == {"execute_request"}
+
+
+def test_a_kernel_that_dies_is_seen_dead_and_the_next_one_starts(warm):
+    from ipt_lib.course.forkserver import KERNEL_NAME, WarmKernelManager
+
+    _, work = warm
+
+    async def die() -> bool:
+        km = WarmKernelManager(kernel_name=KERNEL_NAME)
+        await km.start_kernel(cwd=str(work))
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=30)
+        kc.execute("import os; os._exit(3)")
+        for _ in range(200):  # up to 10 s
+            if not await km.is_alive():
+                break
+            await asyncio.sleep(0.05)
+        alive = await km.is_alive()
+        kc.stop_channels()
+        await km.shutdown_kernel(now=False)
+        return alive
+
+    assert asyncio.run(die()) is False
+    outputs = asyncio.run(_start_run_stop(work, "print('next')"))
+    assert any(m["msg_type"] == "stream" and m["content"]["text"] == "next\n" for m in outputs)
+
+
+# --- the worker's cheaper schema check keeps nbgrader's verdicts -------------------------------------------------
+
+def _validator():
+    from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+
+    return MetadataValidatorV3()
+
+
+@pytest.mark.parametrize("meta", [
+    {"grade": True, "grade_id": "q1", "locked": False, "points": 1, "schema_version": 3, "solution": False,
+     "task": False},
+    {"grade": True, "grade_id": "q1", "locked": False, "points": "one", "schema_version": 3, "solution": False,
+     "task": False},
+    {"grade": True, "locked": False, "points": 1, "schema_version": 3, "solution": False, "task": False},
+    {"grade": "yes", "grade_id": "q1", "locked": False, "schema_version": 3, "solution": False, "task": False},
+])
+def test_schema_checked_once_gives_the_same_verdict_as_jsonschema(meta):
+    import jsonschema
+
+    from ipt_lib.course.parallel import _SchemaOnce
+
+    schema = _validator().schema
+    once = _SchemaOnce(jsonschema)
+
+    def verdict(module):
+        try:
+            module.validate(meta, schema)
+            return None
+        except jsonschema.ValidationError as exc:
+            return (exc.message, list(exc.path), list(exc.schema_path))
+
+    expected = verdict(jsonschema)
+    assert verdict(once) == expected
+    assert verdict(once) == expected  # the cached validator, a second time
+    wrong_type = meta.get("points") == "one" or meta.get("grade") == "yes"
+    assert (expected is not None) == wrong_type
+
+
+def test_a_broken_schema_is_still_refused():
+    import jsonschema
+
+    from ipt_lib.course.parallel import _SchemaOnce
+
+    with pytest.raises(jsonschema.SchemaError):
+        _SchemaOnce(jsonschema).validate({}, {"type": "no such type"})
