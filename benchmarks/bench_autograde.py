@@ -8,9 +8,9 @@ profile that loops forever is left out because its time limit would dominate bot
 same submissions three times in separate copies of the course, all in the bubblewrap sandbox:
 
 1. baseline: plain `nbgrader autograde a1_problem_areas` (one process, one submission at a time, a cold kernel each);
-2. `ipt-course autograde` with one worker per core and cold sandboxed kernels;
-3. `ipt-course autograde --warm`: one worker per core, kernels forked from a sandboxed server that has already
-   imported the libraries (ipt_lib/course/forkserver.py).
+2. `ipt-course autograde` with its default workers (one per core) and cold sandboxed kernels;
+3. `ipt-course autograde --warm` with its default workers (twice the cores, at most cores + 4), kernels forked from
+   a sandboxed server that has already imported the libraries (ipt_lib/course/forkserver.py).
 
 It prints submissions per minute and the ratio to the baseline for 2 and 3, checks that every item's score is the
 same in all three gradebooks, and breaks one submission's time down (kernel start, imports, cells, nbgrader's
@@ -147,7 +147,7 @@ def main() -> int:
     A1 = args.assignment
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ipt-bench-"))
     base.mkdir(parents=True, exist_ok=True)
-    from ipt_lib.course.parallel import autograde
+    from ipt_lib.course.parallel import autograde, default_workers
 
     print(f"building a class of {args.students} submissions of {A1} in {base} ...", flush=True)
     course, share = make_course(base / "baseline", args.students)
@@ -165,14 +165,14 @@ def main() -> int:
               progress_stream=open(os.devnull, "w"))
     cold = time.perf_counter() - t
     print(f"ipt-course autograde (cold kernels): {cold:7.1f} s  {60 * n / cold:6.1f} submissions/min  "
-          f"x{baseline / cold:.2f}")
+          f"x{baseline / cold:.2f}  ({args.workers or default_workers(warm=False)} workers)")
 
     t = time.perf_counter()
     autograde(warm_course, [A1], workers=args.workers, jupyter_path=warm_share, echo=lambda s: None,
               progress_stream=open(os.devnull, "w"), warm=True)
     warm = time.perf_counter() - t
     print(f"ipt-course autograde --warm:         {warm:7.1f} s  {60 * n / warm:6.1f} submissions/min  "
-          f"x{baseline / warm:.2f}")
+          f"x{baseline / warm:.2f}  ({args.workers or default_workers(warm=True)} workers)")
 
     base_scores, cold_scores, warm_scores = scores(course), scores(cold_course), scores(warm_course)
     same = base_scores == cold_scores == warm_scores
@@ -190,7 +190,7 @@ def main() -> int:
     bookkeeping = per_cold - sum(cold_steps.values())
     print(f"  {'nbgrader bookkeeping':24} cold {bookkeeping:5.2f}   (per submission in the baseline: {per_cold:.2f} s "
           "minus the steps above: reading, sanitising, restoring tests, gradebook writes)")
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.workers or default_workers(warm=True)
     per_warm = warm * workers / n
     print(f"  warm run: {per_warm:.2f} worker-seconds per submission (wall {warm:.1f} s x {workers} workers / {n}); "
           f"less the warm steps above, {per_warm - sum(warm_steps.values()):.2f} s is nbgrader's bookkeeping and "

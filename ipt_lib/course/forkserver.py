@@ -31,7 +31,11 @@ KERNEL_NAME = "ipt-fork"
 PRELOAD = ("ipykernel.kernelapp", "IPython", "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
            "ipt_lib", "ipt_lib.grading", "ipt_lib.problem_areas", "ipt_lib.deck", "ipt_lib.vignettes",
            "ipt_lib.measures", "ipt_lib.techniques", "ipt_lib.transcripts", "ipt_lib.inventory", "ipt_lib.plots",
-           "ipt_lib.exam", "ipt_lib.widgets")
+           "ipt_lib.exam", "ipt_lib.widgets",
+           # what a kernel imports while it starts (about 60 ms of each kernel's start, most of it debugpy)
+           "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.debugger",
+           "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio",
+           "tornado.queues", "tornado.locks", "faulthandler")
 
 _CLONE_NEWNS, _CLONE_NEWPID = 0x00020000, 0x20000000
 _MS_BIND, _MS_REC, _MS_PRIVATE, _MS_MOVE, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 4096, 16384, 1 << 18, 8192, 2, 4, 8
@@ -150,6 +154,7 @@ def serve(socket_path: str) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     os.environ.setdefault("MPLCONFIGDIR", "/tmp/mpl")
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's notice about frozen modules
     import importlib
 
     for name in PRELOAD:
@@ -157,6 +162,16 @@ def serve(socket_path: str) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional library only costs speed
             pass
+    # The imported objects go to the collector's permanent generation: a kernel's garbage collections then do not
+    # write to (and so copy) every page of the server's memory it inherited, which cost each kernel thousands of
+    # page faults.
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    threads = len(os.listdir("/proc/self/task"))
+    if threads > 1:  # a library started a thread: forked kernels may then deadlock on a lock it held
+        sys.stderr.write(f"ipt-fork: warning: {threads} threads after the imports; kernels are forked anyway\n")
     children: dict[int, int | None] = {}
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(socket_path):

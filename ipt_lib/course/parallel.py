@@ -179,6 +179,32 @@ def _check_each_schema_once() -> None:
         common.jsonschema = _SchemaOnce(jsonschema)
 
 
+def _share_gradebook_engines() -> None:
+    """One SQLAlchemy engine per gradebook for the worker's life, instead of one per ``Gradebook(...)``.
+
+    nbgrader opens the gradebook about nine times per submission, each time with a new engine, and SQLAlchemy
+    keeps its cache of compiled SQL statements on the engine: every query of every submission was compiled again
+    (about 40 ms of each submission). The engine is SQLAlchemy's long-lived object by design; nbgrader still
+    opens and closes its session and connections as before (``close()`` disposes of the pool, not of the
+    compiled statements).
+    """
+    from nbgrader import api
+
+    if getattr(api.create_engine, "ipt_shared", False):
+        return
+    create = api.create_engine
+    engines: dict = {}
+
+    def shared(url, **kwargs):
+        key = (str(url), tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = create(url, **kwargs)
+        return engines[key]
+
+    shared.ipt_shared = True  # type: ignore[attr-defined]
+    api.create_engine = shared
+
+
 def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     """A worker process: reads student ids on stdin, grades each, writes one JSON line per result on stdout."""
     import logging
@@ -195,7 +221,11 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     sys.stdout = sys.stderr
     course_path = Path(course)
     _check_each_schema_once()
+    _share_gradebook_engines()
     config = _load_config(course_path)
+    # nbconvert validates the notebook after each of the ~16 preprocessors of a submission; once, after the last,
+    # gives the same verdict (an invalid notebook is still refused, naming the last preprocessor)
+    config.Exporter.optimistic_validation = True
     if kernel:
         config.Execute.kernel_name = kernel
     if "ip" in config.KernelManager and config.KernelManager.get("transport") == "ipc":
@@ -344,7 +374,8 @@ class Progress:
 def autograde(course: Path, assignments: list[str], *, workers: int | None = None, force: bool = False,
               jupyter_path: Path | None = None, echo: Callable[[str], None] = print,
               progress_stream=None, warm: bool = False) -> dict[str, RunSummary]:
-    """Grade every submission of ``assignments`` in ``course`` with ``workers`` processes (default: every core).
+    """Grade every submission of ``assignments`` in ``course`` with ``workers`` processes (default:
+    ``default_workers``: one per core, or twice that for warm kernels).
 
     ``warm``: take each kernel from a fork server that has already imported the scientific libraries (see
     ipt_lib.course.forkserver), sandboxed like the ipt-sandbox kernel whose kernelspec is in ``jupyter_path``.
@@ -390,10 +421,21 @@ def _start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> Path:
     return share
 
 
+def default_workers(warm: bool) -> int:
+    """One worker per core with cold kernels (each kernel's start-up keeps a core busy); with warm kernels a worker
+    waits for its kernel about half the time, so twice as many (at most four more than cores). Measured on 2 cores,
+    100 submissions of assignment 1: 2 workers 22.8 s, 3 20.8 s, 4 19.4-20.1 s, 6 23.0 s."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return min(2 * cores, cores + 4) if warm else cores
+
+
 def _autograde(course: Path, assignments: list[str], *, workers: int | None, force: bool,
                jupyter_path: Path | None, echo: Callable[[str], None], progress_stream,
                kernel: str = "") -> dict[str, RunSummary]:
-    workers = max(1, workers or os.cpu_count() or 1)
+    workers = max(1, workers or default_workers(warm=bool(kernel)))
     summaries: dict[str, RunSummary] = {}
     for assignment in assignments:
         todo, skipped = plan(course, assignment, force)
@@ -461,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ipt-course autograde")
     parser.add_argument("assignments", nargs="+")
     parser.add_argument("--course", default=".", help="the course folder (with nbgrader_config.py)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core; "
+                        "with --warm twice that, at most cores + 4)")
     parser.add_argument("--force", action="store_true", help="regrade everything, not only what is left")
     parser.add_argument("--jupyter-path", default=None, help="folder with the ipt-sandbox kernelspec")
     parser.add_argument("--warm", action="store_true",
