@@ -168,7 +168,7 @@ def main() -> int:
           f"x{baseline / cold:.2f}  ({args.workers or default_workers(warm=False)} workers)")
 
     t = time.perf_counter()
-    autograde(warm_course, [A1], workers=args.workers, jupyter_path=warm_share, echo=lambda s: None,
+    warm_summary = autograde(warm_course, [A1], workers=args.workers, jupyter_path=warm_share, echo=lambda s: None,
               progress_stream=open(os.devnull, "w"), warm=True)
     warm = time.perf_counter() - t
     print(f"ipt-course autograde --warm:         {warm:7.1f} s  {60 * n / warm:6.1f} submissions/min  "
@@ -190,11 +190,15 @@ def main() -> int:
     bookkeeping = per_cold - sum(cold_steps.values())
     print(f"  {'nbgrader bookkeeping':24} cold {bookkeeping:5.2f}   (per submission in the baseline: {per_cold:.2f} s "
           "minus the steps above: reading, sanitising, restoring tests, gradebook writes)")
-    workers = args.workers or default_workers(warm=True)
-    per_warm = warm * workers / n
-    print(f"  warm run: {per_warm:.2f} worker-seconds per submission (wall {warm:.1f} s x {workers} workers / {n}); "
-          f"less the warm steps above, {per_warm - sum(warm_steps.values()):.2f} s is nbgrader's bookkeeping and "
-          "waiting for the CPU the other worker is using")
+    run = warm_summary[A1]
+    cores = len(os.sched_getaffinity(0))
+    worker_cpu, kernel_cpu = run.worker_cpu / n, run.kernel_cpu / max(run.kernels, 1)
+    print(f"\nthe warm run's CPU per submission (measured: each worker's own CPU time, each kernel's from wait4):")
+    print(f"  workers (nbgrader's bookkeeping, the kernel client)   {worker_cpu:5.3f} s")
+    print(f"  kernel (start, the student's cells, exit; {run.kernels} kernels)  {kernel_cpu:5.3f} s")
+    print(f"  together {worker_cpu + kernel_cpu:5.3f} s of CPU; on {cores} cores that allows at best "
+          f"{(worker_cpu + kernel_cpu) / cores:5.3f} s per submission; measured {warm / n:5.3f} s "
+          "(the rest: the fork server, zmq's I/O threads, the gradebook's lock, waiting)")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     return 0 if same else 1

@@ -173,6 +173,7 @@ def serve(socket_path: str) -> None:
     if threads > 1:  # a library started a thread: forked kernels may then deadlock on a lock it held
         sys.stderr.write(f"ipt-fork: warning: {threads} threads after the imports; kernels are forked anyway\n")
     children: dict[int, int | None] = {}
+    spent = {"kernels": 0, "user": 0.0, "system": 0.0}
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(socket_path):
         os.unlink(socket_path)
@@ -189,12 +190,16 @@ def serve(socket_path: str) -> None:
         for pid, code in list(children.items()):
             if code is None:
                 try:
-                    done, status = os.waitpid(pid, os.WNOHANG)
+                    done, status, usage = os.wait4(pid, os.WNOHANG)
                 except ChildProcessError:
                     children[pid] = -1
                     continue
                 if done:
                     children[pid] = os.waitstatus_to_exitcode(status)
+                    # the kernel's CPU (its start, the student's cells, its exit: wait4 counts the grandchild)
+                    spent["kernels"] += 1
+                    spent["user"] += usage.ru_utime
+                    spent["system"] += usage.ru_stime
 
     while True:
         conn, _ = server.accept()
@@ -229,6 +234,8 @@ def serve(socket_path: str) -> None:
             elif op == "forget":
                 children.pop(request["pid"], None)
                 reply = {"ok": True}
+            elif op == "stats":
+                reply = dict(spent)
             elif op == "stop":
                 conn.sendall(b'{"ok": true}\n')
                 for pid, code in children.items():
@@ -308,7 +315,19 @@ class ForkServer:
             self.proc.kill()
             raise RuntimeError(f"the warm-kernel fork server did not start (see {self.log_path})")
 
+    def stats(self) -> dict:
+        """{"kernels": kernels finished so far, "user"/"system": their CPU seconds (start, cells, exit)}."""
+        try:
+            return request(self.socket, {"op": "stats"}, timeout=5)
+        except OSError:
+            return {}
+
     def stop(self) -> None:
+        stats = self.stats()
+        if stats.get("kernels"):
+            with open(self.log_path, "a", encoding="utf-8") as log:
+                log.write(f"ipt-fork: {stats['kernels']} kernels, CPU {stats['user']:.1f} s user + "
+                          f"{stats['system']:.1f} s system\n")
         try:
             request(self.socket, {"op": "stop"}, timeout=5)
         except OSError:
