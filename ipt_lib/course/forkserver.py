@@ -166,13 +166,6 @@ def serve(socket_path: str) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional library only costs speed
             pass
-    # The imported objects go to the collector's permanent generation: a kernel's garbage collections then do not
-    # write to (and so copy) every page of the server's memory it inherited, which cost each kernel thousands of
-    # page faults.
-    import gc
-
-    gc.collect()
-    gc.freeze()
     threads = len(os.listdir("/proc/self/task"))
     if threads > 1:  # a library started a thread: forked kernels may then deadlock on a lock it held
         sys.stderr.write(f"ipt-fork: warning: {threads} threads after the imports; kernels are forked anyway\n")
@@ -304,6 +297,7 @@ class ForkServer:
 
         self.ipc = Path(ipc)
         self.socket = str(self.ipc / "forkserver.sock")
+        self.share: Path | None = None  # the JUPYTER_PATH folder with the ipt-fork kernelspec, once installed
         cmd = server_command(self.socket, autograded=str(Path(course) / "autograded"), ipc=str(self.ipc),
                              hide=[str(Path(p).resolve()) for p in hide], show=environment_paths())
         # what the server and its kernels print outside the kernel protocol (a kernel that could not start, a
