@@ -23,7 +23,7 @@ import shutil
 from pathlib import Path
 
 from ipt_lib.course.config import config_file_text
-from ipt_lib.course.sandbox import bwrap_path, install_kernelspec
+from ipt_lib.course.sandbox import bwrap_path, install_kernelspec, unavailable_message
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     sandbox_ipc = None
     if not args.no_sandbox:
         if bwrap_path() is None:
-            parser.error("bubblewrap is not installed (apt-get install bubblewrap); or pass --no-sandbox")
+            parser.error(unavailable_message())
         exchange = Path(os.environ.get("IPT_NBGRADER_EXCHANGE", "/srv/nbgrader/exchange"))
         hide = [course, exchange, home.parent, *args.hide]
         sandbox_ipc = home / ".ipt-sandbox" / "ipc"

@@ -37,8 +37,10 @@ def missing_requirements() -> str | None:
         return "npm is missing, needed once to install configurable-http-proxy (apt-get install npm)"
     if not Path(os.environ.get("IPT_CHROMIUM", "/usr/bin/chromium")).exists():
         return "Debian's chromium is missing (apt-get install chromium)"
-    if not shutil.which("bwrap"):
-        return "bubblewrap is missing: the hub recipe autogrades in the sandbox (apt-get install bubblewrap)"
+    from ipt_lib.course.sandbox import bwrap_path, unavailable_message
+
+    if bwrap_path() is None:
+        return unavailable_message("the hub recipe cannot autograde in the sandbox")
     if not shutil.which("useradd"):
         return "useradd is missing"
     return None

@@ -15,6 +15,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -171,4 +172,25 @@ def test_nbgrader_on_a_postgresql_gradebook(postgres, tmp_path, monkeypatch):
         assert [(sid, float(score)) for sid, score in cur.fetchall()] == [("ada", 8.0), ("bo", 5.0)]
         cur.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'grade'")
         assert cur.fetchone()[0] == "nbgrader"
+
+    # The course's own commands read the gradebook where nbgrader_config.py puts it (here PostgreSQL), as
+    # ipt-course report and ipt-course lms, run from the command line in the course folder.
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,first_name,last_name,email\nada,Ada,Lovelace,ada@example.org\n"
+                      "bo,Bo,Diddley,bo@example.org\n", encoding="utf-8")
+    env = {**os.environ, "IPT_GRADEBOOK_URL": url}
+    command = str(Path(sys.executable).parent / "ipt-course")
+    run = subprocess.run([command, "report", "--course", str(course), "--out", str(tmp_path / "reports")],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert run.returncode == 0, run.stderr
+    report = tmp_path / "reports" / f"item-analysis-{ASSIGNMENT}.csv"
+    items = {row["item"]: row for row in csv.DictReader(open(report, encoding="utf-8"))}
+    assert items and all(row["n"] == "2" for row in items.values()), items
+    run = subprocess.run([command, "lms", "--course", str(course), "--roster", str(roster), "--out",
+                          str(tmp_path / "lms")], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert run.returncode == 0, run.stderr
+    canvas = list(csv.DictReader(open(tmp_path / "lms" / "canvas-grades.csv", encoding="utf-8-sig")))
+    assert {row["Student"] for row in canvas} >= {"Lovelace, Ada", "Diddley, Bo"}, canvas
+    assert not list(course.rglob("*.db")) and not list(tmp_path.rglob("gradebook.db"))
+    lap("ipt-course report and lms on the PostgreSQL gradebook")
     print(f"[postgres] timings: {times}")

@@ -38,11 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-data", help="validate data/vignettes and print coverage")
     check.add_argument("folder", nargs="?", help="folder of vignette files (default: data/vignettes)")
     report = sub.add_parser("report", help="item analysis (HTML and CSV) from a course's gradebook")
-    report.add_argument("--course", default=".", help="the course folder (with gradebook.db)")
+    where = "the course folder (its nbgrader_config.py says where the gradebook is)"
+    report.add_argument("--course", default=".", help=where)
     report.add_argument("--out", default=None, help="where to write (default: the course folder)")
     report.add_argument("assignments", nargs="*", help="default: every assignment in the gradebook")
     lms = sub.add_parser("lms", help="grades in Canvas and Moodle import layouts (see docs/lms-export.md)")
-    lms.add_argument("--course", default=".", help="the course folder (with gradebook.db)")
+    lms.add_argument("--course", default=".", help=where)
     lms.add_argument("--roster", required=True, help="students CSV: id, first_name, last_name, email (lms_id, sis_id)")
     lms.add_argument("--out", default=".", help="folder for canvas-grades.csv, moodle-grades.csv, lms-export-notes.csv")
     lms.add_argument("--missing", choices=("ungraded", "zero"), default="ungraded",
@@ -85,17 +86,22 @@ def main(argv: list[str] | None = None) -> int:
         return _main(["check"] + ([args.folder] if args.folder else []))
     if args.command == "cohort":
         return _cohort(args.check)
-    if args.command == "report":
-        from .reports import write_reports
+    if args.command in {"report", "lms"}:
+        try:
+            if args.command == "report":
+                from .reports import write_reports
 
-        for path in write_reports(Path(args.course), Path(args.out) if args.out else None, args.assignments or None):
-            print("wrote", path)
-        return 0
-    if args.command == "lms":
-        from .lms import export_lms
+                for path in write_reports(Path(args.course), Path(args.out) if args.out else None,
+                                          args.assignments or None):
+                    print("wrote", path)
+            else:
+                from .lms import export_lms
 
-        export_lms(Path(args.course), Path(args.roster), Path(args.out), missing=args.missing,
-                   identifier=args.identifier)
+                export_lms(Path(args.course), Path(args.roster), Path(args.out), missing=args.missing,
+                           identifier=args.identifier)
+        except (FileNotFoundError, ValueError) as exc:  # no gradebook, an unknown assignment, a bad roster
+            print(f"ipt-course {args.command}: {exc}", file=sys.stderr)
+            return 1
         return 0
     return 2
 

@@ -27,7 +27,7 @@ from .leaks import collect_secrets, scan, scan_feedback
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
 from .samples import (Profile, approaches_class, caseload_class, exam_class, inventory_class, sample_class,
                       techniques_class)
-from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec
+from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec, unavailable_message
 from ..vignettes import load_vignettes
 
 
@@ -127,9 +127,7 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     """
     say = Reporter(quiet)
     if sandbox and bwrap_path() is None:
-        raise SandboxUnavailable("bubblewrap (bwrap) is not installed, so student code cannot be sandboxed at "
-                                 "autograde. Install it (apt-get install bubblewrap), or run with --no-sandbox "
-                                 "to grade unsandboxed on purpose.")
+        raise SandboxUnavailable(unavailable_message())
     started = time.perf_counter()
     root = Path(root) if root else Path(tempfile.mkdtemp(prefix="ipt-course-"))
     if root.exists() and any(root.iterdir()):
@@ -141,6 +139,8 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     repo = Path(repo) if repo else assignment1.repo_root()
     specs = specs if specs is not None else default_specs(repo, profiles)
     say(f"course folder: {course}")
+    if sandbox:
+        say(f"sandbox: bubblewrap at {bwrap_path()}")
     for spec in specs:
         shutil.copytree(repo / "source" / spec.name, course / "source" / spec.name,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "inventory.json"))
@@ -170,8 +170,10 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     results: list[StudentResult] = []
     home_leaks: list = []
 
-    for spec in specs:
-        say(f"== {spec.name}: nbgrader generate_assignment (solutions and hidden tests removed)")
+    for number, spec in enumerate(specs, 1):
+        spec_started = time.perf_counter()
+        say(f"== assignment {number} of {len(specs)}, {spec.name}: nbgrader generate_assignment "
+            "(solutions and hidden tests removed)")
         instructor("generate_assignment", spec.name, "--force")
         leaked = scan([course / "release" / spec.name], secrets)
         if leaked:
@@ -251,6 +253,8 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
             list(pool.map(lambda p: Nbgrader(homes / p.student)("fetch_feedback", spec.name, "--student", p.student),
                           spec.profiles))
         results += _summarise(course, homes, spec, findings)
+        say(f"== {spec.name} done in {time.perf_counter() - spec_started:.0f} s "
+            f"({number} of {len(specs)} assignments, {time.perf_counter() - started:.0f} s so far)")
 
     home_leaks = scan([homes], secrets)
     say("leak check of everything in the students' homes: "

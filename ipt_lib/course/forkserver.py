@@ -266,11 +266,11 @@ def request(socket_path: str, message: dict, timeout: float = 30.0) -> dict:
 def server_command(socket_path: str, *, autograded: str, ipc: str, hide: list[str], show: list[str]) -> list[str]:
     """bubblewrap around the fork server: like the ipt-sandbox kernel, but the whole autograded folder is bound
     (each child keeps only its own submission) and the children may set up their own namespaces."""
-    from .sandbox import SandboxUnavailable, bwrap_path
+    from .sandbox import SandboxUnavailable, bwrap_path, unavailable_message
 
     bwrap = bwrap_path()
     if bwrap is None:
-        raise SandboxUnavailable("bubblewrap (bwrap) is not installed: the warm-kernel grader needs it")
+        raise SandboxUnavailable(unavailable_message("the warm-kernel grader cannot start"))
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in hide:
         if os.path.isdir(path):

@@ -153,15 +153,13 @@ def _roster(roster: Path | Iterable[RosterEntry]) -> list[RosterEntry]:
 
 def collect(course_dir: Path, roster: Path | Iterable[RosterEntry],
             assignments: list[str] | None = None) -> Collected:
-    """Read every roster student's grade for each assignment from ``course_dir/gradebook.db``."""
-    from nbgrader.api import Gradebook, MissingEntry
+    """Read every roster student's grade for each assignment from the course's gradebook (nbgrader's db_url)."""
+    from nbgrader.api import MissingEntry
 
     entries = _roster(roster)
-    db = Path(course_dir) / "gradebook.db"
-    if not db.exists():
-        raise FileNotFoundError(f"No gradebook at {db}. Run the grading cycle first, or give the course folder "
-                                "that holds gradebook.db.")
-    with Gradebook(f"sqlite:///{db}") as gb:
+    from .gradebook import open_gradebook
+
+    with open_gradebook(course_dir) as gb:
         known = {a.name: a for a in gb.assignments}
         names = assignments if assignments is not None else sorted(known, key=_natural)
         unknown = [n for n in names if n not in known]

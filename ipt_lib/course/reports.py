@@ -203,23 +203,22 @@ def _natural(name: str) -> list:
 # --- reading the gradebook and the submissions --------------------------------------------------------------------
 
 def item_analysis(course_dir: Path, assignment: str) -> ItemAnalysis:
-    """Analyse ``assignment`` from ``course_dir/gradebook.db`` and ``course_dir/submitted``.
+    """Analyse ``assignment`` from the course's gradebook (nbgrader's db_url) and ``course_dir/submitted``.
 
     Works for any number of submissions; with none, the result carries a ``message`` and no statistics.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
+
+    from .gradebook import describe, open_gradebook
 
     course_dir = Path(course_dir)
-    db = course_dir / "gradebook.db"
-    if not db.exists():
-        raise FileNotFoundError(f"No gradebook at {db}. Run the grading cycle (nbgrader autograde) first, or give "
-                                "the course folder that holds gradebook.db.")
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with open_gradebook(course_dir) as gb:
         try:
             record = gb.find_assignment(assignment)
         except MissingEntry:
             known = ", ".join(a.name for a in gb.assignments) or "none"
-            raise ValueError(f"{assignment!r} is not in the gradebook {db} (assignments there: {known}).") from None
+            raise ValueError(f"{assignment!r} is not in the gradebook {describe(str(gb.db.bind.url))} "
+                             f"(assignments there: {known}).") from None
         notebooks = sorted(nb.name for nb in record.notebooks)
         single = len(notebooks) == 1
         key_of = (lambda nb, name: name) if single else (lambda nb, name: f"{nb}/{name}")
@@ -734,15 +733,13 @@ def write_reports(course_dir: Path, out_dir: Path | None = None,
                   assignments: list[str] | tuple[str, ...] | None = None) -> list[Path]:
     """``item-analysis-<assignment>.html`` and ``.csv`` for each assignment (default: every assignment in the
     gradebook) in ``out_dir`` (default: the course folder). Returns the paths written."""
-    from nbgrader.api import Gradebook
 
     course_dir = Path(course_dir)
     out_dir = Path(out_dir) if out_dir is not None else course_dir
     if assignments is None:
-        db = course_dir / "gradebook.db"
-        if not db.exists():
-            raise FileNotFoundError(f"No gradebook at {db}.")
-        with Gradebook(f"sqlite:///{db}") as gb:
+        from .gradebook import open_gradebook
+
+        with open_gradebook(course_dir) as gb:
             assignments = [a.name for a in gb.assignments]
     written = []
     for assignment in assignments:

