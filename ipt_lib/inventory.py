@@ -1,10 +1,10 @@
 """The interpersonal inventory as a plain model: people around a client, with validation and safe saving.
 
 The inventory reviews each important person in the client's life and leads to the choice of problem area
-(ref §4). The per-person fields follow published worksheet prompts (Dietz, Weinberg & Mufson 2018, as
-reproduced in closeness-circle worksheets [weak source, ref §4]) and the classic manual's prompts as commonly
-summarised (expectations and whether they are met, satisfying and unsatisfying aspects, changes wanted),
-which the reference marks as only partly confirmed (ref §9.3).
+(ISIPT, n.d.-b; Focus review, 2006). The per-person fields follow published worksheet prompts (Dietz et al.
+(2018), as reproduced in closeness-circle worksheets: a weak source) and the classic manual's prompts as
+commonly summarised (expectations and whether they are met, satisfying and unsatisfying aspects, changes
+wanted), which are only partly confirmed (Dietz et al., 2018; Weissman et al., 2018).
 
 >>> inv = Inventory("V41")
 >>> _ = inv.add(name="Pauline", relationship="partner's sister", ring="outer", conflict="some")
@@ -171,7 +171,8 @@ class Inventory:
         self.people.append(person)
         return person
 
-    def edit(self, name: str, **changes) -> Person:
+    def edit(self, name: str, /, **changes) -> Person:
+        """Change the person called ``name``; ``changes`` may include a new ``name``."""
         index = self._index(name)
         merged = self.people[index].to_dict()
         merged.update(changes)

@@ -92,6 +92,9 @@ def open_notebook(page, base: str, token: str, path: str) -> None:
 def run_all(page, attempts: int = 3) -> None:
     """Run > Run All Cells; retried if no cell starts running (a menu click can be lost while Lab settles)."""
     for _ in range(attempts):
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count():
+            raise AssertionError(f"JupyterLab shows a dialog: {dialog.first.inner_text()!r}")
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         try:

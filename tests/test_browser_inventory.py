@@ -51,6 +51,28 @@ def test_widget_state_survives_restart_and_reload(tmp_path):
         saved = json.loads((work / "my_practice_inventory.json").read_text())
         assert [p["name"] for p in saved["people"]] == ["Ama", "Kofi"]
 
+        # Keys typed into the widget stay there: "m" in the ring dropdown picks "middle" and does not turn the cell
+        # into Markdown; ArrowDown does not move to the next cell.
+        cells_before = page.locator(".jp-Notebook .jp-MarkdownCell").count()
+        page.locator(".ipt-inv-ring select").focus()
+        page.keyboard.press("m")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowUp")
+        assert page.locator(".ipt-inv-ring select").input_value() == "middle"
+        assert page.locator(".jp-Notebook .jp-MarkdownCell").count() == cells_before
+        assert page.locator(".ipt-inventory").is_visible()
+        page.locator(".ipt-inv-ring select").select_option("inner")
+
+        # Move Kofi from the outer to the middle ring with the widget's own controls: choose, change, save.
+        page.locator(".ipt-inv-chooser select").select_option("Kofi")
+        page.locator(".ipt-inv-message").filter(has_text="Editing Kofi").wait_for(timeout=30_000)
+        page.locator(".ipt-inv-ring select").select_option("middle")
+        page.locator("button.ipt-inv-add").click()
+        page.locator(".ipt-inv-message").filter(has_text="Saved the changes to Kofi").wait_for(timeout=30_000)
+        page.locator(".ipt-inv-table").filter(has_text="2 people: 1 inner, 1 middle, 0 outer").wait_for(timeout=30_000)
+        saved = json.loads((work / "my_practice_inventory.json").read_text())
+        assert {p["name"]: p["ring"] for p in saved["people"]} == {"Ama": "inner", "Kofi": "middle"}
+
         page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
         page.locator(".jp-Dialog button.jp-mod-accept").click()

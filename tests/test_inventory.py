@@ -162,3 +162,24 @@ def test_vignette_timeline_comes_from_its_event(corpus):
     dated = next(v for v in corpus if v.event.months_before_onset)
     assert vignette_events(dated)[0].month == -dated.event.months_before_onset
     assert vignette_events(next(v for v in corpus if v.event.timing == "no acute event")) == []
+
+
+def test_widget_save_changes_button_moves_a_person_between_rings(tmp_path):
+    """What a student does in the widget: choose a person, change the ring, press Save changes."""
+    from ipt_lib.widgets.inventory import InventoryWidget
+
+    widget = InventoryWidget(sample(), tmp_path / "inventory.json")
+    widget.chooser.value = "Marcia"
+    assert widget.add_button.description == "Save changes"
+    widget.ring.value = "inner"
+    widget.add_button.click()
+    assert "Saved the changes to Marcia" in widget.message.value
+    assert widget.inventory["Marcia"].ring is Ring.INNER
+    assert "Marcia" in widget.table.value and widget.add_button.description != "Save changes"
+    saved = json.loads((tmp_path / "inventory.json").read_text())
+    assert {p["name"]: p["ring"] for p in saved["people"]}["Marcia"] == "inner"
+    # renaming through the same button keeps one entry
+    widget.chooser.value = "Marcia"
+    widget.name.value = "Marcia B."
+    widget.add_button.click()
+    assert [p.name for p in widget.inventory] == ["Clive", "Pauline", "Marcia B."]

@@ -191,9 +191,9 @@ class InventoryWidget:
         return to_png(closeness_circle(self.inventory), dpi=72)
 
     def _ipython_display_(self):
-        from IPython.display import display
+        from .keys import display_with_own_keys
 
-        display(self.view)
+        display_with_own_keys(self.view)
 
 
 def inventory_widget(client: str, path: str | Path = "inventory.json") -> InventoryWidget:

@@ -169,9 +169,9 @@ class PathwayWidget:
         self.message.value = f"<div role='{role}' style='color:{colour}'>{html.escape(text)}</div>"
 
     def _ipython_display_(self):
-        from IPython.display import display
+        from .keys import display_with_own_keys
 
-        display(self.view)
+        display_with_own_keys(self.view)
 
 
 def pathway_widget(log_path: str | Path = "trainee_log.csv", *, today: dt.date | None = None) -> PathwayWidget:

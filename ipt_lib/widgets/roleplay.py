@@ -178,9 +178,9 @@ class RolePlayWidget:
         return "".join(parts)
 
     def _ipython_display_(self):
-        from IPython.display import display
+        from .keys import display_with_own_keys
 
-        display(self.view)
+        display_with_own_keys(self.view)
 
 
 def _feedback_html(step: Step) -> str:
