@@ -8,6 +8,7 @@ Feedback never names the expected area.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from .errors import StudentFacingError
@@ -32,10 +33,52 @@ class MissingAnswer(StudentFacingError, NameError):
     title = "Answer not found"
 
 
+def _last_answer_source(name: str) -> str | None:
+    """The text of the last cell the student ran that assigns ``name`` (from IPython's input history)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None) or []
+    pattern = re.compile(rf"^\s*{re.escape(name)}\s*=", re.M)
+    for source in reversed(history[:-1]):  # the last entry is the check cell itself
+        if pattern.search(source):
+            return source
+    return None
+
+
+def _unquoted_hint(name: str) -> str:
+    """Why the answer cell for ``name`` did not set text in quotes, if that is what happened; else ''."""
+    import ast
+
+    source = _last_answer_source(name)
+    if source is None:
+        return ""
+    example = f'{name} = "your answer"'
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return (f"Your answer cell for {name} is not valid Python, so it did not run. Answers go in quotes, "
+                f"for example {example}. Put quotes around your answer, run the answer cell, then this one.")
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            value = node.value
+            if isinstance(value, (ast.Name, ast.BinOp, ast.Attribute, ast.Subscript)):
+                return (f"Your answer for {name} is written without quotes ({ast.unparse(value)}), so Python "
+                        f"read it as code. Put it in quotes, for example {example}, run the answer cell, then "
+                        "this one.")
+    return ""
+
+
 def _answer(name: str, depth: int = 2) -> object:
     """The value of the student's answer variable ``name`` in the notebook's namespace."""
     frame = sys._getframe(depth)
     namespace = frame.f_locals if name in frame.f_locals else frame.f_globals
+    if name not in namespace or namespace[name] is Ellipsis:
+        hint = _unquoted_hint(name)
+        if hint:
+            raise MissingAnswer(hint)
     if name not in namespace:
         raise MissingAnswer(f"There is no answer called {name} yet. Run the answer cell above this one "
                             f"(it starts with '{name} ='), then run this cell again.")
@@ -63,7 +106,7 @@ def assert_area(name: str, expected: str) -> None:
     label = _case_label(name)
     if chosen is not wanted:
         raise WrongAnswer(f"{label}: {chosen.label!r} is not the area the course team chose. "
-                          "Compare the cues in the text with the definitions (ref §3) and the timing of onset (§2.4).")
+                          "Compare the cues in the text with the definitions (Weissman et al., 2018; ISIPT, n.d.-b) and the timing of onset (Focus review, 2006; Markowitz, 2016).")
     print(f"{label}: correct.")
 
 
@@ -77,7 +120,7 @@ def assert_stage(name: str, expected: str) -> None:
     chosen = DisputeStage.parse(_answer(name))
     label = _case_label(name)
     if chosen is not wanted:
-        raise WrongAnswer(f"{label}: {chosen.label!r} is not the stage the course team chose (ref §3.2).")
+        raise WrongAnswer(f"{label}: {chosen.label!r} is not the stage the course team chose (Weissman et al., 2018).")
     print(f"{label}: correct.")
 
 
@@ -89,13 +132,38 @@ def person_matches(answer: str, aliases: list[str]) -> bool:
     return any(set(alias.casefold().split()) <= words for alias in aliases)
 
 
-def check_name_format(name: str) -> None:
+def check_name_format(name: str, inventory: str | None = None) -> None:
+    """Say how the name in ``name`` reads; with ``inventory`` (the student's own saved file), also say whether it
+    is someone in that inventory, and suggest the closest name for a slip ("Lote" for "Lotte")."""
     value = _answer(name)
     if value is Ellipsis:
         raise MissingAnswer(f"No answer yet: replace the ... after {name} = with a name in quotes.")
     if not isinstance(value, str) or not value.strip():
         raise MissingAnswer(f"{name} should be a person's name in quotes, such as \"Ama\".")
+    if inventory is not None:
+        _compare_with_inventory(name, value.strip(), inventory)
     print(f"{name}: your answer reads as {value.strip()!r}. (Format check only.)")
+
+
+def _compare_with_inventory(name: str, value: str, path: str) -> None:
+    import difflib
+
+    from .inventory import Inventory, InventoryError
+    from .storage import StoredFileError
+
+    try:
+        people = [p.name for p in Inventory.load(path)]
+    except (InventoryError, StoredFileError, OSError):
+        return  # the inventory's own check cell reports a missing or damaged file
+    if not people or any(person_matches(value, [p]) or person_matches(p, [value]) for p in people):
+        return
+    close = difflib.get_close_matches(value.casefold(), [p.casefold() for p in people], n=1, cutoff=0.6)
+    if close:
+        suggestion = next(p for p in people if p.casefold() == close[0])
+        raise MissingAnswer(f"{name}: {value!r} is not the name of anyone in your inventory. Did you mean "
+                          f"{suggestion!r}? Use the name exactly as you entered it in the inventory.")
+    print(f"Note: {value!r} is not the name of anyone in your inventory ({', '.join(people)}). If you meant one "
+          "of them, use the name as you entered it.")
 
 
 def assert_person(name: str, aliases: list[str]) -> None:
@@ -105,18 +173,50 @@ def assert_person(name: str, aliases: list[str]) -> None:
     print(f"{name}: correct.")
 
 
-def inventory_verdict(path, aliases: list[str], ring: str, max_others: int) -> tuple[bool, str]:
-    """Is the person named by ``aliases`` on ``ring`` in the saved inventory, with at most ``max_others``
-    other people on that ring? Returns (passed, message); never raises for a bad file."""
-    from .inventory import Inventory, InventoryError
-    from .storage import StoredFileError
+def inventory_from_text(text: bytes | str | None, name: str = "inventory.json"):
+    """The inventory saved in ``text`` (a file's contents), or a message saying why it cannot be used.
 
+    Nothing is renamed or written: the grader judges the file exactly as it was submitted."""
+    import json
+
+    from .inventory import KIND, SCHEMA_VERSION, Inventory, InventoryError
+
+    if text is None:
+        return None, (f"there is no {name} in the submission: build the inventory in the widget (it saves "
+                      "as you work) and submit again")
     try:
-        inventory = Inventory.load(path)
-    except (InventoryError, StoredFileError) as exc:
-        return False, f"the inventory file could not be used: {exc}"
-    except OSError as exc:
-        return False, f"the inventory file could not be read ({type(exc).__name__})"
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        return None, f"{name} is damaged (it is not readable JSON), so it could not be graded"
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        return None, f"{name} is not a saved inventory file, so it could not be graded"
+    if data.get("schema_version", 0) > SCHEMA_VERSION:
+        return None, f"{name} was saved by a newer version of the workbook, so it could not be graded"
+    try:
+        return Inventory.from_dict(data), ""
+    except InventoryError as exc:
+        return None, f"{name} could not be used: {exc}"
+
+
+def inventory_verdict(path, aliases: list[str], ring: str, max_others: int, *,
+                      text: bytes | str | None = None) -> tuple[bool, str]:
+    """Is the person named by ``aliases`` on ``ring`` in the saved inventory, with at most ``max_others``
+    other people on that ring? Returns (passed, message); never raises for a bad file.
+
+    The grader passes the file's ``text`` (read safely from the submission); in the student's kernel the file
+    at ``path`` is read."""
+    from pathlib import Path
+
+    if text is None and path is not None:
+        try:
+            text = Path(path).read_bytes()
+        except FileNotFoundError:
+            text = None
+        except OSError as exc:
+            return False, f"the inventory file could not be read ({type(exc).__name__})"
+    inventory, problem = inventory_from_text(text, Path(path).name if path else "inventory.json")
+    if inventory is None:
+        return False, problem
     on_ring = inventory.in_ring(ring)
     found = [p for p in on_ring if person_matches(p.name + " " + p.relationship, aliases)]
     if not found:
@@ -164,17 +264,17 @@ MISTAKES = {
                   "remitted.",
     "locf": "it matches what you get when drop-outs are judged by their last score. Here a drop-out counts as a "
             "non-responder whatever that score was.",
-    "strict": "it matches a reduction of strictly more than 50%. Response is a reduction of 50% or more (ref §6.1).",
-    "le5": "it matches counting a PHQ-9 of 5 as remission. PHQ-9 remission is a score below 5 (ref §6.2).",
+    "strict": "it matches a reduction of strictly more than 50%. Response is a reduction of 50% or more (ICSI, n.d.; Medscape, n.d.).",
+    "le5": "it matches counting a PHQ-9 of 5 as remission. PHQ-9 remission is a score below 5 (ICSI, n.d.; Kroenke et al., 2001).",
     "session_number": "it matches giving the session number rather than weeks since intake (week = session - 1).",
     "share_of_dropouts": "it matches dividing by the number of drop-outs (the share of all drop-outs in each "
                          "setting). The question asks what proportion of each setting's clients dropped out.",
     "abs_lag": "it matches ignoring the sign of the lag. An event after onset gives a negative lag; IPT links "
-               "event and onset whichever came first (ref §2.4).",
+               "event and onset whichever came first (Focus review, 2006; Markowitz, 2016).",
     "missing_as_zero": "it matches counting clients with no acute event as a lag of 0 days. They have no event "
                        "date: leave them out rather than invent a value.",
     "to_intake": "it matches measuring to the intake date instead of the onset date.",
-    "hamd_lt7": "it matches requiring a HAM-D-17 below 7. HAM-D-17 remission is 7 or less (ref §6.1).",
+    "hamd_lt7": "it matches requiring a HAM-D-17 below 7. HAM-D-17 remission is 7 or less (Frank et al., 1991; McIntyre et al., 2002).",
     "hamd_itt": "it matches dividing by all clients. This question is about completers with an end-of-treatment "
                 "HAM-D-17.",
     "any_increase": "it matches listing every client whose score rose. Deterioration here means ending in a more "

@@ -154,7 +154,13 @@ def test_missing_or_damaged_inventory_scores_zero_on_those_items_with_a_message(
     graded = nbformat.read(cycle.course / "autograded" / "eli" / assignment2.ASSIGNMENT / assignment2.NOTEBOOK,
                            as_version=4)
     test = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "inner_partner_test")
-    assert "could not be" in test.outputs[0]["evalue"]
+    message = test.outputs[0]["evalue"]
+    assert "damaged" in message and "could not be graded" in message, message
+    assert str(cycle.root) not in message and "/" not in message, "the grading server's path reached the student"
+    graded = nbformat.read(cycle.course / "autograded" / "dara" / assignment2.ASSIGNMENT / assignment2.NOTEBOOK,
+                           as_version=4)
+    test = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "inner_partner_test")
+    assert "there is no inventory.json in the submission" in test.outputs[0]["evalue"]
 
 
 @pytest.mark.slow

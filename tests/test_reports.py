@@ -164,6 +164,13 @@ def test_flag_thresholds_are_strict():
     assert _flags(0.91, -0.01) == ("too easy", "negatively discriminating") and _flags(0.29, 0.5) == ("too hard",)
 
 
+def test_a_discrimination_shown_as_minus_zero_is_not_flagged():
+    from ipt_lib.course.reports import _flags
+
+    assert _flags(0.5, -0.004) == () and _flags(0.5, -0.0) == ()
+    assert _flags(0.5, -0.006) == ("negatively discriminating",)
+
+
 def test_corrected_item_total_refuses_fewer_than_three():
     assert corrected_item_total([1, 0], [0, 1]) == (None, "fewer than 3 students (2)")
 

@@ -24,6 +24,7 @@ class RedactTestTracebacks(Preprocessor):
 # --- grading outside the student's reach -----------------------------------------------------------
 
 import ast  # noqa: E402
+import os  # noqa: E402
 
 from nbformat import NotebookNode  # noqa: E402
 
@@ -264,6 +265,17 @@ class StaticAnswerGrader(Preprocessor):
                                         data={"text/plain": repr(score)}))
         return outputs
 
+    def _submitted_folder(self) -> str | None:
+        """The student's submitted folder for this notebook (nbgrader's submitted/ layout), if it exists."""
+        info = self.resources.get("nbgrader", {})
+        if not info.get("student") or not info.get("assignment"):
+            return None
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=self.config)
+        folder = coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
+        return folder if os.path.isdir(folder) and not os.path.islink(folder) else None
+
     def _verdict(self, check: tuple, cells: dict, meta: dict | None = None) -> NotebookNode | list:
         function, name, *expected_args = check
         if function == "assert_in_ring":
@@ -271,8 +283,16 @@ class StaticAnswerGrader(Preprocessor):
 
             from ..grading import inventory_verdict
 
-            path = os.path.join(self.folder, os.path.basename(name))
-            passed, message = inventory_verdict(path, *expected_args)
+            from .safefiles import Refused, read_student_file
+
+            # The file as the student submitted it (submitted/), not the copy the kernel just ran beside: the
+            # kernel may have renamed, replaced or linked it. Read without following links, under a size limit.
+            path = os.path.join(self._submitted_folder() or self.folder, os.path.basename(name))
+            try:
+                text = read_student_file(path)
+            except Refused as refused:
+                return _error(f"Inventory: {refused}.", "WrongAnswer")
+            passed, message = inventory_verdict(path, *expected_args, text=text)
             if not passed:
                 return _error(f"Inventory: {message}.", "WrongAnswer")
             return NotebookNode(output_type="stream", name="stdout", text=f"Inventory: correct ({message}).\n")
@@ -308,7 +328,7 @@ class StaticAnswerGrader(Preprocessor):
             return _error(f"{label}: {exc}", "UnreadableAnswer")
         if chosen is not parse(expected):
             return _error(f"{label}: {chosen.label!r} is not the answer the course team chose. Compare the cues "
-                          "with the definitions (ref §3) and the timing of onset (§2.4).")
+                          "with the definitions (Weissman et al., 2018; ISIPT, n.d.-b) and the timing of onset (Focus review, 2006; Markowitz, 2016).")
         return NotebookNode(output_type="stream", name="stdout", text=f"{label}: correct.\n")
 
 

@@ -191,7 +191,8 @@ def _flags(difficulty: float, discrimination: float | None) -> tuple[str, ...]:
         flags.append("too easy")
     if difficulty < HARD:
         flags.append("too hard")
-    if discrimination is not None and discrimination < 0:
+    # Judged at the two decimals the report shows: a discrimination printed as -0.00 is not negative.
+    if discrimination is not None and round(discrimination, 2) < 0:
         flags.append("negatively discriminating")
     return tuple(flags)
 
