@@ -1,4 +1,4 @@
-"""IPT beside CBT and DBT (ref §8): the three approaches and a forgiving parser for a student's answer.
+"""IPT beside CBT and DBT (Counseling Today, 2015; Stuart, 2006): the three approaches and a forgiving parser for a student's answer.
 
 >>> Approach.parse("dialectical behaviour therapy")
 <Approach.DBT: 'DBT'>
@@ -61,7 +61,7 @@ _WORDS = {
                    "linehan", "linehandbt"},
 }
 
-# The reference's comparison table (ref §8; sources: IPT [P: S49, S3], CBT [S: S72], DBT [S: S71]).
+# The comparison table. Sources: IPT (Stuart, 2006; Weissman & Klerman, 1990); CBT (Beck, n.d.); DBT (Counseling Today, 2015).
 COMPARISON = {
     "Main target": {
         "IPT": "the patient's interpersonal communication and current relationships / social support, tied to a "

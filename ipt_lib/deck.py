@@ -21,10 +21,8 @@ from .problem_areas import ProblemArea, ProblemAreaError
 
 __all__ = ["Deck", "DeckError", "Card", "Feedback", "load_deck", "practice_deck", "show_area", "AreaCard"]
 
-_STYLE = (
-    "border:1px solid #8a8a8a;border-radius:8px;padding:12px 16px;margin:8px 0;max-width:46em;"
-    "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;line-height:1.5;color:#1b1b1b;background:#fcfcfc"
-)
+_STYLE = ("border:1px solid #8a8a8a; border-radius:8px; padding:12px 16px; margin:8px 0; max-width:46em; "
+    "font-family:system-ui,-apple-system,'Segoe UI',sans-serif; line-height:1.5; color:#1b1b1b; background:#fcfcfc")
 _BADGE = "display:inline-block;border:1px solid #aaa;border-radius:10px;padding:0 8px;margin:0 4px 4px 0;font-size:0.85em"
 
 
@@ -64,7 +62,8 @@ class Card:
     def __str__(self) -> str:
         c = self.case
         meta = " · ".join(str(c[k]) for k in ("population", "age_band", "condition", "setting") if c.get(k))
-        return f"Case {c['case']} ({c['id']}): {c['title']}\n[{meta}]\n\n{c['text'].strip()}"
+        note = f"Content note: {c['content_note']}\n\n" if c.get("content_note") else ""
+        return f"Case {c['case']} ({c['id']}): {c['title']}\n[{meta}]\n\n{note}{c['text'].strip()}"
 
     __repr__ = __str__
 
@@ -169,20 +168,20 @@ def _confusion_hint(chosen: ProblemArea, expected: ProblemArea) -> str:
                   ProblemArea.INTERPERSONAL_DEFICITS)
     if chosen is g:
         return ("Grief is chosen when the depression is tied to a death. Is there a death, and is it what keeps the "
-                "symptoms going? A loss that is not a death is filed elsewhere in classic IPT (ref §3.1).")
+                "symptoms going? A loss that is not a death is filed elsewhere in classic IPT (Weissman et al., 2018; ISIPT, n.d.-b).")
     if chosen is x:
         return ("Interpersonal deficits is the residual category, used only when no other area applies. Withdrawal "
-                "that followed a life event is not deficits: how did this person get on with others before (ref §3.4)?")
+                "that followed a life event is not deficits: how did this person get on with others before (Weissman et al., 2018; Markowitz, 2016)?")
     if chosen is d and expected is t:
         return ("Is there really a person whose expectations clash with the client's, or is the conflict a side "
-                "effect of a change the client is struggling with (ref §3.2, §3.5)?")
+                "effect of a change the client is struggling with (Weissman et al., 2018; ISIPT, n.d.-b)?")
     if chosen is d:
         return ("A role dispute needs non-reciprocal expectations with a particular person that keep the "
-                "symptoms going (ref §3.2). Is the conflict the focus, or a distractor?")
+                "symptoms going (Weissman et al., 2018; ISIPT, n.d.-b). Is the conflict the focus, or a distractor?")
     if chosen is t and expected is d:
         return ("A change did happen, but look at what came closest to symptom onset and what matters most to the "
-                "client now: is there a person whose expectations do not match theirs (ref §3.5)?")
-    return ("A role transition is a change of life circumstances from one role to another (ref §3.3). Does the "
+                "client now: is there a person whose expectations do not match theirs (Weissman et al., 2018)?")
+    return ("A role transition is a change of life circumstances from one role to another (ISIPT, n.d.-b; Markowitz, 2016). Does the "
             "story hinge on such a change, or on something else?")
 
 
@@ -230,7 +229,7 @@ class AreaCard:
 
     def __str__(self) -> str:
         info = self.area.info
-        return f"{self.area.label}: {info.definition} ({info.sources})"
+        return f"{self.area.label}: {info.definition} {info.sources}"
 
     __repr__ = __str__
 

@@ -18,6 +18,7 @@ import html
 import json
 import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,8 @@ __all__ = ["pick", "load_exam", "Exam", "ExamError", "STUDENT_ENV", "ANSWER_KIND
 
 STUDENT_ENV = "IPT_EXAM_STUDENT"  # set by the grader at autograde; on a hub the login name is used
 SEED_SALT = "ipt101/final-exam"
-ANSWER_KINDS = ("area", "stage", "technique", "band", "yesno", "number")
+ANSWER_KINDS = ("area", "stage", "technique", "band", "yesno", "number", "choice")
+CHOICES = "ABCD"  # the letters of a "choice" item's options, in order
 
 
 class ExamError(StudentFacingError):
@@ -87,11 +89,30 @@ def read_answer(value: object, kind: str) -> object:
         if isinstance(value, str) and value.strip().casefold() in ("no", "n", "false"):
             return False
         raise ExamError(f"{value!r}: answer \"yes\" or \"no\" (in quotes), or True or False.")
+    if kind == "choice":
+        return _read_choice(value)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ExamError(f"{value!r}: give a number without quotes, such as 12.")
         return float(value)
     raise ValueError(f"unknown answer kind {kind!r}")
+
+
+_CHOICE = re.compile(r"\(?\s*(?:option\s+)?([a-z])\s*(?:[).:\-]\s*.*)?", re.IGNORECASE | re.DOTALL)
+
+
+def _read_choice(value: object) -> str:
+    """'B', ' b ', '(b)', 'B)', 'option B', 'B: the supervised cases' -> 'B'."""
+    letters = ", ".join(CHOICES[:-1]) + " or " + CHOICES[-1]
+    if not isinstance(value, str):
+        raise ExamError(f"{value!r}: write the letter of your choice in quotes, such as \"B\".")
+    found = _CHOICE.fullmatch(value.strip())
+    if found is None:
+        raise ExamError(f"{value!r} cannot be read as one option: write one letter ({letters}) in quotes.")
+    letter = found.group(1).upper()
+    if letter not in CHOICES:
+        raise ExamError(f"{value!r}: {letter} is not one of the options. Write {letters}.")
+    return letter
 
 
 @dataclass
@@ -154,7 +175,10 @@ def _render(item: dict) -> str:
             rows.append(f"<p style='{style}'><b>{html.escape(str(turn['number']))}. {html.escape(who)}:</b> "
                         f"{html.escape(turn['text'])}</p>")
         return f"<div><i>{html.escape(item.get('context', ''))}</i></div>" + "".join(rows)
-    return "<p>" + html.escape(item.get("question", "")) + "</p>"
+    body = "<p>" + html.escape(item.get("question", "")) + "</p>"
+    if "options" in item:  # a "choice" item: lettered options
+        body += "".join(f"<p><b>{letter}.</b> {html.escape(text)}</p>" for letter, text in zip(CHOICES, item["options"]))
+    return body
 
 
 def load_exam(path: str | Path = "exam_bank.json", student: str | None = None) -> Exam:

@@ -126,10 +126,30 @@ def assert_stage(name: str, expected: str) -> None:
 
 # --- people and inventories (assignment 2) --------------------------------------------------------------
 
+def _words(text: str) -> set[str]:
+    return set("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())
+
+
 def person_matches(answer: str, aliases: list[str]) -> bool:
     """True if the text names one of ``aliases`` (case and punctuation do not matter)."""
-    words = set("".join(ch if ch.isalnum() else " " for ch in answer.casefold()).split())
+    words = _words(answer)
     return any(set(alias.casefold().split()) <= words for alias in aliases)
+
+
+def names_one_person(answer: str, aliases: list[str], rivals: list[list[str]] | None = None) -> bool:
+    """True if ``answer`` names the person of ``aliases`` and not, at the same time, another person of the case.
+
+    ``rivals`` are the other people's aliases, each list starting with the person's name. An answer that also
+    matches a rival counts only if it carries this person's own name (``aliases[0]``) and no rival's name: "Lotte,
+    mother of our son" names Lotte; "Lotte Mees" or "wife son baby" names everyone and so no one."""
+    if not person_matches(answer, aliases):
+        return False
+    rivals = [r for r in (rivals or []) if r and set(r) != set(aliases)]
+    if not any(person_matches(answer, rival) for rival in rivals):
+        return True
+    words = _words(answer)
+    own_name = set(aliases[0].casefold().split()) <= words
+    return own_name and not any(set(rival[0].casefold().split()) <= words for rival in rivals)
 
 
 def check_name_format(name: str, inventory: str | None = None) -> None:
@@ -166,9 +186,9 @@ def _compare_with_inventory(name: str, value: str, path: str) -> None:
           "of them, use the name as you entered it.")
 
 
-def assert_person(name: str, aliases: list[str]) -> None:
+def assert_person(name: str, aliases: list[str], rivals: list[list[str]] | None = None) -> None:
     value = _answer(name)
-    if not isinstance(value, str) or not person_matches(value, aliases):
+    if not isinstance(value, str) or not names_one_person(value, aliases, rivals):
         raise WrongAnswer(f"{name}: {value!r} is not the person the course team chose.")
     print(f"{name}: correct.")
 
@@ -198,8 +218,8 @@ def inventory_from_text(text: bytes | str | None, name: str = "inventory.json"):
         return None, f"{name} could not be used: {exc}"
 
 
-def inventory_verdict(path, aliases: list[str], ring: str, max_others: int, *,
-                      text: bytes | str | None = None) -> tuple[bool, str]:
+def inventory_verdict(path, aliases: list[str], ring: str, max_others: int, rivals: list[list[str]] | None = None,
+                      *, text: bytes | str | None = None) -> tuple[bool, str]:
     """Is the person named by ``aliases`` on ``ring`` in the saved inventory, with at most ``max_others``
     other people on that ring? Returns (passed, message); never raises for a bad file.
 
@@ -218,8 +238,11 @@ def inventory_verdict(path, aliases: list[str], ring: str, max_others: int, *,
     if inventory is None:
         return False, problem
     on_ring = inventory.in_ring(ring)
-    found = [p for p in on_ring if person_matches(p.name + " " + p.relationship, aliases)]
+    found = [p for p in on_ring if names_one_person(p.name + " " + p.relationship, aliases, rivals)]
     if not found:
+        if any(person_matches(p.name + " " + p.relationship, aliases) for p in on_ring):
+            return False, (f"the {ring} ring names this person only in an entry that also names other people of "
+                           "the case; give each person an entry of their own")
         return False, f"the {ring} ring does not hold one of the people the cues put there"
     others = len(on_ring) - len(found)
     if others > max_others:
@@ -239,8 +262,9 @@ def check_inventory_file(path: str = "inventory.json") -> None:
     print(f"{path}: {inventory.summary()}. (Format check only.)")
 
 
-def assert_in_ring(path: str, aliases: list[str], ring: str, max_others: int) -> None:
-    passed, message = inventory_verdict(path, aliases, ring, max_others)
+def assert_in_ring(path: str, aliases: list[str], ring: str, max_others: int,
+                   rivals: list[list[str]] | None = None) -> None:
+    passed, message = inventory_verdict(path, aliases, ring, max_others, rivals)
     if not passed:
         raise WrongAnswer(f"Inventory: {message}.")
     print(f"Inventory: correct ({message}).")

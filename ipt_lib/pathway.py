@@ -3,8 +3,9 @@
 Three parts, each usable on its own:
 
 * **Bodies** (:class:`Body`, :class:`Level`, :class:`Requirement`) are read from ``data/training/*.toml``, one file
-  per training body; every number there is copied from shared/ipt-reference.md §7 with its source id, and where the
-  reference has no confirmed number the requirement says ``unknown = true`` (data/training/README.md).
+  per training body; every number there comes from the bodies' own pages as cited in the course bibliography
+  (notebooks/references.md; the data keep the course team's source ids for developers), and where the
+  sources give no confirmed number the requirement says ``unknown = true`` (data/training/README.md).
 * **The trainee log** (:class:`TraineeLog`) is a CSV file the trainee owns and may edit in a spreadsheet. Its
   columns are ``date, kind, amount, case_id, phase, detail, note`` (``note`` may be left out)::
 
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .errors import StudentFacingError
+from .references import cite_ids
 
 __all__ = [
     "Body", "Level", "Requirement", "PathwayDataError", "load_bodies", "load_body", "find_body", "default_folder",
@@ -292,10 +294,16 @@ class _Validator:
         name = f"{where}.sources".lstrip(".")
         values = self.texts(raw, "sources", where)
         if required and not values:
-            self.fail(name, "missing: give the source ids from shared/ipt-reference.md, e.g. [\"S42\"]")
+            self.fail(name, "missing: give the source ids of works in the course bibliography (the `ids` of "
+                            "data/references.toml), e.g. [\"S42\"]")
+        from .references import works_for_ids
+
         for s in values:
             if not _SOURCE.match(s):
-                self.fail(name, f"{s!r} is not a source id like 'S42' (see the Sources list of ipt-reference.md)")
+                self.fail(name, f"{s!r} is not a source id like 'S42' (the `ids` of data/references.toml)")
+            if not works_for_ids([s]):
+                self.fail(name, f"{s!r} is the id of no work in the course bibliography: add the work to "
+                                "data/references.toml (with this id in its `ids`) or cite one that is there")
         return values
 
     def flag(self, raw: dict, key: str, where: str, default: bool) -> bool:
@@ -328,7 +336,8 @@ class _Validator:
                             "or rename the file)")
         section = self.text(raw, "section", "")
         if not re.match(r"^\d+(\.\d+)*$", section):
-            self.fail("section", f"{section!r} must be a section number of ipt-reference.md such as '7.2'")
+            self.fail("section", f"{section!r} must be a section number of the course team's fact sheet such as "
+                                 "'7.2' (a pointer for developers; students see the works of `sources`)")
         levels_raw = raw["levels"]
         if not isinstance(levels_raw, list) or not levels_raw:
             self.fail("levels", "must be a non-empty list of [[levels]] tables")
@@ -1029,7 +1038,7 @@ class Progress:
 
         rows = [{"requirement": r.requirement.id, "description": r.requirement.description, "status": r.status.value,
                  "have": r.have, "need": r.need, "still_needed": r.still_needed, "unit": r.unit, "detail": r.detail,
-                 "sources": ", ".join(r.requirement.sources), "kind": r.requirement.kind} for r in self.results]
+                 "sources": cite_ids(r.requirement.sources), "kind": r.requirement.kind} for r in self.results]
         return pd.DataFrame(rows, columns=["requirement", "description", "status", "have", "need", "still_needed",
                                            "unit", "detail", "sources", "kind"]).set_index("requirement")
 
@@ -1049,7 +1058,7 @@ class Progress:
             rows.append(
                 f"<tr class='ipt-path-{r.status.value}'><td>{e(req.description)}</td>"
                 f"<td class='ipt-path-status'><b>{e(r.status.mark)}</b></td><td>{e(have)}</td><td>{e(need)}</td>"
-                f"<td>{e(still)}</td><td>{e(notes)}</td><td>{e(', '.join(req.sources))}</td></tr>")
+                f"<td>{e(still)}</td><td>{e(notes)}</td><td>{e(cite_ids(req.sources))}</td></tr>")
         historical = "" if self.body.current and self.level.current else \
             "<p><b>Historical standard, shown for comparison only.</b></p>"
         return (f"<div class='ipt-pathway-progress'><h4>{e(self.body.name)}: {e(self.level.name)}</h4>{historical}"
@@ -1057,8 +1066,8 @@ class Progress:
                 "<table class='ipt-path-table'><thead><tr><th>Requirement</th><th>Status</th><th>In your log</th>"
                 "<th>Needed</th><th>Still needed</th><th>Notes</th><th>Sources</th></tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>"
-                f"<p><small>Numbers from shared/ipt-reference.md §{e(self.body.section)} "
-                f"({e(', '.join(self.body.sources))}), {e(self.body.retrieved)}; as of {self.as_of.isoformat()}. "
+                f"<p><small>Numbers from {e(cite_ids(self.body.sources))} (see the course bibliography, "
+                f"references.md), {e(self.body.retrieved)}; as of {self.as_of.isoformat()}. "
                 "<i>unknown</i>: the reference has no confirmed number, so none is invented; "
                 "<i>self-report</i>: a log cannot check it, so confirm it with the body itself. "
                 "Check the body's current rules before you apply.</small></p></div>")

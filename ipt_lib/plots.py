@@ -181,9 +181,9 @@ def timeline(events: Iterable[TimelineEvent], ax=None, *, title: str = "Interper
 PHASE_COLOURS = {"initial": "#56B4E9", "middle": "#F0E442", "ending": "#CC79A7"}  # Okabe-Ito, light fills
 
 
-def shade_phases(ax, planned_sessions: int = 16, scheme: str = "guide", *, label: bool = True):
+def shade_phases(ax, planned_sessions: int = 16, scheme: str = "focus-2006", *, label: bool = True):
     """Shade the initial, middle and ending phases of a course of ``planned_sessions`` behind a plot whose
-    x axis is the session number. Sources differ on session numbers (ref §2.2); ``scheme`` picks one
+    x axis is the session number. Sources differ on session numbers (Weissman et al., 2018; Stuart & Robertson, 2012; IPT UK, n.d.-b); ``scheme`` picks one
     (see ipt_lib.measures.PHASE_SCHEMES)."""
     from .measures import phase_bounds
 
@@ -229,7 +229,7 @@ def _long_scores(scores, measure: str):
 
 
 def trajectories(scores, client_ids=None, *, measure: str = "PHQ-9", planned_sessions: int = 16,
-                 scheme: str = "guide", ax=None, title: str | None = None):
+                 scheme: str = "focus-2006", ax=None, title: str | None = None):
     """One line per client (session on x, score on y), phases shaded and severity bands marked.
 
     ``scores`` is a long table with client_id, session, measure and score (data/cohort/scores.csv).
@@ -262,7 +262,7 @@ def trajectories(scores, client_ids=None, *, measure: str = "PHQ-9", planned_ses
 
 
 def group_trajectory(scores, clients=None, *, by: str | None = None, measure: str = "PHQ-9",
-                     planned_sessions: int = 16, scheme: str = "guide", ax=None, title: str | None = None):
+                     planned_sessions: int = 16, scheme: str = "focus-2006", ax=None, title: str | None = None):
     """Mean score by session (with the interquartile range shaded), overall or for each group in ``by``
     (a column of ``clients``, such as problem_area). The number of clients at each session is printed
     under the axis, because drop-outs and shorter courses leave the later means."""

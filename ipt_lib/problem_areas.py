@@ -1,7 +1,7 @@
 """The four IPT problem areas and the one parser that reads a student's answer.
 
-Every clinical statement here comes from shared/ipt-reference.md (section in
-brackets), so a reader can check it.
+Every clinical statement here is cited to its source (author-year, listed in the course
+bibliography, notebooks/references.md), so a reader can check it.
 
 >>> ProblemArea.parse("  Role-Disputes. ")
 <ProblemArea.ROLE_DISPUTE: 'role dispute'>
@@ -35,7 +35,7 @@ class AreaInfo:
 
 
 class DisputeStage(enum.Enum):
-    """The three stages of an interpersonal role dispute (ref §3.2)."""
+    """The three stages of an interpersonal role dispute (Weissman et al., 2018)."""
 
     RENEGOTIATION = "renegotiation"
     IMPASSE = "impasse"
@@ -80,7 +80,7 @@ class DisputeStageError(StudentFacingError):
 
 
 class ProblemArea(enum.Enum):
-    """One of the four problem areas of classic (Weissman/Klerman) IPT (ref §3)."""
+    """One of the four problem areas of classic (Weissman/Klerman) IPT (Weissman et al., 2018; ISIPT, n.d.-b)."""
 
     GRIEF = "grief"
     ROLE_DISPUTE = "role dispute"
@@ -256,7 +256,7 @@ _AREA_KEYWORDS: dict[ProblemArea, tuple[str, ...]] = {
 
 _AMBIGUOUS = {
     "loss": "in classic IPT a death is 'grief', while a loss that is not a death (divorce, a job, health) "
-    "is a 'role transition' (ref §3.1).",
+    "is a 'role transition' (Weissman et al., 2018; ISIPT, n.d.-b).",
     "role": "say which kind: 'role dispute' or 'role transition'.",
     "interpersonal": "say which area: 'interpersonal deficits', or a dispute or transition.",
 }
@@ -297,7 +297,7 @@ _INFO: dict[ProblemArea, AreaInfo] = {
         ),
         cues=(
             "a death of someone close, near the time symptoms began",
-            "mourning held back or avoided; pulling away from emotional life (complicated grief)",
+            "mourning held back or avoided; pulling away from emotional life",
             "symptoms that persist well beyond the few months in which normal grief usually resolves",
         ),
         goals=(
@@ -305,16 +305,14 @@ _INFO: dict[ProblemArea, AreaInfo] = {
             "help the client rebuild interests and relationships that can partly take the place of what was lost",
         ),
         strategies=(
-            "explore the loss and link it to the onset of symptoms (ref §2.4)",
-            "encouragement of affect: accept painful feelings and help bring out suppressed ones (ref §5)",
-            "support new interests and relationships that can partly take the place of what was lost (ref §3.1)",
+            "explore the loss and link it to the onset of symptoms (Focus review, 2006; Markowitz, 2016)",
+            "encouragement of affect: accept painful feelings and help bring out suppressed ones (Weissman et al., 2018)",
+            "support new interests and relationships that can partly take the place of what was lost (Weissman et al., 2018; Markowitz, 2016)",
         ),
-        sources="ref §3.1 (S37, S51 ch5, S52, S53, S83)",
-        notes=(
-            "Normal grief looks like depression but usually resolves over a few months; it is adaptive and not "
+        sources="(ISIPT, n.d.-b; Weissman et al., 2018; Law, n.d.; Markowitz, 2016)",
+        notes=("Normal grief looks like depression but usually resolves over a few months; it is adaptive and not "
             "treated as illness.",
-            "Stuart & Robertson's school may use a wider 'loss' area; this course teaches the classic scope.",
-        ),
+            "Stuart & Robertson's school may use a wider 'loss' area; this course teaches the classic scope.",),
     ),
     ProblemArea.ROLE_DISPUTE: AreaInfo(
         definition=(
@@ -332,16 +330,14 @@ _INFO: dict[ProblemArea, AreaInfo] = {
             "change communication, expectations, or both",
         ),
         strategies=(
-            "stage the dispute: renegotiation, impasse or dissolution (ref §3.2)",
-            "communication analysis: find where communication fails (ref §5)",
-            "role play; the therapist is not committed to any particular outcome (ref §3.2, §5)",
+            "stage the dispute: renegotiation, impasse or dissolution (Weissman et al., 2018)",
+            "communication analysis: find where communication fails (Weissman et al., 2018)",
+            "role play; the therapist is not committed to any particular outcome (Weissman et al., 2018; ISIPT, n.d.-b)",
         ),
-        sources="ref §3.2 (S37, S38, S51 ch6, S56)",
-        notes=(
-            "Disputes drag on through demoralisation, poor communication habits, or differences that cannot be "
+        sources="(ISIPT, n.d.-b; ISIPT, n.d.-c; Weissman et al., 2018)",
+        notes=("Disputes drag on through demoralisation, poor communication habits, or differences that cannot be "
             "reconciled.",
-            "Disputes and transitions often occur together; the Guide advises focusing on one area.",
-        ),
+            "Disputes and transitions often occur together; the Guide advises focusing on one area.",),
     ),
     ProblemArea.ROLE_TRANSITION: AreaInfo(
         definition=(
@@ -359,12 +355,12 @@ _INFO: dict[ProblemArea, AreaInfo] = {
             "build mastery, self-esteem and support in the new role",
         ),
         strategies=(
-            "mourn or let go of the old role, as in grief work but with no death (ref §3.3)",
-            "weigh old and new roles in a balanced way, then build mastery and support in the new one (ref §3.3)",
+            "mourn or let go of the old role, as in grief work but with no death (Markowitz, 2016)",
+            "weigh old and new roles in a balanced way, then build mastery and support in the new one (Markowitz, 2016)",
             "one protocol adds saying goodbye to the old role properly before starting the new one "
-            "(illustrative source, ref §3.3)",
+            "(illustrative source; ISIPT, n.d.-b; Markowitz, 2016)",
         ),
-        sources="ref §3.3 (S37, S53, S86)",
+        sources="(ISIPT, n.d.-b; Markowitz, 2016; NiceDay, n.d.)",
         notes=("Treating a transition is much like treating grief, except that no one has died.",),
     ),
     ProblemArea.INTERPERSONAL_DEFICITS: AreaInfo(
@@ -372,26 +368,22 @@ _INFO: dict[ProblemArea, AreaInfo] = {
             "A residual category, used only if no other problem area applies: no death, no current dispute, "
             "no life change, and few attachments. Also called interpersonal sensitivity or social isolation."
         ),
-        cues=(
-            "long-standing loneliness and few supports, with no acute life event",
+        cues=("long-standing loneliness and few supports, with no acute life event",
             "discomfort in social situations; weak social skills",
-            "a history showing the pattern long before the episode",
-        ),
+            "a history showing the pattern long before the episode",),
         goals=(
             "more social support and better interpersonal skills (two of the mechanisms of change proposed by "
-            "Lipsitz & Markowitz, ref §2.4)",
+            "Lipsitz & Markowitz, 2013)",
         ),
         strategies=(
-            "take a careful history of how the client functioned before the episode (ref §3.4)",
-            "use of the therapeutic relationship, which may mirror the client's other relationships (ref §5)",
-            "role play (ref §5); if the client does not improve, consider CBT or IPT plus medication (ref §3.4)",
+            "take a careful history of how the client functioned before the episode (IPT book chapters, n.d.; Weissman et al., 2018)",
+            "use of the therapeutic relationship, which may mirror the client's other relationships (Weissman et al., 2018)",
+            "role play (Weissman et al., 2018); if the client does not improve, consider CBT or IPT plus medication (Weissman et al., 2018)",
         ),
-        sources="ref §3.4 (S51 ch8, S53, S57); ref §2.4 (S58); ref §5 (S51 ch10)",
-        notes=(
-            "Withdrawal caused by a depression that followed a life event is not 'deficits'; take a history of "
+        sources="(Weissman et al., 2018; Markowitz, 2016; IPT book chapters, n.d.); (Lipsitz & Markowitz, 2013); (Weissman et al., 2018)",
+        notes=("Withdrawal caused by a depression that followed a life event is not 'deficits'; take a history of "
             "how the person functioned before the episode.",
             "The least favoured area: clients in it may do worse in IPT; if they do not improve, consider an "
-            "alternative such as CBT, or IPT plus medication.",
-        ),
+            "alternative such as CBT, or IPT plus medication.",),
     ),
 }

@@ -37,6 +37,7 @@ from typing import Iterable, Mapping
 
 from .errors import StudentFacingError
 from .problem_areas import DisputeStage, DisputeStageError, ProblemArea, ProblemAreaError
+from .references import check_cited, unresolved
 from .techniques import Phase, PhaseError, Technique, TechniqueError
 from .transcripts import _SENSITIVE, Client
 
@@ -58,7 +59,6 @@ _NODE_FIELDS = ("id", "client", "choices", "closing", "ending")
 _CHOICE_FIELDS = ("text", "technique", "quality", "feedback", "next", "reply")
 _ID = re.compile(r"^R\d{2,3}$")
 _NODE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_CITES = re.compile(r"ref §\s?\d")
 
 
 class ScenarioError(StudentFacingError):
@@ -582,7 +582,7 @@ def _validate(path: Path, raw: dict) -> Scenario:
                 for name in _CHOICE_FIELDS:
                     if name not in c and name != "reply":
                         what = {"feedback": "missing: every choice needs feedback that ties it to the technique "
-                                            "and the reference (ref §...)"}.get(name, "missing")
+                                            "and the course bibliography, e.g. (Weissman et al., 2018)"}.get(name, "missing")
                         fail(what, node=nid, choice=number, name=name)
                 text = text_of(c["text"], "text", node=nid, choice=number)
                 technique = parsed(c["technique"], "technique", Technique.parse, TechniqueError, node=nid,
@@ -592,15 +592,17 @@ def _validate(path: Path, raw: dict) -> Scenario:
                     fail(f"{c['quality']!r} is not one of: {', '.join(QUALITIES)}", node=nid, choice=number,
                          name="quality")
                 feedback = text_of(c["feedback"], "feedback", node=nid, choice=number)
-                if not _CITES.search(feedback):
-                    fail("must cite the course reference, for example 'ref §5'", node=nid, choice=number,
-                         name="feedback")
+                uncited = check_cited(feedback)
+                if uncited:
+                    fail(uncited, node=nid, choice=number, name="feedback")
                 target = text_of(c["next"], "next", node=nid, choice=number)
                 reply = text_of(c.get("reply", ""), "reply", node=nid, choice=number, allow_empty=True)
                 choices.append(Choice(number, text, technique, quality, feedback, target, reply))
             nodes.append(Node(nid, line, tuple(choices)))
         elif "closing" in entry:
             closing = text_of(entry["closing"], "closing", node=nid)
+            if unresolved(closing):
+                fail(check_cited(closing), node=nid, name="closing")
             ending = text_of(entry.get("ending", ""), "ending", node=nid, allow_empty=True)
             nodes.append(Node(nid, line, (), closing, ending))
         else:
@@ -610,9 +612,15 @@ def _validate(path: Path, raw: dict) -> Scenario:
     content_note = text_of(raw.get("content_note", ""), "content_note", allow_empty=True)
     if not content_note:
         for node in nodes:
-            for spoken in (node.client, *(c.reply for c in node.choices), *(c.text for c in node.choices)):
-                if _SENSITIVE.search(spoken):
-                    fail("mentions suicide or self-harm: add a short content_note", node=node.id)
+            for spoken in (node.client, node.closing, *(c.reply for c in node.choices), *(c.text for c in node.choices)):
+                found = _SENSITIVE.search(" ".join(spoken.split()))
+                if found:
+                    fail(f"mentions suicide or self-harm, violent death or trauma ({found.group(0)!r}): add a short "
+                         "content_note", node=node.id)
+        found = _SENSITIVE.search(" ".join(setup.split()))
+        if found:
+            fail(f"the setup mentions suicide or self-harm, violent death or trauma ({found.group(0)!r}): add a "
+                 "short content_note", field_name="content_note")
 
     scenario = Scenario(id=sid, title=text_of(raw.get("title"), "title"), problem_area=area, dispute_stage=stage,
                         phase=phase, client=client, setup=setup, start=start, nodes=tuple(nodes),

@@ -6,10 +6,10 @@ punctuation do not matter, common synonyms are accepted, and anything else
 raises a :class:`~ipt_lib.errors.StudentFacingError` that repeats the input,
 suggests the nearest answer and lists the valid ones.
 
-Clinical statements come from shared/ipt-reference.md (section in brackets).
-For several techniques the reference gives little more than the name (§5:
-"nondirective exploration and direct elicitation", "decision analysis, role
-play"); their definitions here spell out what the name plainly says and add no
+Clinical statements are cited author-year to the course bibliography (notebooks/references.md).
+For several techniques the sources give little more than the name ("nondirective
+exploration and direct elicitation", "decision analysis, role play"; Weissman et
+al., 2018); their definitions here spell out what the name plainly says and add no
 clinical claim. The ``cue`` of each technique is this course's labelling rule,
 how a turn in a transcript is told apart from its neighbours; it is not a
 clinical claim either.
@@ -65,7 +65,8 @@ class TechniqueInfo:
 
 
 class Technique(enum.Enum):
-    """A technique of IPT: the 2018 *Guide*'s seven plus use of the therapeutic relationship (ref §5)."""
+    """A technique of IPT: the 2018 *Guide*'s seven plus two more from the Klerman manual's list, use of the
+    therapeutic relationship and directive techniques (Klerman et al., 1984)."""
 
     NONDIRECTIVE_EXPLORATION = "nondirective exploration"
     DIRECT_ELICITATION = "direct elicitation"
@@ -75,6 +76,7 @@ class Technique(enum.Enum):
     DECISION_ANALYSIS = "decision analysis"
     ROLE_PLAY = "role play"
     THERAPEUTIC_RELATIONSHIP = "use of the therapeutic relationship"
+    DIRECTIVE = "directive"
 
     @property
     def label(self) -> str:
@@ -99,7 +101,7 @@ class Technique(enum.Enum):
 
     @property
     def in_2018_guide(self) -> bool:
-        """True for the seven techniques the 2018 *Guide* lists (ref §5)."""
+        """True for the seven techniques the 2018 *Guide* lists (Weissman et al., 2018)."""
         return self in GUIDE_2018
 
     def __str__(self) -> str:
@@ -116,20 +118,29 @@ class Technique(enum.Enum):
                       ambiguous=_TECHNIQUE_AMBIGUOUS, keywords=_TECHNIQUE_KEYWORDS, error=TechniqueError)
 
 
-GUIDE_2018: tuple[Technique, ...] = tuple(t for t in Technique if t is not Technique.THERAPEUTIC_RELATIONSHIP)
+GUIDE_2018: tuple[Technique, ...] = tuple(
+    t for t in Technique if t not in (Technique.THERAPEUTIC_RELATIONSHIP, Technique.DIRECTIVE))
 
 ATTRIBUTION = (
-    "These four categories of faulty communication are taught as commonly summarised from Klerman, Weissman, "
-    "Rounsaville and Chevron, Interpersonal Psychotherapy of Depression (1984). They are UNCONFIRMED in this "
-    "course's reference (shared/ipt-reference.md §5 and §9 item 1): no source we retrieved lists them, so check "
+    "These categories of faulty communication are taught as commonly summarised from Klerman, Weissman, "
+    "Rounsaville and Chevron, Interpersonal Psychotherapy of Depression (1984). Such summaries usually list five "
+    "kinds: ambiguous nonverbal communication; wrongly assuming one has communicated; wrongly assuming one has "
+    "understood; needlessly indirect verbal communication; silence that closes off communication. This course "
+    "merges the two 'wrongly assuming' kinds into one category, 'assuming one has communicated or understood', so "
+    "it works with four. The list, and even its number, are UNCONFIRMED in the sources this course "
+    "checked (Klerman et al., 1984; Weissman et al., 2018): no source we retrieved lists them, so check "
     "the 1984 manual or chapter 10 of the 2018 Guide before relying on their exact wording. What is confirmed is "
     "the aim of communication analysis: find where communication fails so the client can communicate more "
-    "effectively (ref §5)."
+    "effectively (Weissman et al., 2018)."
 )
 
 
 class CommunicationProblem(enum.Enum):
-    """A kind of faulty communication in a client's account of an exchange (UNCONFIRMED: see ATTRIBUTION)."""
+    """A kind of faulty communication in a client's account of an exchange (UNCONFIRMED: see ATTRIBUTION).
+
+    Summaries list five kinds; ASSUMING_UNDERSTOOD merges two of them ("wrongly assuming one has
+    communicated", "wrongly assuming one has understood"), and both phrasings parse to it.
+    """
 
     AMBIGUOUS_NONVERBAL = "ambiguous nonverbal communication"
     ASSUMING_UNDERSTOOD = "assuming one has communicated or understood"
@@ -163,7 +174,7 @@ class CommunicationProblem(enum.Enum):
 
 
 class Phase(enum.Enum):
-    """The three phases of a course of IPT (ref §2.2-§2.5)."""
+    """The three phases of a course of IPT (Weissman et al., 2018; Focus review, 2006; Termination chapter, n.d.)."""
 
     INITIAL = "initial"
     MIDDLE = "middle"
@@ -193,7 +204,7 @@ class Phase(enum.Enum):
     def allows_session(self, session: int, planned: int) -> bool:
         """Whether session number ``session`` of a ``planned``-session course can belong to this phase.
 
-        Sources differ on the session numbers (ref §2.2), so the rule is lenient: the initial phase is
+        Sources differ on the session numbers (IPT UK, n.d.-b; Stuart & Robertson, 2012), so the rule is lenient: the initial phase is
         sessions 1-4 (IPT UK's 1-4 is the widest); the ending phase is the last four sessions (the *Guide*'s
         "last few"); the middle phase lies in between, from session 3 (the initial phase may be shorter
         than three sessions) up to the session before the last.
@@ -294,19 +305,24 @@ _TECHNIQUE_SYNONYMS = _table({
         "use of relationship", "use of the relationship", "therapist client relationship",
         "therapist patient relationship", "relationship with the therapist", "relationship",
     ],
+    Technique.DIRECTIVE: [
+        "directive", "directive technique", "directive intervention", "directiveness", "advice", "advising",
+        "advice giving", "giving advice", "advise", "suggestion", "making a suggestion", "psychoeducation",
+        "psycho education", "psychoeducational", "education", "educating", "giving information", "information",
+        "teaching",
+    ],
 })
 
 _TECHNIQUE_AMBIGUOUS = _table({
     "'exploration' covers both exploratory techniques: 'nondirective exploration' (an open invitation to say "
-    "more) and 'direct elicitation' (a specific question) (ref §5).": [
+    "more) and 'direct elicitation' (a specific question) (Weissman et al., 2018).": [
         "exploration", "exploratory", "exploratory technique", "explore", "exploring", "question", "questioning",
     ],
     "say which analysis: 'communication analysis' (going over an exchange with someone) or 'decision analysis' "
-    "(weighing options and their consequences) (ref §5).": ["analysis"],
+    "(weighing options and their consequences) (Weissman et al., 2018).": ["analysis"],
     "the Klerman manual groups 'directive techniques', 'decision analysis' and 'role play' as behaviour-change "
-    "techniques; name the one the turn shows (ref §5).": [
-        "directive", "directive technique", "behaviour change", "behavior change", "behaviour change technique",
-        "behavior change technique",
+    "techniques; name the one the turn shows (Weissman et al., 2018).": [
+        "behaviour change", "behavior change", "behaviour change technique", "behavior change technique",
     ],
 })
 
@@ -319,6 +335,7 @@ _TECHNIQUE_KEYWORDS = {
     Technique.DECISION_ANALYSIS: ("decision",),
     Technique.ROLE_PLAY: ("role play", "roleplay", "rehears"),
     Technique.THERAPEUTIC_RELATIONSHIP: ("therapeutic relationship", "therapy relationship"),
+    Technique.DIRECTIVE: ("advi", "psychoeducat", "directive techni"),
 }
 
 _PROBLEM_SYNONYMS = _table({
@@ -371,69 +388,71 @@ _PHASE_SYNONYMS = _table({
 })
 
 # One-word names offered as "did you mean" suggestions (multi-word names are offered anyway).
-_SINGLE_WORDS = {"clarification", "elicitation", "affect", "roleplay", "rehearsal", "silence", "nonverbal",
+_SINGLE_WORDS = {"clarification", "elicitation", "affect", "roleplay", "rehearsal", "directive", "advice",
+                 "psychoeducation", "silence", "nonverbal",
                  "assumption", "hinting", "initial", "middle", "ending", "termination", "beginning"}
 
 _TECHNIQUE_INFO = {
-    Technique.NONDIRECTIVE_EXPLORATION: TechniqueInfo(
-        definition="One of the two exploratory techniques of the Klerman manual and the 2018 Guide: open, "
+    Technique.NONDIRECTIVE_EXPLORATION: TechniqueInfo(definition="One of the two exploratory techniques of the Klerman manual and the 2018 Guide: open, "
                    "nondirective exploration of material, letting the client choose what to bring.",
         cue="An open invitation with no specific content asked for: 'Tell me more about that', 'How has the "
             "week been since we last met?', 'What else comes to mind?'",
-        sources="ref §5 (S51 ch10; S55); opening middle sessions with how the client has been, ref §2.4 (S44)",
-    ),
+        sources="(Weissman et al., 2018; Klerman et al., 1984); opening middle sessions with how the client has been (IPT UK, n.d.-b)",),
     Technique.DIRECT_ELICITATION: TechniqueInfo(
         definition="The other exploratory technique: direct elicitation of material, asking for specific "
                    "information the therapist needs.",
         cue="A specific question about facts, people, events, symptoms or timing ('When did the sleep problems "
             "start?', 'Who do you talk to when you are low?'), but not about the words of one exchange, "
             "which is communication analysis.",
-        sources="ref §5 (S51 ch10; S55)",
+        sources="(Weissman et al., 2018; Klerman et al., 1984)",
     ),
-    Technique.ENCOURAGEMENT_OF_AFFECT: TechniqueInfo(
-        definition="Accepting painful feelings, using feelings in relationships, and helping the client bring "
+    Technique.ENCOURAGEMENT_OF_AFFECT: TechniqueInfo(definition="Accepting painful feelings, using feelings in relationships, and helping the client bring "
                    "out suppressed feelings; feelings are treated as normal reactions to interactions and as "
                    "useful information.",
         cue="The turn names, invites, accepts or normalises a feeling: 'It makes sense that you are angry "
             "with him', 'What is it like to say that out loud?'",
-        sources="ref §5 (S51 ch10; S55)",
-    ),
-    Technique.CLARIFICATION: TechniqueInfo(
-        definition="Restating or contrasting what the client has said so that it, or a contradiction in it, "
+        sources="(Weissman et al., 2018; Klerman et al., 1984)",),
+    Technique.CLARIFICATION: TechniqueInfo(definition="Restating or contrasting what the client has said so that it, or a contradiction in it, "
                    "becomes clear; best used when the therapist has a hypothesis and the client is on a "
                    "related topic.",
         cue="The turn feeds the client's own words back, often setting two of them side by side: 'You said "
             "you don't mind, and a minute ago you said it makes you furious.'",
-        sources="ref §5 (S51 ch10; S55)",
-    ),
-    Technique.COMMUNICATION_ANALYSIS: TechniqueInfo(
-        definition="Going over a specific exchange with another person to find where communication failed, "
+        sources="(Weissman et al., 2018; Klerman et al., 1984)",),
+    Technique.COMMUNICATION_ANALYSIS: TechniqueInfo(definition="Going over a specific exchange with another person to find where communication failed, "
                    "so the client learns to communicate more effectively.",
         cue="The turn asks for, or comments on, one exchange step by step: 'What did you say? What did she "
             "say then? What did you mean by it?'",
-        sources="ref §5 (S51 ch10; S55; Stuart & Robertson, S48)",
-    ),
-    Technique.DECISION_ANALYSIS: TechniqueInfo(
-        definition="A behaviour-change technique: helping the client consider the options open in a situation "
+        sources="(Weissman et al., 2018; Klerman et al., 1984; Stuart & Robertson, 2012)",),
+    Technique.DECISION_ANALYSIS: TechniqueInfo(definition="A behaviour-change technique: helping the client consider the options open in a situation "
                    "and their likely consequences before choosing one.",
         cue="The turn lays out or asks for options and their consequences: 'You could raise it now, wait "
             "until after the wedding, or let it go. What might happen with each?'",
-        sources="ref §5 (S51 ch10; S55)",
-    ),
+        sources="(Weissman et al., 2018; Klerman et al., 1984)",),
     Technique.ROLE_PLAY: TechniqueInfo(
         definition="A behaviour-change technique: rehearsing an interaction with the therapist playing the "
                    "other person (or the client), to practise a new way of communicating.",
         cue="The turn sets up, runs or debriefs a rehearsal: 'Let's try it: I'll be your father', or a line "
             "spoken in role.",
-        sources="ref §5 (S51 ch10; S55)",
+        sources="(Weissman et al., 2018; Klerman et al., 1984)",
     ),
-    Technique.THERAPEUTIC_RELATIONSHIP: TechniqueInfo(
-        definition="Using the relationship between client and therapist, which may mirror the client's other "
+    Technique.THERAPEUTIC_RELATIONSHIP: TechniqueInfo(definition="Using the relationship between client and therapist, which may mirror the client's other "
                    "relationships; in role disputes it can show the client how they come across to others. "
                    "In the Klerman manual's list, not in the 2018 Guide's seven.",
         cue="The turn talks about what is happening between the client and the therapist here and now: "
             "'Just now you apologised to me for crying; is that what happens with your sister too?'",
-        sources="ref §5 (S55; S51 ch10 on the relationship mirroring others)",
+        sources="(Klerman et al., 1984; Weissman et al., 2018)",),
+    Technique.DIRECTIVE: TechniqueInfo(
+        definition="The therapist tells, teaches or suggests: psychoeducation about depression as a treatable "
+                   "illness and about its treatment, medication included, information, advice or a suggestion "
+                   "of what to try. 'Directive techniques' are one of the Klerman manual's behaviour-change "
+                   "techniques; they are not in the 2018 Guide's seven. Given at the right time (explaining the "
+                   "sick role in the initial phase) they are IPT; given before the client has explored or "
+                   "weighed the options, advice takes the decision away from them.",
+        cue="The turn gives information, explanation, advice or a suggestion rather than asking: 'Depression is "
+            "an illness, and it is treatable', 'You should tell him tonight', 'What if you tried one patch "
+            "of the garden?' Laying out options for the client to weigh is decision analysis instead.",
+        sources="(Klerman et al., 1984); psychoeducation and the sick role in the initial phase, (Weissman et al., 2018; Focus review, 2006; IPT UK, n.d.-b) "
+                "and (IPT therapist role chapter, n.d.); IPT therapists rated more directive than supportive therapists, (Amole et al., 2017)",
     ),
 }
 
@@ -449,12 +468,12 @@ _PROBLEM_TEXT = {
 }
 
 _PHASE_TEXT = {
-    Phase.INITIAL: "Diagnosis, the sick role, the interpersonal inventory, the interpersonal formulation and "
-                   "the treatment contract (ref §2.3); a few sessions, 1-3 or 1-4 depending on the source "
-                   "(ref §2.2).",
+    Phase.INITIAL: "Diagnosis, the sick role, the interpersonal inventory, the need for medication and "
+                   "psychoeducation, the interpersonal formulation and the treatment contract (Stuart & Robertson, 2012; Weissman et al., 2018); a few sessions, 1-3 or 1-4 depending on the source "
+                   "(Weissman et al., 2018; Stuart & Robertson, 2012; IPT UK, n.d.-b).",
     Phase.MIDDLE: "Work on the chosen problem area; sessions usually open by asking how the client has been "
-                  "since last time and link mood to interpersonal events (ref §2.2, §2.4).",
+                  "since last time and link mood to interpersonal events (Weissman et al., 2018; IPT UK, n.d.-b; Stuart & Robertson, 2012).",
     Phase.ENDING: "The last few sessions: consolidate gains, treat the ending as a role transition and "
                   "acknowledge feelings about it, plan for relapse, and offer further or different treatment "
-                  "when needed (ref §2.5).",
+                  "when needed (Termination chapter, n.d.; Weissman et al., 2018).",
 }

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from .content_notes import SENSITIVE as _SENSITIVE  # wide: suicide, self-harm, violent death, trauma
 from .errors import StudentFacingError
 from .problem_areas import DisputeStage, DisputeStageError, ProblemArea, ProblemAreaError
 from .techniques import CommunicationProblem, CommunicationProblemError, Phase, PhaseError, Technique, TechniqueError
@@ -48,9 +49,6 @@ _OPTIONAL = {"dispute_stage", "content_note"}
 _CLIENT_FIELDS = ("name", "age", "pronouns", "background")
 _TURN_FIELDS = ("speaker", "text", "technique", "communication_problem", "rationale")
 _ID = re.compile(r"^T\d{2,3}$")
-# Words that need a content note at the top of any notebook that shows the excerpt (house style).
-_SENSITIVE = re.compile(r"suicid|kill (?:my|him|her|them)sel|end(?:ing)? (?:it all|my life)|self[- ]harm|overdose",
-                        re.IGNORECASE)
 _SPEAKER_HINTS = {
     **{w: "; did you mean 'client'?" for w in ("patient", "clients", "c", "p")},
     **{w: "; did you mean 'therapist'?" for w in ("counsellor", "counselor", "facilitator", "clinician", "t",
@@ -425,7 +423,7 @@ def _validate(path: Path, raw: dict) -> Transcript:
     if not phase.allows_session(session, planned):
         fail("session", f"session {session} of {planned} does not fit the {phase.label} phase (initial: "
                         f"sessions 1-4; middle: from session 3 to the one before the last; ending: the last "
-                        f"four; see ref §2.2)")
+                        f"four; see Weissman et al., 2018; Stuart & Robertson, 2012; IPT UK, n.d.-b)")
 
     population = choice("population", POPULATIONS)
     client_raw = raw.get("client")
@@ -483,9 +481,12 @@ def _validate(path: Path, raw: dict) -> Transcript:
         fail("turns", "an excerpt needs both therapist and client turns")
 
     content_note = text_of(raw.get("content_note", ""), "content_note", allow_empty=True)
-    for turn in turns:
-        if _SENSITIVE.search(turn.text) and not content_note:
-            fail("content_note", f"turn {turn.number} mentions suicide or self-harm: add a short content note")
+    for number, spoken in [(t.number, t.text) for t in turns] + [(None, raw.get("summary")), (None, raw.get("title"))]:
+        found = _SENSITIVE.search(" ".join(str(spoken or "").split()))
+        if found and not content_note:
+            where = f"turn {number}" if number else "the summary or title"
+            fail("content_note", f"{where} mentions suicide, self-harm, violent death or trauma ({found.group(0)!r}): "
+                 "add a short content note, shown above the excerpt")
 
     return Transcript(
         id=tid, title=text_of(raw.get("title"), "title"), problem_area=area, dispute_stage=stage, phase=phase,

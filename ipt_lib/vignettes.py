@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .content_notes import missing_note_problem, sensitive_phrase
 from .errors import StudentFacingError
 from .problem_areas import DisputeStage, ProblemArea
+from .references import check_cited
 
 __all__ = [
     "Vignette", "VignetteError", "Event", "load_vignette", "load_vignettes", "vignettes_frame",
@@ -294,8 +296,9 @@ def _validate(path: Path, raw: dict) -> Vignette:
             fail("cues", f"{cue!r} does not occur verbatim in text")
 
     rationale = text_field("rationale")
-    if not re.search(r"ref §\d", rationale):
-        fail("rationale", "must cite the reference, e.g. (ref §3.2)")
+    uncited = check_cited(rationale)
+    if uncited:
+        fail("rationale", uncited)
 
     event_raw = raw.get("event")
     if not isinstance(event_raw, dict):
@@ -328,13 +331,21 @@ def _validate(path: Path, raw: dict) -> Vignette:
         if not re.search(rf"\b{phq9}\b", text):
             fail("phq9_intake", f"the text does not state the score {phq9}")
 
+    content_note = text_field("content_note", allow_empty=True)
+    if not content_note:
+        for name, value in (("title", raw.get("title")), ("text", text), ("hard_point", hard_point),
+                            ("rationale", rationale), ("event.description", description)):
+            phrase = sensitive_phrase(value)
+            if phrase:
+                fail("content_note", missing_note_problem(phrase, f"'{name}'"))
+
     return Vignette(
         id=vid, title=text_field("title"), kind=kind, difficulty=difficulty,
         gender=text_field("gender"), background=text_field("background"), population=population,
         age_band=age_band, condition=choice("condition", CONDITIONS), setting=choice("setting", SETTINGS),
         primary_area=primary, secondary_area=secondary, dispute_stage=stage, cues=tuple(cues),
         rationale=rationale, event=Event(description.strip(), timing, months), text=text,
-        phq9_intake=phq9, hard_point=hard_point, content_note=text_field("content_note", allow_empty=True),
+        phq9_intake=phq9, hard_point=hard_point, content_note=content_note,
         source=str(path),
     )
 

@@ -179,6 +179,35 @@ def structure_strip_grading(nb, key):
         _cell(nb, f"case_{case}_test").metadata.pop("nbgrader", None)
 
 
+def read_keys_from_files(nb, key):
+    """Reads every file the kernel can reach and prints any line that looks like a key, reversed (a disguise the
+    leak check would not see), and the files where it found one."""
+    _base(nb, key)
+    _insert_after_setup(nb, (
+        "import os, json\n"
+        "found = []\n"
+        "needles = ('assert' + '_area(', 'HIDDEN' + ' TESTS')  # never written out whole in this cell\n"
+        "for base in ('.', '/tmp', os.path.expanduser('~'), '..'):\n"
+        "    for folder, _, files in os.walk(base):\n"
+        "        for name in files:\n"
+        "            try:\n"
+        "                text = open(os.path.join(folder, name), errors='ignore').read(5_000_000)\n"
+        "            except Exception:\n"
+        "                continue\n"
+        "            lines = [l for l in text.replace('\\\\n', '\\n').splitlines()\n"
+        "                     if any(n in l for n in needles)]\n"
+        "            if lines:\n"
+        "                found.append(name)\n"
+        "                print('REVERSED', [l[::-1] for l in lines][:40])\n"
+        "print('KEYFILES', json.dumps(found))"), "attack-readkeys")
+
+
+def print_environment(nb, key):
+    """Prints every environment variable the kernel inherited (a token or password would go into feedback)."""
+    _base(nb, key)
+    _insert_after_setup(nb, "import os, json\nprint('ENVIRONMENT', json.dumps(dict(os.environ)))", "attack-env")
+
+
 def redteam_class() -> list[Profile]:
     """Each attacker must get exactly 4/8: the four right answers, nothing for the attacked four."""
     attacks = [
@@ -194,6 +223,8 @@ def redteam_class() -> list[Profile]:
         ("rt_dup", "duplicates a test cell and swaps two others", structure_duplicate_and_reorder),
         ("rt_meta", "sets points to 100, retypes a test cell, changes a cell id and the kernel", structure_metadata),
         ("rt_strip", "removes the nbgrader metadata from four test cells", structure_strip_grading),
+        ("rt_keys", "searches every file it can read for keys and prints them reversed", read_keys_from_files),
+        ("rt_env", "prints every environment variable it inherited", print_environment),
     ]
     return [Profile(student, description, edit, 4) for student, description, edit in attacks]
 
@@ -239,6 +270,27 @@ def inv_odd(nb, key):
 def inv_exit(nb, key):
     _inventory_base(nb, key)
     _insert_after_setup(nb, "import os\nos._exit(0)", "attack-exit2")
+
+
+def _everybody_inventory(folder, key):
+    """One inner-ring entry named with every person's name and every relationship word of the key at once."""
+    from ipt_lib.course.samples import _inventory
+
+    words = sorted({w for group in key["inner"].values() for w in group} | {p["name"] for p in key["people"]})
+    _inventory(folder, key["client"], [dict(name=" ".join(words[:6]), relationship=" ".join(words), ring="inner"),
+                                       dict(name="Someone else", relationship="neighbour", ring="outer")])
+
+
+def inv_everybody(nb, key):
+    _inventory_base(nb, key)
+    words = sorted({w for group in key["inner"].values() for w in group})
+    _cell(nb, "tied_person_answer").source = f"tied_person = {' '.join(words)!r}"
+
+
+def redteam_match_everything_profile() -> Profile:
+    """Answers that name every candidate at once earn nothing on the inventory and the tied person."""
+    return Profile("rt2_all", "one entry named with every person and relationship; the tied person likewise",
+                   inv_everybody, 0, prepare=_everybody_inventory)
 
 
 def redteam_inventory_class() -> list[Profile]:

@@ -38,13 +38,17 @@ def test_widget_state_survives_restart_and_reload(tmp_path):
         wait_idle(page)
         assert page.locator(".jp-Notebook img[src^='data:image/png']").count() >= 2   # circle + timeline drawn
         assert "Nobody entered yet" in page.locator(".ipt-inv-table").inner_text()
-        before = page.locator(".ipt-inv-circle").get_attribute("src")
+        before = page.locator(".ipt-inv-circle img").get_attribute("src")
 
         _add(page, "Ama", "older sister", "inner")
         _add(page, "Kofi", "manager", "outer")
         table = page.locator(".ipt-inv-table").inner_text()
         assert "Ama" in table and "Kofi" in table and "2 people: 1 inner, 0 middle, 1 outer" in table
-        assert page.locator(".ipt-inv-circle").get_attribute("src") != before       # the circle redrew
+        assert page.locator(".ipt-inv-circle img").get_attribute("src") != before       # the circle redrew
+        # ... and says it in words: wait for the redraw that holds Kofi, then read it
+        page.locator(".ipt-inv-circle img[alt*='outer ring: Kofi (manager)']").wait_for(timeout=30_000)
+        alt = page.locator(".ipt-inv-circle img").get_attribute("alt")
+        assert "inner ring: Ama (older sister)" in alt, alt
         page.locator(".ipt-inv-add").click()                                        # empty form: inline message
         page.locator(".ipt-inv-message").filter(has_text="Give the person").wait_for()
         page.screenshot(path=str(shots / "inventory_two_people.png"), full_page=False)

@@ -59,8 +59,17 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
         assert first.evaluate("b => b.scrollWidth <= b.clientWidth + 1")   # long choices wrap, not clipped
 
         for k, (number, step) in enumerate(zip(PATH, expected.steps), 1):
-            widget.locator("button.ipt-rp-choice").nth(number - 1).click()
+            if k <= 2:  # by keyboard only: focus the choice, press Enter
+                widget.locator("button.ipt-rp-choice").nth(number - 1).focus()
+                page.keyboard.press("Enter")
+            else:
+                widget.locator("button.ipt-rp-choice").nth(number - 1).click()
             widget.locator(f".ipt-rp-transcript .ipt-rp-step[data-step='{k}']").wait_for(timeout=30_000)
+            if k <= 2:
+                # focus moved to the client's new line (not left on a button whose text changed), and the
+                # feedback is a live region that a screen reader announces
+                expect(widget.locator(".ipt-rp-client .widget-html-content")).to_be_focused(timeout=30_000)
+                assert widget.locator(".ipt-rp-feedback").get_attribute("aria-live") == "polite"
             # each part of the widget is its own comm message: wait for this one rather than read it at once
             expect(widget.locator(".ipt-rp-feedback")).to_contain_text(step.technique.label, timeout=30_000)
             if k == 2:

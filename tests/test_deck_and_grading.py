@@ -81,7 +81,7 @@ def test_missing_or_damaged_deck_file_says_what_to_do(tmp_path):
 
 def test_area_cards_show_definitions_and_stages():
     html = show_area("role disputes")._repr_html_()
-    assert "impasse" in html and "ref §3.2" in html
+    assert "impasse" in html and "(Weissman et al., 2018)" in html and "ref §" not in html
 
 
 def test_format_check_reads_the_answer_and_says_it_checks_format_only(capsys):

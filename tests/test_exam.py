@@ -63,13 +63,16 @@ def test_each_variants_own_answers_score_full_marks_and_a_neighbours_do_not(key,
     ("Grief and loss", "area", "grief"), ("IMPASSE!", "stage", "impasse"), ("roleplay", "technique", "role play"),
     ("Moderately-Severe", "band", "moderately severe"), ("minimal", "band", "none-minimal"), ("None", "band", "none-minimal"),
     (True, "yesno", True), (" No ", "yesno", False), (16, "number", 16.0), (16.0, "number", 16.0),
+    ("B", "choice", "B"), (" c ", "choice", "C"), ("(d)", "choice", "D"), ("A)", "choice", "A"),
+    ("option b", "choice", "B"), ("C: the supervised cases", "choice", "C"),
 ])
 def test_answers_are_read_forgivingly(value, kind, expected):
     assert read_answer(value, kind) == expected
 
 
 @pytest.mark.parametrize("value, kind", [(..., "area"), ("maybe", "yesno"), ("16", "number"), (True, "number"),
-                                         ("very bad", "band"), (12, "band")])
+                                         ("very bad", "band"), (12, "band"), ("B or C", "choice"),
+                                         ("E", "choice"), ("a third case", "choice"), (2, "choice"), ("", "choice")])
 def test_unreadable_answers_say_why(value, kind):
     with pytest.raises(ExamError):
         read_answer(value, kind)
@@ -86,3 +89,30 @@ def test_feedback_names_the_item_not_the_answer(key):
 def test_missing_bank_is_a_clear_message(tmp_path):
     with pytest.raises(ExamError, match="must stay beside"):
         load_exam(tmp_path / "exam_bank.json")
+
+
+def test_question_9_is_applied_a_log_against_requirements_read_from_the_training_data(key):
+    from ipt_lib.pathway import load_bodies
+
+    bodies = {b.id: b for b in load_bodies(ROOT / "data" / "training")}
+    spec = key["bank"]["slots"]["q9"]
+    assert spec["kind"] == "choice" and len(spec["items"]) == len(assignment6.PATHWAY_ITEMS)
+    for item_id, body, level, options, missing, amounts, log in assignment6.PATHWAY_ITEMS:
+        item = spec["items"][item_id]
+        assert len(item["options"]) == 4 and key["keys"]["q9"][item_id] == "ABCD"[options.index(missing)]
+        for text, requirement in zip(item["options"], options):  # the wording comes from data/training
+            assert text.rstrip(".") in bodies[body].level(level).requirement(requirement).description
+        assert "at least how many" not in item["question"].lower()  # not a recall question
+
+
+def test_a_pathway_item_whose_answer_the_data_contradicts_stops_the_build():
+    from ipt_lib.pathway import load_bodies
+
+    isipt = {b.id: b for b in load_bodies(ROOT / "data" / "training")}["isipt"].level("therapist")
+    reqs = [isipt.requirement(r) for r in ("clinical-training", "introductory-training", "supervised-cases", "letter")]
+    assignment6._check_pathway_item("ok", reqs, "supervised-cases", {"clinical-training": 150, "supervised-cases": 2})
+    with pytest.raises(ValueError, match="rewrite the item"):  # 3 cases meet the rule, so it is not what is missing
+        assignment6._check_pathway_item("bad", reqs, "supervised-cases", {"supervised-cases": 3})
+    with pytest.raises(ValueError, match="rewrite the item"):  # 100 hours do not meet the 150-hour rule
+        assignment6._check_pathway_item("bad", reqs, "supervised-cases", {"clinical-training": 100,
+                                                                          "supervised-cases": 2})

@@ -183,3 +183,32 @@ def test_widget_save_changes_button_moves_a_person_between_rings(tmp_path):
     widget.name.value = "Marcia B."
     widget.add_button.click()
     assert [p.name for p in widget.inventory] == ["Clive", "Pauline", "Marcia B."]
+
+
+def test_the_closeness_circle_has_a_text_alternative_saying_who_is_on_which_ring(tmp_path):
+    from ipt_lib.widgets.inventory import InventoryWidget
+
+    widget = InventoryWidget(sample(), tmp_path / "inventory.json")
+    widget.refresh()
+    assert "data:image/png;base64," in widget.circle.value
+    assert "inner ring: Clive" in widget.circle.value and "middle ring: Marcia (friend from the lunch club)" in \
+        widget.circle.value and "outer ring: Pauline" in widget.circle.value
+    empty = InventoryWidget(type(sample())("Ana"), None)
+    assert "nobody entered yet" in empty.circle.value
+
+
+def test_remove_can_be_undone_and_the_person_returns_to_their_place(tmp_path):
+    from ipt_lib.widgets.inventory import InventoryWidget
+
+    widget = InventoryWidget(sample(), tmp_path / "inventory.json")
+    widget.chooser.value = "Pauline"
+    widget.remove_button.click()
+    assert [p.name for p in widget.inventory] == ["Clive", "Marcia"] and "Undo remove" in widget.message.value
+    assert widget.undo_button.layout.display is None
+    widget.undo_button.click()
+    assert [p.name for p in widget.inventory] == ["Clive", "Pauline", "Marcia"]
+    assert "Put Pauline back" in widget.message.value and widget.undo_button.layout.display == "none"
+    saved = json.loads((tmp_path / "inventory.json").read_text())
+    assert [p["name"] for p in saved["people"]] == ["Clive", "Pauline", "Marcia"]
+    widget.undo_button.click()
+    assert "nothing to undo" in widget.message.value

@@ -92,6 +92,20 @@ def test_every_requirement_with_a_number_cites_a_source_listed_in_the_reference(
         assert set(body.sources) <= listed
 
 
+def test_every_source_id_of_the_training_data_is_a_work_of_the_course_bibliography(bodies):
+    from ipt_lib.references import cite_ids, resolve, works_for_ids
+
+    ids = {s for body in bodies.values() for s in body.sources}
+    ids |= {s for _, _, req in all_requirements(bodies) for s in req.sources}
+    assert {"S39", "S42", "S43", "S48"} <= ids
+    for sid in sorted(ids):
+        assert works_for_ids([sid]), f"{sid} is the id of no work in data/references.toml"
+    shown = cite_ids(sorted(ids))
+    assert "IPT Institute, n.d.-a" in shown and "S42" not in shown
+    for cite in shown.split("; "):
+        assert resolve(cite).cite == cite
+
+
 def test_every_number_in_the_data_is_in_the_quoted_words_of_the_cited_section(bodies, reference):
     for body, level, req in all_requirements(bodies):
         where = f"{body.id}/{level.id}/{req.id}"
@@ -180,6 +194,7 @@ sources = ["S39"]
     (("minimum = 16", "minimum = 16\nunknown = true\nnote = \"x\""), "minimum", "unknown requirement carries no"),
     (("minimum = 16", "unknown = true"), "note", "needs a note"),
     (('sources = ["S39"]\n', 'sources = ["39"]\n'), "sources", "not a source id"),
+    (('sources = ["S39"]\n', 'sources = ["S999"]\n'), "sources", "'S999' is the id of no work in the course bibliography"),
     (('quote = "≥16 hours"\n', ""), "quote", "quote the reference"),
     (('quote = "≥16 hours"\nsources = ["S39"]\n', ""), "sources", "needs its source ids"),
     (('id = "demo"', 'id = "other"'), "id", "does not match the file name"),
@@ -414,7 +429,8 @@ def test_progress_as_table_and_frame():
                       today=TODAY)
     html_table = progress._repr_html_()
     assert "ipt-path-table" in html_table and "✘ missing" in html_table and "✎ self-report" in html_table
-    assert "S40" in html_table and "<td>2 cases</td>" in html_table
+    assert "ISIPT, n.d.-a" in html_table and "<td>2 cases</td>" in html_table
+    assert "S40" not in html_table and "ipt-reference" not in html_table        # students see the bibliography
     frame = progress.frame()
     assert list(frame.index) == [r.id for r in progress.level.requirements]
     assert frame.loc["supervised-cases", "status"] == "missing" and frame.loc["supervised-cases", "have"] == 3
@@ -656,7 +672,8 @@ def test_the_widget_builds_and_redraws_when_the_body_or_level_changes(tmp_path):
     shutil.copy(FIXTURES / "isipt_therapist_complete.csv", path)
     widget = pathway_widget(path, today=TODAY)
     assert widget.body.value == "ipt_institute" and widget.level.value == "level-a"
-    assert "IPT Institute" in widget.table.value and widget.figure.value[:4] == b"\x89PNG"
+    assert "IPT Institute" in widget.table.value and "data:image/png;base64," in widget.figure.value
+    assert "alt='Progress figure." in widget.figure.value and " met, " in widget.figure.value
     assert "79 entries read" in widget.status.value
     widget.body.value = "isipt"
     assert [v for _, v in widget.level.options] == ["therapist", "supervisor", "trainer"]

@@ -1,6 +1,7 @@
 import pytest
 
 from ipt_lib import DisputeStage, DisputeStageError, ProblemArea, ProblemAreaError
+from ipt_lib.references import check_cited
 
 G, D, T, X = (ProblemArea.GRIEF, ProblemArea.ROLE_DISPUTE, ProblemArea.ROLE_TRANSITION,
               ProblemArea.INTERPERSONAL_DEFICITS)
@@ -73,7 +74,7 @@ def test_error_is_a_value_error_and_renders_without_traceback():
 def test_each_area_carries_definition_cues_goals_strategies_and_source():
     for area in ProblemArea:
         assert area.definition and area.cues and area.goals and area.strategies
-        assert "ref §" in area.info.sources
+        assert check_cited(area.info.sources) is None, area          # cites, and every citation resolves
     assert D.stages == tuple(DisputeStage)
     assert all(area.stages == () for area in (G, T, X))
 

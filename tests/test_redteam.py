@@ -15,7 +15,7 @@ from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course import assignment3
 
 from redteam import (probe_profile, redteam_caseload_class, redteam_class, redteam_inventory_class,
-                     renamed_notebook_profile)
+                     redteam_match_everything_profile, renamed_notebook_profile)
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -43,18 +43,63 @@ def listener():
     server.close()
 
 
+CANARIES = {"JUPYTERHUB_API_TOKEN": "canary-hub-token-7f3a9", "PGPASSWORD": "canary-db-password-51c2"}
+
+
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory, listener):
     port, hits = listener
+    import os
+
+    saved = {name: os.environ.get(name) for name in CANARIES}
+    os.environ.update(CANARIES)  # what a hub sets for the grader: never for the student's kernel
     profiles = redteam_class() + [renamed_notebook_profile(), probe_profile(str(ROOT), port)]
     specs = default_specs(ROOT)
     specs[0].profiles = profiles
-    specs[1].profiles = redteam_inventory_class()
+    specs[1].profiles = redteam_inventory_class() + [redteam_match_everything_profile()]
     specs[2].profiles = redteam_caseload_class()
     root = tmp_path_factory.mktemp("redteam") / "run"
-    result = run_cycle(root, specs=specs, timeout=10, quiet=True)
+    try:
+        result = run_cycle(root, specs=specs, timeout=10, quiet=True)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     print(format_summary(result))
     return result, hits
+
+
+def _graded_text(result, student: str) -> str:
+    path = result.course / "autograded" / student / assignment1.ASSIGNMENT / assignment1.NOTEBOOK
+    graded = nbformat.read(path, as_version=4)
+    return "".join(o.get("text", "") + o.get("evalue", "") for c in graded.cells for o in c.get("outputs", []))
+
+
+def test_no_key_is_readable_by_the_kernel(attacked):
+    """Every keyed check is sealed before the notebook is written and run: a kernel that reads every file it can
+    finds none, so nothing disguised (reversed) reaches the graded notebook or the feedback."""
+    result, _ = attacked
+    text = _graded_text(result, "rt_keys")
+    assert "KEYFILES []" in text, text[:3000]
+    assert "(aera_tressa" not in text and "SNEDDIH" not in text
+    feedback = "".join(p.read_text(errors="ignore") for p in (result.course / "feedback" / "rt_keys").rglob("*.html"))
+    assert "(aera_tressa" not in feedback
+
+
+def test_kernel_inherits_no_secret_from_the_grader(attacked):
+    result, _ = attacked
+    text = _graded_text(result, "rt_env")
+    environment = json.loads(text.split("ENVIRONMENT ", 1)[1].splitlines()[0])
+    assert not set(CANARIES) & set(environment), environment
+    assert not any(value in text for value in CANARIES.values())
+    assert set(environment) <= {"PATH", "HOME", "MPLCONFIGDIR", "IPYTHONDIR", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
+                                "LC_MESSAGES", "LC_NUMERIC", "TZ", "TERM", "PYTHONWARNINGS", "PYTHONHASHSEED",
+                                "PYTHONIOENCODING", "MPLBACKEND", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                "PYDEVD_DISABLE_FILE_VALIDATION", "JPY_SESSION_NAME", "PYTHONUNBUFFERED",
+                                "COLUMNS", "LINES", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER",
+                                "MPLBACKEND"}, environment
 
 
 def by_student(result):
@@ -115,6 +160,13 @@ def test_attacks_on_the_inventory_assignment_earn_nothing(attacked, student):
     r = result.of(assignment2.ASSIGNMENT)[student]
     assert r.items == {"inner_partner_test": 1, "inner_child_test": 0, "tied_person_test": 0, "area_test": 0}, \
         (student, r.items, r.notes)
+
+
+def test_answers_that_name_everyone_earn_nothing(attacked):
+    result, _ = attacked
+    r = result.of(assignment2.ASSIGNMENT)["rt2_all"]
+    assert r.items == {"inner_partner_test": 0, "inner_child_test": 0, "tied_person_test": 0, "area_test": 0}, \
+        (r.items, r.notes)
 
 
 @pytest.mark.parametrize("student", [p.student for p in redteam_caseload_class()])

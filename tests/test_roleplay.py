@@ -2,7 +2,6 @@
 the session model plays, summarises, saves and reloads, and the widget (without a browser) advances and restores."""
 
 import json
-import re
 import subprocess
 import sys
 from collections import Counter
@@ -13,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ipt_lib.problem_areas import ProblemArea
+from ipt_lib.references import check_cited, citations, unresolved
 from ipt_lib.roleplay import (KIND, QUALITIES, SCHEMA_VERSION, Scenario, ScenarioError, Session, SessionError,
                               default_folder, find_scenario, load_scenario, load_scenarios, practice_excerpt)
 from ipt_lib.storage import StoredFileError
@@ -21,7 +21,6 @@ from ipt_lib.transcripts import LabelError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "scenarios"
 GOOD = FIXTURES / "good" / "r90.toml"
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "ipt-reference.md"
 
 
 @pytest.fixture(scope="module")
@@ -72,27 +71,25 @@ def test_every_scenario_file_is_a_valid_graph(scenarios):
             assert any(s.node(n).is_end for n in reach), (s.id, node.id)
 
 
-def test_every_choice_has_a_technique_a_quality_and_feedback_citing_the_reference(scenarios):
+def test_every_choice_has_a_technique_a_quality_and_feedback_citing_the_bibliography(scenarios):
     for s in scenarios:
         for node in s.nodes:
             for c in node.choices:
                 assert isinstance(c.technique, Technique) and c.quality in QUALITIES
-                assert len(c.feedback) > 40 and "ref §" in c.feedback, (s.id, node.id, c.number)
+                assert len(c.feedback) > 40 and check_cited(c.feedback) is None, (s.id, node.id, c.number)
             if node.is_end:
-                assert node.closing and "ref §" in node.closing, (s.id, node.id)
+                assert node.closing and check_cited(node.closing) is None, (s.id, node.id)
 
 
-def test_every_section_the_scenarios_cite_exists_in_the_reference(scenarios):
-    if not REFERENCE.exists():
-        pytest.skip(f"{REFERENCE} is not next to this checkout, so citations cannot be checked")
-    headings = set(re.findall(r"^#+ (\d+(?:\.\d+)?)\.? ", REFERENCE.read_text(encoding="utf-8"), re.M))
-    cited = set()
+def test_every_work_the_scenarios_cite_is_in_the_course_bibliography(scenarios):
+    cited, bad = set(), {}
     for s in scenarios:
-        texts = [s.setup] + [n.closing for n in s.nodes] + [c.feedback for c in s.choices]
-        for text in texts:
-            for group in re.findall(r"ref ((?:§\s?\d+(?:\.\d+)?(?:,\s*)?)+)", text):
-                cited |= set(re.findall(r"§\s?(\d+(?:\.\d+)?)", group))
-    assert cited and cited <= headings, f"cited but not in the reference: {sorted(cited - headings)}"
+        for text in [s.setup] + [n.closing for n in s.nodes] + [c.feedback for c in s.choices]:
+            cited |= set(citations(text))
+            if unresolved(text):
+                bad[s.id] = unresolved(text)
+    assert not bad, f"cited but not in data/references.toml: {bad}"
+    assert {"Weissman et al., 2018", "Klerman et al., 1984"} <= cited
 
 
 def test_scenarios_cover_the_issue_examples_and_every_technique(scenarios):
@@ -150,7 +147,8 @@ def test_the_check_command_reports_a_broken_file_and_exits_one():
     ("missing_feedback.toml", "check", 2, "every choice needs feedback"),
     ("duplicate_node.toml", "check", None, "used twice"),
     ("malformed.toml", "again", None, "not valid TOML"),
-    ("no_citation.toml", "start", 1, "must cite the course reference"),
+    ("no_citation.toml", "start", 1, "must cite the course bibliography"),
+    ("unknown_citation.toml", "start", 1, "not in the course bibliography (data/references.toml): Nobody et al., 1999"),
     ("bad_quality.toml", "check", 1, "not one of: good, acceptable, poor"),
     ("one_choice.toml", "start", None, "a node offers 2-4"),
 ])

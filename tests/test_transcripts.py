@@ -10,6 +10,7 @@ import pytest
 
 from ipt_lib.errors import StudentFacingError
 from ipt_lib.problem_areas import DisputeStage, ProblemArea
+from ipt_lib.references import check_cited, unresolved
 from ipt_lib.techniques import (ATTRIBUTION, GUIDE_2018, CommunicationProblem, CommunicationProblemError, Phase,
                                 PhaseError, Technique, TechniqueError)
 from ipt_lib.transcripts import (SETTINGS, LabelError, TranscriptError, coverage_table, load_transcript,
@@ -18,7 +19,7 @@ from ipt_lib.transcripts import (SETTINGS, LabelError, TranscriptError, coverage
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 GOOD = FIXTURES / "good" / "t90.toml"
 
-NE, DE, EA, CL, CA, DA, RP, TR = Technique
+NE, DE, EA, CL, CA, DA, RP, TR, DI = Technique
 NV, AS, IN, SI = CommunicationProblem
 
 
@@ -98,15 +99,31 @@ def test_excerpts_have_10_to_20_turns_and_sessions_that_fit_their_phase(transcri
         assert t.phase.allows_session(t.session, t.planned_sessions), t.id
 
 
-def test_corpus_is_about_half_practice_and_half_graded(transcripts):
-    uses = Counter(t.use for t in transcripts)
+def test_corpus_is_about_half_practice_and_half_graded_apart_from_the_phase_series(transcripts):
+    # The lesson series on the initial and ending phases (one client over several sessions) is practice
+    # material by design; the balance is kept in the rest of the corpus.
+    series = _series(transcripts)
+    uses = Counter(t.use for t in transcripts if t.client.name not in series)
     assert abs(uses["practice"] - uses["graded"]) <= 2, uses
+    assert all(t.use == "practice" for t in transcripts if t.client.name in series)
     for area in ProblemArea:
         assert {t.use for t in transcripts if t.problem_area is area} == {"practice", "graded"}, area
 
 
-def test_clients_are_distinct_people(transcripts):
-    assert len({t.client.name for t in transcripts}) == len(transcripts)
+def _series(transcripts) -> set[str]:
+    """Names of clients who appear in more than one excerpt (a series of sessions)."""
+    names = Counter(t.client.name for t in transcripts)
+    return {name for name, n in names.items() if n > 1}
+
+
+def test_clients_are_distinct_people_or_one_person_across_a_series_of_sessions(transcripts):
+    series = _series(transcripts)
+    assert len(series) <= 1 and len({t.client.name for t in transcripts}) >= 14
+    for name in series:
+        same = [t for t in transcripts if t.client.name == name]
+        assert len({t.client for t in same}) == 1, name            # same age, pronouns and background
+        assert len({t.session for t in same}) == len(same), name   # each excerpt is a different session
+        assert len({t.problem_area for t in same}) == 1, name
     assert len({t.client.pronouns for t in transcripts}) >= 3
     assert len({t.id for t in transcripts}) == len(transcripts)
 
@@ -201,11 +218,30 @@ def test_technique_parse_rejects_non_strings_with_a_student_message(value):
     assert "role play" in str(info.value)
 
 
+@pytest.mark.parametrize("text", [
+    "directive", "Directive techniques", "directive technique", "advice", "Giving advice", "advising",
+    "psychoeducation", "psycho-education", "Psychoeducational", "suggestion",
+])
+def test_technique_parse_reads_advice_and_psychoeducation_as_directive(text):
+    assert Technique.parse(text) is Technique.DIRECTIVE
+
+
+def test_directive_is_a_klerman_manual_technique_outside_the_2018_guide_and_not_nondirective():
+    assert Technique.DIRECTIVE not in GUIDE_2018 and Technique.DIRECTIVE.in_2018_guide is False
+    assert "Klerman" in Technique.DIRECTIVE.definition and "2018 Guide" in Technique.DIRECTIVE.definition
+    assert "psychoeducation" in Technique.DIRECTIVE.sources and "Klerman" in Technique.DIRECTIVE.sources
+    assert Technique.parse("non-directive") is NE and Technique.parse("directive") is not NE
+    with pytest.raises(TechniqueError, match="Did you mean 'advice'"):
+        Technique.parse("advcie")
+    with pytest.raises(TechniqueError, match="ambiguous"):
+        Technique.parse("behaviour change")
+
+
 def test_techniques_carry_definitions_cues_and_reference_sources():
     assert len(GUIDE_2018) == 7 and TR not in GUIDE_2018 and TR.in_2018_guide is False
     for technique in Technique:
         assert technique.definition and technique.cue
-        assert "ref §5" in technique.sources
+        assert check_cited(technique.sources) is None, technique     # cites, and every citation resolves
 
 
 # --- communication problems and phases ----------------------------------------------
@@ -249,9 +285,19 @@ def test_communication_problem_parse_rejects_bad_input_listing_all_four(value):
 
 def test_communication_problems_are_taught_with_their_attribution():
     assert "Klerman" in ATTRIBUTION and "1984" in ATTRIBUTION and "UNCONFIRMED" in ATTRIBUTION
-    assert "§9" in ATTRIBUTION
+    assert "(Klerman et al., 1984; Weissman et al., 2018)" in ATTRIBUTION and not unresolved(ATTRIBUTION)
     for problem in CommunicationProblem:
         assert problem.definition and problem.attribution == ATTRIBUTION
+
+
+def test_attribution_says_the_course_merges_two_of_the_five_summarised_kinds():
+    assert "five" in ATTRIBUTION and "merges" in ATTRIBUTION and "UNCONFIRMED" in ATTRIBUTION
+    assert "wrongly assuming one has communicated" in ATTRIBUTION
+    assert "wrongly assuming one has understood" in ATTRIBUTION
+    merged = CommunicationProblem.ASSUMING_UNDERSTOOD
+    assert merged.label in ATTRIBUTION and len(CommunicationProblem) == 4
+    for wording in ("wrongly assuming one has communicated", "wrongly assuming one has understood"):
+        assert CommunicationProblem.parse(wording) is merged
 
 
 @pytest.mark.parametrize("text, phase", [

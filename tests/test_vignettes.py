@@ -99,8 +99,17 @@ def test_malformed_file_names_the_file_and_the_field(tmp_path, old, new, field):
 
 
 def test_rationale_without_a_citation_is_rejected(tmp_path):
-    path = _broken(tmp_path, "with talks stalled (ref §3.2)", "with talks stalled")
-    with pytest.raises(VignetteError, match="field 'rationale': must cite the reference"):
+    path = _broken(tmp_path, "with talks stalled (Weissman et al., 2018; ISIPT, n.d.-b; ISIPT, n.d.-c)",
+                   "with talks stalled")
+    with pytest.raises(VignetteError, match="field 'rationale': must cite the course bibliography"):
+        load_vignette(path)
+
+
+def test_rationale_citing_a_work_not_in_the_bibliography_is_rejected(tmp_path):
+    path = _broken(tmp_path, "(Weissman et al., 2018; ISIPT, n.d.-b; ISIPT, n.d.-c)",
+                   "(Weissman et al., 2018; Weissman & Jones, 2031)")
+    with pytest.raises(VignetteError, match="v99.toml: field 'rationale': cites work.* not in the course "
+                                            r"bibliography \(data/references.toml\): Weissman & Jones, 2031"):
         load_vignette(path)
 
 

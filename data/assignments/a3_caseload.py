@@ -26,7 +26,7 @@ ITEMS = [
     ("deteriorated", "ids", 0.0, 2),
 ]
 
-PHQ9_BAND_EDGES = [0, 5, 10, 15, 20]  # lower bounds of the bands (ref §6.2)
+PHQ9_BAND_EDGES = [0, 5, 10, 15, 20]  # lower bounds of the bands (Kroenke et al., 2001)
 
 
 def _band(score: pd.Series) -> pd.Series:
@@ -224,7 +224,7 @@ ESSAY_GOOD = (
     "areas and settings were not assigned at random, so a difference between them may come from who was in them "
     "(older clients, more severe scores, perinatal clients) or from chance. The answer also depends on who is "
     "counted: the intention-to-treat rate is lower than the completers' rate, and studies define response and "
-    "remission differently (ref §6.2). Interpersonal deficits doing worst agrees with the reference (§3.4), but "
+    "remission differently (Psychiatric Services report, 2011; PHQ-9 outcome definitions abstract, n.d.). Interpersonal deficits doing worst agrees with the reference (Weissman et al., 2018; Markowitz, 2016), but "
     "these data are synthetic, so they illustrate the pattern without supporting it."
 )
 ESSAY_THIN = "IPT worked well for most clients, and group therapy had more drop-outs, so individual IPT is better."

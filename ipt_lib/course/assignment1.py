@@ -121,7 +121,7 @@ After this assignment you can:
 4. justify a classification in writing, as you would in a case formulation.
 
 These skills belong to the initial phase of IPT: the interpersonal inventory leads to an interpersonal
-formulation that links the depression to one problem area (reference §2.3, §3).
+formulation that links the depression to one problem area (Weissman et al., 2018; Focus review, 2006; ISIPT, n.d.-b).
 
 **How this notebook works**
 - Run each cell with **Shift+Enter**, from the top. Before you submit: **Kernel → Restart Kernel and Run All Cells**.
@@ -144,8 +144,7 @@ print(f"Loaded {len(cases)} cases. If you see this line, you are ready.")
 AREAS = """
 ## The four problem areas on one screen
 
-Run the next cell to see each area's definition, typical cues, goals and strategies (from the course reference,
-§3). Come back to it whenever you hesitate.
+Run the next cell to see each area's definition, typical cues, goals and strategies (from the course reference; Weissman et al., 2018; ISIPT, n.d.-b). Come back to it whenever you hesitate.
 """
 
 PRACTICE_INTRO = """
@@ -169,21 +168,24 @@ Each case is worth **1 point**, scored separately: a wrong case does not cost yo
 JUSTIFY = f"""
 ## Part C: Justify one classification ({MANUAL_POINTS} points, graded by your instructor)
 
-Take **Case {JUSTIFY_CASE}**. In 120-200 words, write the interpersonal formulation you would put to the client:
+Take **Case {JUSTIFY_CASE}**. In 150-250 words, write the interpersonal formulation you would put to the client:
 
 1. the problem area you chose;
 2. at least two cues, quoted from the case, and what each shows;
-3. how the timing of the interpersonal event relates to the onset of symptoms (reference §2.4);
-4. the most plausible other area, and why it is not the focus (reference §3.5).
+3. how the timing of the interpersonal event relates to the onset of symptoms (Focus review, 2006; Markowitz, 2016);
+4. the most plausible other area, and why it is not the focus (Weissman et al., 2018);
+5. diagnosis, risk and medication: the diagnosis you would confirm with a standard scale (and its band, if the
+   case gives a score); how you would ask about thoughts of death or self-harm, and what you would do if the
+   answer were positive; and whether the need for medication should be assessed (Weissman et al., 2018; Simon et al., 2013; Focus review, 2006).
 
 **Rubric** (the grader sees this same rubric; 1 point each):
 
 | Points | The answer ... |
 |---|---|
-| 1 | names an area that the cues and the definitions support (reference §3) |
-| 1 | quotes at least two cues from the case and says what each shows |
-| 1 | links the interpersonal event to the onset of symptoms, with its timing |
+| 1 | names an area that the cues and the definitions support (Weissman et al., 2018; ISIPT, n.d.-b) |
+| 1 | quotes at least two cues from the case, says what each shows, and links the interpersonal event to the onset of symptoms, with its timing |
 | 1 | names a plausible alternative area and gives a reason, grounded in the case, why it is not the focus |
+| 1 | covers diagnosis, risk and medication: a standard scale for the diagnosis; asking about thoughts of death or self-harm, with further assessment, a safety plan and the supervisor told if positive; and the medication question |
 
 A model answer is not shown; your instructor's comments come back with your feedback.
 """

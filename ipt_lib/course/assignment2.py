@@ -41,9 +41,9 @@ INTRO = f"""
 **Time:** about 60 minutes. **Points:** 7 (4 autograded, 3 graded by your instructor).
 
 After this assignment you can:
-1. build an interpersonal inventory for a client from the case material (ref §4);
+1. build an interpersonal inventory for a client from the case material (ISIPT, n.d.-b; Focus review, 2006);
 2. place people on the closeness circle by the cues in the case;
-3. say which relationship is tied to the problem area, and which area follows (ref §3, §3.5);
+3. say which relationship is tied to the problem area, and which area follows (Weissman et al., 2018; ISIPT, n.d.-b);
 4. reflect on what the inventory shows and what it leaves out.
 
 **How it is graded.** Build the inventory with the widget (or in code). It is saved automatically to
@@ -69,7 +69,7 @@ outer), support, conflict, expectations, and whether the person is tied to a pro
 `inventory.json` as you work; run the cell again after a restart and your entries come back.
 
 **Graded (1 point each):** each of the two people whom the cues put closest to {client} is on the **inner** ring.
-Tolerance: up to {{max_others}} other people on the inner ring are accepted. Include everyone the case mentions who
+Tolerance: up to {max_others} other people on the inner ring are accepted. Include everyone the case mentions who
 matters to {client}.
 """
 
@@ -92,10 +92,10 @@ REFLECTION = f"""
 ## Part C: Reflect (3 points, graded by your instructor)
 
 In 100-150 words: what does the client's inventory show about her support and her expectations, which relationship
-would you choose as the focus and why (ref §3.5), and what would you still ask about in the next session?
+would you choose as the focus and why (Weissman et al., 2018), and what would you still ask about in the next session?
 
 **Rubric** (1 point each): the answer (1) uses specific entries of the inventory (people, rings, expectations);
-(2) justifies the focus by the timing of onset and what matters most to the client (ref §2.4, §3.5); (3) names a
+(2) justifies the focus by the timing of onset and what matters most to the client (Focus review, 2006; Weissman et al., 2018; Markowitz, 2016); (3) names a
 gap in the inventory and a question that would fill it.
 """
 
@@ -112,6 +112,19 @@ mismatched expectations are what the circle makes visible.
 """
 
 
+def rival_aliases(key: dict, aliases: list[str]) -> list[list[str]]:
+    """The other people of the case, each as aliases with the name first: the key's other inner-ring items, and
+    every other person of the model inventory. An answer that names one of them as well as the person asked
+    for counts for no one (one entry naming everybody must not match every item)."""
+    rivals = [list(group) for group in key["inner"].values() if set(group) != set(aliases)]
+    named = {word for group in rivals for word in group} | set(aliases)
+    for person in key["people"]:
+        name = person["name"].casefold()
+        if name not in named:
+            rivals.append([name])
+    return rivals
+
+
 def build_notebook(key: dict) -> nbformat.NotebookNode:
     area, client, max_others = key["area"], key["client"], key["max_others"]
     people = "\n".join(f"inv.add(**{person!r})" for person in key["people"])
@@ -123,18 +136,21 @@ def build_notebook(key: dict) -> nbformat.NotebookNode:
         _code("inventory_build", CODE_OPTION.format(client=client, people=people), solution=True),
     ]
     for grade_id, aliases in key["inner"].items():
+        rivals = rival_aliases(key, aliases)
         cells.append(_keyed_test(
             f"{grade_id}_test", f"Checks that {INVENTORY_FILE} can be read (format only); the rings are checked at grading.",
             "check_inventory_file", f'"{INVENTORY_FILE}"',
-            "assert_in_ring", f'"{INVENTORY_FILE}", {aliases!r}, "inner", {max_others}'))
+            "assert_in_ring", f'"{INVENTORY_FILE}", {aliases!r}, "inner", {max_others}, {rivals!r}'))
     cells.append(_md("questions", QUESTIONS))
     cells.append(_md("tied-title", "### Which person is tied to the problem area? (1 point)"))
     cells.append(_code("tied_person_answer",
                        "# The person's name, in quotes.\ntied_person = (\n    ### BEGIN SOLUTION\n"
                        f"    {key['tied_person'][0].title()!r}\n    ### END SOLUTION\n)", solution=True))
-    cells.append(_keyed_test("tied_person_test", "Checks the format of your answer only.",
-                             "check_name_format", '"tied_person"',
-                             "assert_person", f'"tied_person", {key["tied_person"]!r}'))
+    cells.append(_keyed_test("tied_person_test",
+                             "Checks the format of your answer, and that it names someone in your inventory.",
+                             "check_name_format", f'"tied_person", inventory="{INVENTORY_FILE}"',
+                             "assert_person",
+                             f'"tied_person", {key["tied_person"]!r}, {rival_aliases(key, key["tied_person"])!r}'))
     cells.append(_md("area-title", "### Which problem area follows from the inventory? (1 point)"))
     cells.append(_code("area_answer",
                        f"# One problem area, in quotes.\narea = (\n    ### BEGIN SOLUTION\n    {area!r}\n"

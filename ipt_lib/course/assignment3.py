@@ -48,9 +48,9 @@ INTRO = f"""
 **Time:** about 90 minutes. **Points:** 17 (10 autograded, 7 graded by your instructor).
 
 After this assignment you can:
-1. compute response and remission the way trials define them, and say who is counted (ref §6);
+1. compute response and remission the way trials define them, and say who is counted (Frank et al., 1991; Kroenke et al., 2001; ICSI, n.d.);
 2. compare outcomes between problem areas and settings, and time to response;
-3. measure the lag from an interpersonal event to symptom onset (ref §2.4);
+3. measure the lag from an interpersonal event to symptom onset (Focus review, 2006; Markowitz, 2016);
 4. find clients who got worse, draw a trajectory figure, and say what a caseload like this can and cannot show.
 
 **The data are synthetic.** `clients.csv` and `scores.csv` describe 320 fictional clients made by a program for
@@ -86,7 +86,7 @@ Look before you compute. Useful starts: `clients["problem_area"].value_counts()`
 `scores[scores["client_id"] == "C001"]`. Notice that a missed session has no row, that drop-outs have no scores after
 they stop, and that some clients have no interpersonal event (`event_date` is empty).
 
-Definitions you will need (ref §6):
+Definitions you will need (Kroenke et al., 2001; ICSI, n.d.):
 - **PHQ-9** totals run 0-27; bands 0-4 none-minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe,
   20-27 severe (Kroenke 2001). `severity("PHQ-9", 12)` gives the band.
 - **Response**: a PHQ-9 at least 50% below the baseline (session 1) score ("50% or greater", ICSI).
@@ -121,14 +121,14 @@ For each setting (`individual`, `group`), what proportion **of that setting's cl
 dict keyed by setting. Tolerance ±0.006 each; half a point each.
 """),
     "median_lag_days": ("From interpersonal event to onset", """
-IPT links the onset of symptoms to an interpersonal event (ref §2.4). For the clients with a dated event, what is
+IPT links the onset of symptoms to an interpersonal event (Focus review, 2006; Markowitz, 2016). For the clients with a dated event, what is
 the median number of days from the event to onset (`onset_date - event_date`)? The lag is negative when the event
 came after onset: keep the sign. Clients with no acute event have no event date: leave them out.
 Tolerance ±0.5 days.
 """),
     "hamd_remission_completers": ("Remission on the HAM-D-17", """
 Among clients who **completed** treatment and have a HAM-D-17 at their last planned session, what proportion had
-a HAM-D-17 of **7 or less** there (ref §6.1)? Proportion, tolerance ±0.006.
+a HAM-D-17 of **7 or less** there (Frank et al., 1991; McIntyre et al., 2002)? Proportion, tolerance ±0.006.
 """),
     "deteriorated": ("Who got worse?", """
 List the ids of every client whose **final** PHQ-9 (last attended session, drop-outs included) is in a **more
@@ -168,8 +168,8 @@ about differences between problem areas, and about group versus individual IPT?
 improve without treatment, and people who start treatment when at their worst tend to score lower later);
 (2) differences between areas or settings may reflect who was in them (age, severity, population) or chance, not
 the area or format itself; (3) who is counted changes the answer: intention to treat versus completers, and
-definitions of response and remission that differ between studies (ref §6.2); (4) links the pattern to the
-reference with due caution, for example that interpersonal deficits doing worse agrees with the reference (§3.4),
+definitions of response and remission that differ between studies (Psychiatric Services report, 2011; PHQ-9 outcome definitions abstract, n.d.); (4) links the pattern to the
+reference with due caution, for example that interpersonal deficits doing worse agrees with the reference (Weissman et al., 2018),
 but synthetic teaching data cannot support it.
 """
 

@@ -52,16 +52,17 @@ INTRO = f"""
 **Time:** about 90 minutes. **Points:** {LABEL_POINTS * 4 + 2 + MANUAL_POINTS} ({LABEL_POINTS * 4 + 2} autograded, {MANUAL_POINTS} graded by your instructor).
 
 After this assignment you can:
-1. name the technique an IPT therapist uses in each turn of a session (ref §5: the 2018 *Guide*'s list, plus use of
-   the therapeutic relationship from the original manual);
+1. name the technique an IPT therapist uses in each turn of a session (the 2018 *Guide*'s list, plus use of
+   the therapeutic relationship from the original manual; Weissman et al., 2018);
 2. recognise the communication problems in a client's account of an exchange;
-3. stage a role dispute (renegotiation, impasse, dissolution; ref §3.2);
+3. stage a role dispute (renegotiation, impasse, dissolution; Weissman et al., 2018);
 4. analyse one exchange and propose a clearer way to say it.
 
-**A note on the communication categories.** The four categories used here (ambiguous nonverbal communication;
-assuming one has communicated or understood; needlessly indirect communication; silence that closes off
-communication) are taught *as commonly summarised from Klerman et al. (1984)*. Our course reference marks them
-UNCONFIRMED: no retrieved source lists them (ref §5, §9). Treat them as a teaching tool, not a canon.
+**A note on the communication categories.** The four categories used here (ambiguous nonverbal communication; assuming one has communicated or understood; needlessly indirect communication; silence that closes off
+communication) are taught *as commonly summarised from Klerman et al. (1984)*. Such summaries usually list five
+kinds, with "wrongly assuming one has communicated" and "wrongly assuming one has understood" as two; this course
+merges those two into one category, so it uses four. Our course reference marks the list, and even its number,
+UNCONFIRMED: no retrieved source lists them (Klerman et al., 1984; Weissman et al., 2018; Reynolds et al., 1999a). Treat them as a teaching tool, not a canon.
 
 **How it is graded.** Labels are read from the text of your answer cells, so write them in quotes. The check under
 each answer tells you whether every label can be read (spelling and synonyms are forgiven, for example "roleplay");
@@ -83,7 +84,8 @@ REFERENCE = """
 ## The labels you will use
 
 Run the cell for the definitions. Technique labels: nondirective exploration, direct elicitation, encouragement of
-affect, clarification, communication analysis, decision analysis, role play, use of the therapeutic relationship.
+affect, clarification, communication analysis, decision analysis, role play, use of the therapeutic relationship,
+directive (advice, psychoeducation).
 """
 
 REFERENCE_CODE = """
@@ -119,7 +121,7 @@ PART_B = f"""
 
 These two sessions are about role disputes. For each, label the **client's accounts of an exchange** listed in the
 answer cell with the communication problem each shows ({LABEL_POINTS} points per transcript), then say which stage
-the dispute is in: renegotiation, impasse or dissolution (1 point each; ref §3.2).
+the dispute is in: renegotiation, impasse or dissolution (1 point each; Weissman et al., 2018).
 """
 
 ANALYSIS_TEXT = f"""
@@ -128,7 +130,7 @@ ANALYSIS_TEXT = f"""
 Read turns {ANALYSIS[1]} of {ANALYSIS[0]} again. In 150-250 words: (1) reconstruct the exchange Marek reports, step
 by step: what was said or done, by whom, and how each probably understood it; (2) name where the communication
 failed and why; (3) write, in Marek's own voice, what he could have said instead, in one or two sentences; (4) say
-how you would use a role play to rehearse it in the next session (ref §5).
+how you would use a role play to rehearse it in the next session (Weissman et al., 2018).
 
 **Rubric** (1 point each): the reconstruction follows the exchange turn by turn; the failure is named precisely and
 tied to the client's account (not to a diagnosis); the alternative is direct, specific and in the client's voice;
@@ -144,7 +146,7 @@ CHECKLIST = """
 
 **Key points:** name the technique by what the therapist's words do (an open invitation, a specific question,
 restating a contrast, going over an exchange line by line, weighing options, rehearsing); a client's account of an
-exchange shows where communication fails; staging a dispute decides the work (ref §3.2).
+exchange shows where communication fails; staging a dispute decides the work (Weissman et al., 2018).
 """
 
 

@@ -26,21 +26,21 @@ def answer_key(root: Path | None = None) -> dict:
     root = root or repo_root()
     raw = tomllib.loads((root / KEY_FILE).read_text(encoding="utf-8"))
     return {"matching": {i: s["approach"] for i, s in enumerate(raw["statements"], 1)},
-            "statements": [s["text"] for s in raw["statements"]], "points": raw["points"], "case_id": raw["case_id"]}
+            "statements": [s["text"] for s in raw["statements"]], "points": raw["points"], "case_id": raw["case_id"],
+            "part_a_case": " ".join(raw["part_a_case"].replace("\\\n", " ").split())}
 
 
 INTRO = f"""
 # Assignment 5: IPT beside CBT and DBT
 
 **Time:** about 45 minutes. **Points:** 8 (4 autograded, {MANUAL_POINTS} graded by your instructor). Open book: the
-lesson `06_ipt_beside_cbt_and_dbt` and the course reference (ref §8) may be used.
+lesson `06_ipt_beside_cbt_and_dbt` and the course reference (Counseling Today, 2015; Stuart, 2006) may be used.
 
 After this assignment you can:
-1. say what IPT, CBT and DBT each target, and how their formats and original populations differ (ref §8);
-2. use the evidence on when IPT may fit less well to discuss integrating approaches for one client (ref §8, §3.4).
+1. say what IPT, CBT and DBT each target, and how their formats and original populations differ (Counseling Today, 2015; Stuart, 2006);
+2. use the evidence on when IPT may fit less well to discuss integrating approaches for one client (Stuart, 2006; Weissman et al., 2018; Weissman & Klerman, 1990).
 
-**How it is graded.** Part A's answers are read from the text of the answer cell (write IPT, CBT or DBT in quotes;
-full names are accepted too). The check only says whether every answer can be read. Each statement is worth an
+**How it is graded.** Part A's answers are read from the text of the answer cell (write IPT, CBT or DBT in quotes; full names are accepted too). The check only says whether every answer can be read. Each statement is worth an
 equal share of the 4 points.
 """
 
@@ -51,9 +51,14 @@ case = ipt_lib.load_deck("{DECK}")
 """
 
 PART_A = """
-## Part A: Which approach? (4 points, autograded)
+## Part A: Which approach, for this client? (4 points, autograded)
 
-For each statement, say which approach it describes: IPT, CBT (Beck) or DBT (Linehan).
+Read the short case. Each statement describes one way a therapist might work with Lucía; say which approach it
+comes from: IPT, CBT (Beck) or DBT (Linehan). Each statement fits exactly one of the three (Stuart, 2006; Weissman & Klerman, 1990). The
+statements describe what each approach would do, not what Lucía needs: whether DBT would suit her is not the
+question.
+
+> {case}
 
 {statements}
 """
@@ -65,11 +70,10 @@ Read the case below. In 200-300 words: which IPT focus does the case suggest and
 for this client instead; what the evidence says about when IPT may fit less well, and what it does not say; and how
 you would sequence or combine approaches, with the point at which you would review progress.
 
-**Rubric** (1 point each): (1) an IPT focus justified by cues in the case (ref §3); (2) what CBT or DBT would target,
-from the comparison (ref §8); (3) the evidence on fit used accurately and with its limits: for example poorer
-outcomes in an interpersonal-deficits focus and offering another effective treatment to non-responders (ref §3.4,
-§2.5, §8), and that no formal client-readiness checklist was found in the manuals (ref §9); (4) a concrete plan with
-a review point measured by a scale given at intake and repeated (ref §2.3, §6.4).
+**Rubric** (1 point each): (1) an IPT focus justified by cues in the case (Weissman et al., 2018; ISIPT, n.d.-b); (2) what CBT or DBT would target,
+from the comparison (Counseling Today, 2015; Stuart, 2006); (3) the evidence on fit used accurately and with its limits: for example poorer
+outcomes in an interpersonal-deficits focus and offering another effective treatment to non-responders (Weissman et al., 2018; Termination chapter, n.d.; Counseling Today, 2015), and that no formal client-readiness checklist was found in the manuals (Weissman et al., 2018; Stuart & Robertson, 2012); (4) a concrete plan with
+a review point measured by a scale given at intake and repeated (Weissman et al., 2018; IPT Institute, n.d.-a; Focus review, 2006).
 """
 
 CHECKLIST = """
@@ -80,7 +84,7 @@ CHECKLIST = """
 3. **Kernel → Restart Kernel and Run All Cells**, then save, then **Validate** and **Submit**.
 
 **Key points:** IPT targets interpersonal communication and relationships tied to onset; CBT targets cognitions and
-behaviour; DBT targets skills deficits in emotion regulation and behaviour, in four modes (ref §8).
+behaviour; DBT targets skills deficits in emotion regulation and behaviour, in four modes (Counseling Today, 2015; Stuart, 2006).
 """
 
 
@@ -92,7 +96,7 @@ def build_notebook(key: dict) -> nbformat.NotebookNode:
     cells = [
         _md("intro", INTRO),
         _code("setup", SETUP, locked=True),
-        _md("part-a", PART_A.format(statements=statements), locked=True),
+        _md("part-a", PART_A.format(case=key["part_a_case"], statements=statements), locked=True),
         _code("matching_answer", f"# Statement number: 'IPT', 'CBT' or 'DBT'.\nmatching = {{\n{stub},\n}}\n"
                                  f"### BEGIN SOLUTION\nmatching = {{\n{solution},\n}}\n### END SOLUTION",
               solution=True),

@@ -1,8 +1,8 @@
 """The final exam: a mixed assessment drawing on every assignment, one item per question drawn per student.
 
 Questions (1 point each, autograded): two problem areas, a dispute stage, two techniques, a PHQ-9 band, a
-response, a remission, a training-pathway number. One case formulation (6 points) is graded with a rubric modelled
-on the IPT Institute's portfolio elements (ref §7.1). Each question has a pool of items; ``ipt_lib.exam.pick``
+response, a remission, and a trainee's log read against a body's requirements (which one is still missing). One case formulation (6 points) is graded with a rubric modelled
+on the IPT Institute's portfolio elements (IPT Institute, n.d.-a). Each question has a pool of items; ``ipt_lib.exam.pick``
 chooses a student's item from a seed derived from their id. The public bank (exam_bank.json) holds what students
 may see; each question's hidden test holds the answer for every item of its pool, and the grader picks the
 submitting student's item the same way (``StaticAnswerGrader``).
@@ -11,6 +11,7 @@ submitting student's item the same way (``StaticAnswerGrader``).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -32,23 +33,59 @@ TECHNIQUE_POOLS = {"q4": ("T02", "T04"), "q5": ("T12", "T15")}  # graded transcr
 BAND_SCORES = (0, 4, 5, 9, 10, 12, 14, 15, 17, 19, 20, 27)         # every PHQ-9 band edge on both sides
 RESPONSE_PAIRS = ((20, 10), (20, 11), (16, 8), (18, 10), (12, 6), (25, 13), (14, 7), (22, 12))
 REMISSION_ITEMS = (("PHQ-9", 4), ("PHQ-9", 5), ("HAM-D-17", 7), ("HAM-D-17", 8), ("PHQ-9", 0), ("HAM-D-17", 6))
-PATHWAY_FACTS = (  # (body, level, requirement, question)
-    ("isipt", "therapist", "introductory-training",
-     "ISIPT therapist certification: at least how many hours of introductory IPT training?"),
-    ("isipt", "therapist", "supervised-cases",
-     "ISIPT therapist certification: at least how many supervised IPT cases?"),
-    ("isipt", "therapist", "clinical-training",
-     "ISIPT therapist certification: at least how many hours of supervised training in delivering therapy?"),
-    ("isipt", "supervisor", "supervision-given",
-     "ISIPT supervisor certification: at least how many hours of giving IPT supervision?"),
-    ("isipt", "supervisor", "clinicians-supervised",
-     "ISIPT supervisor certification: supervision given to at least how many different clinicians?"),
-    ("ipt_institute", "level-b-community", "consultation-hours",
-     "IPT Institute Level B (community route): at least how many consultation hours?"),
-    ("ipt_institute", "level-b-community", "portfolios",
-     "IPT Institute Level B (community route): how many portfolios, for different clients?"),
-    ("ipt_institute", "research-level-c", "supervised-cases",
-     "IPT Institute research route, Level C: how many supervised cases?"),
+# Question 9 is applied: a trainee's log in a few lines, four of a body's requirements (their wording read from
+# data/training, so the exam follows the data), and the question which one is still missing. ``amounts`` are what
+# the log says the trainee has, in the requirement's unit; build_bank checks them against the data, so a change in
+# a body's numbers that would change the answer stops the build instead of grading against a stale key.
+PATHWAY_ITEMS = (  # (item id, body, level, options (4 requirement ids), missing requirement, amounts, log)
+    ("P1", "isipt", "therapist", ("clinical-training", "introductory-training", "supervised-cases", "letter"),
+     "supervised-cases", {"clinical-training": 180, "introductory-training": 16, "supervised-cases": 2},
+     "Noor, a counselling psychologist, has {clinical-training} hours of supervised training in delivering therapy and "
+     "took a {introductory-training}-hour introductory IPT course with an ISIPT-endorsed trainer. Her supervisor has "
+     "written her a letter of recommendation. She has three supervised IPT cases: two ran from the first session to "
+     "the last; the third client moved away after session 6, during the middle phase."),
+    ("P2", "isipt", "therapist", ("clinical-training", "introductory-training", "supervised-cases", "letter"),
+     "introductory-training", {"clinical-training": 210, "introductory-training": 8, "supervised-cases": 3},
+     "Tomás, a mental-health nurse, has {clinical-training} hours of supervised training in delivering therapy. His "
+     "IPT training so far is a one-day, {introductory-training}-hour workshop. He has {supervised-cases} IPT cases, "
+     "each supervised through the initial, middle and ending phases, and a letter of recommendation from his "
+     "service lead."),
+    ("P3", "isipt", "therapist", ("clinical-training", "introductory-training", "supervised-cases", "letter"),
+     "clinical-training", {"clinical-training": 90, "introductory-training": 16, "supervised-cases": 3},
+     "Wanjiru, in the second year of a clinical psychology doctorate, has {clinical-training} hours of supervised "
+     "training in delivering therapy so far. She took a two-day, {introductory-training}-hour introductory IPT course "
+     "with an ISIPT-endorsed trainer, has {supervised-cases} IPT cases supervised from the first session to the last, "
+     "and her course director has written her a letter of recommendation."),
+    ("P4", "isipt", "supervisor", ("supervised-cases", "year-of-practice", "supervision-given",
+                                   "clinicians-supervised"),
+     "clinicians-supervised", {"supervised-cases": 5, "year-of-practice": 2, "supervision-given": 95,
+                               "clinicians-supervised": 3},
+     "Ravi has been a certified ISIPT therapist for {year-of-practice} years and uses IPT every week. He has had "
+     "supervision on {supervised-cases} IPT cases in all. Over the past two years he has given {supervision-given} "
+     "hours of IPT supervision, all of it to the same {clinicians-supervised} trainees in his team."),
+    ("P5", "isipt", "supervisor", ("supervised-cases", "year-of-practice", "supervision-given",
+                                   "clinicians-supervised"),
+     "supervision-given", {"supervised-cases": 5, "year-of-practice": 1.5, "supervision-given": 50,
+                           "clinicians-supervised": 6},
+     "Mei became a certified ISIPT therapist 18 months ago and still practises IPT. She has had supervision on "
+     "{supervised-cases} IPT cases in all, and has so far given {supervision-given} hours of IPT supervision, spread "
+     "over {clinicians-supervised} clinicians at two clinics."),
+    ("P6", "ipt_institute", "level-b-community", ("level-a-recent", "consultation-hours", "portfolios", "booster"),
+     "consultation-hours", {"level-a-recent": 2, "consultation-hours": 6, "portfolios": 2, "booster": 8},
+     "Lerato, a licensed social worker, completed an accredited Level A course {level-a-recent} years ago. She has "
+     "{portfolios} portfolios for two different clients, passed with averages of 3.4 and 3.1 on the IPT Quality and "
+     "Adherence Scale, and has taken an {booster}-hour advanced course. She has had {consultation-hours} hours of "
+     "consultation so far."),
+    ("P7", "ipt_institute", "level-b-community", ("level-a-recent", "consultation-hours", "portfolios", "booster"),
+     "level-a-recent", {"level-a-recent": 5, "consultation-hours": 12, "portfolios": 2, "booster": 8},
+     "Jonas, a licensed counsellor, took an accredited Level A course {level-a-recent} years ago and has practised "
+     "IPT since. This year he had {consultation-hours} consultation hours in a small group, passed {portfolios} "
+     "portfolios for two different clients (averages 3.2 and 3.5) and took an {booster}-hour booster course."),
+    ("P8", "ipt_institute", "level-b-community", ("level-a-recent", "consultation-hours", "portfolios", "booster"),
+     "portfolios", {"level-a-recent": 1, "consultation-hours": 11, "portfolios": 1, "booster": 8},
+     "Aiyana, a licensed psychologist, completed an accredited Level A course last year, has had "
+     "{consultation-hours} consultation hours and an {booster}-hour booster course. She submitted two portfolios for "
+     "two different clients: one averaged 3.3 on the IPT Quality and Adherence Scale, the other 2.7."),
 )
 FORMULATION_POOL = ("V19", "V23", "V27", "V32", "V37", "V46")  # practice vignettes: the rubric, not a key, grades
 
@@ -71,6 +108,32 @@ def _turn_items(transcripts) -> tuple[dict, dict]:
     return items, keys
 
 
+def _requirement_text(req) -> str:
+    """The requirement's wording without the course-log instructions in brackets ("(log it as a milestone ...)")."""
+    return re.sub(r"\s*\((?:log|the log|the course counts)[^)]*\)", "", req.description).strip()
+
+
+def _met(req, amount: float) -> bool:
+    if req.maximum is not None:
+        return amount <= req.maximum
+    return amount >= req.minimum
+
+
+def _check_pathway_item(item_id: str, reqs, missing: str, amounts: dict) -> None:
+    """Every option but ``missing`` is met by the log's amounts, and ``missing`` is not (data/training decides)."""
+    for req in reqs:
+        if req.id not in amounts:
+            continue  # a requirement without a number (a letter, an attestation): the log says plainly if it is met
+        if req.minimum is None and req.maximum is None:
+            raise ValueError(f"exam item {item_id}: {req.id} has no number in data/training to check the log against")
+        if _met(req, amounts[req.id]) == (req.id == missing):
+            raise ValueError(f"exam item {item_id}: with the numbers in data/training, {req.id} is "
+                             f"{'met' if req.id == missing else 'not met'} by the log's {amounts[req.id]}; "
+                             "rewrite the item")
+    if missing not in [r.id for r in reqs]:
+        raise ValueError(f"exam item {item_id}: the missing requirement {missing} is not among the options")
+
+
 def build_bank(root: Path | None = None) -> tuple[dict, dict]:
     """(public bank, keys per question). The keys are instructor-only."""
     root = root or repo_root()
@@ -83,38 +146,45 @@ def build_bank(root: Path | None = None) -> tuple[dict, dict]:
     keys: dict[str, dict] = {}
 
     for slot, pool in AREA_POOLS.items():
-        slots[slot] = {"kind": "area", "prompt": "Which problem area would you choose as the focus? (ref §3, §3.5)",
+        slots[slot] = {"kind": "area", "prompt": "Which problem area would you choose as the focus? (Weissman et al., 2018; ISIPT, n.d.-b)",
                        "items": {vid: vignettes[vid].public() for vid in pool}}
         keys[slot] = {vid: vignettes[vid].primary_area.label for vid in pool}
     slots["q3"] = {"kind": "stage", "prompt": "This is a role dispute. Which stage is it in: renegotiation, impasse "
-                                              "or dissolution? (ref §3.2)",
+                                              "or dissolution? (Weissman et al., 2018; ISIPT, n.d.-b)",
                    "items": {vid: vignettes[vid].public() for vid in STAGE_POOL}}
     keys["q3"] = {vid: vignettes[vid].dispute_stage.label for vid in STAGE_POOL}
     for slot, ids in TECHNIQUE_POOLS.items():
         items, answers = _turn_items(transcripts[tid] for tid in ids)
         slots[slot] = {"kind": "technique", "prompt": "Which technique does the therapist use in the last (highlighted) "
-                                                      "turn? (ref §5)", "items": items}
+                                                      "turn? (Weissman et al., 2018)", "items": items}
         keys[slot] = answers
-    slots["q6"] = {"kind": "band", "prompt": "In which PHQ-9 severity band is this score? (ref §6.2)",
+    slots["q6"] = {"kind": "band", "prompt": "In which PHQ-9 severity band is this score? (Kroenke et al., 2001)",
                    "items": {f"B{score:02d}": {"question": f"A PHQ-9 total of {score}."} for score in BAND_SCORES}}
     keys["q6"] = {f"B{score:02d}": severity("PHQ-9", score) for score in BAND_SCORES}
     slots["q7"] = {"kind": "yesno", "prompt": "Is this a response, by the definition the course uses (a reduction of "
-                                              "50% or more; ref §6.1-6.2)? Answer \"yes\" or \"no\".",
+                                              "50% or more; ICSI, n.d.; Medscape, n.d.; Kroenke et al., 2001)? Answer \"yes\" or \"no\".",
                    "items": {f"R{b}-{f}": {"question": f"PHQ-9 {b} at intake, {f} at the last session."}
                              for b, f in RESPONSE_PAIRS}}
     keys["q7"] = {f"R{b}-{f}": "yes" if is_response(b, f) else "no" for b, f in RESPONSE_PAIRS}
     slots["q8"] = {"kind": "yesno", "prompt": "Is this score in remission, by the definitions the course uses "
-                                              "(ref §6.1-6.2)? Answer \"yes\" or \"no\".",
+                                              "(Frank et al., 1991; Kroenke et al., 2001; McIntyre et al., 2002)? Answer \"yes\" or \"no\".",
                    "items": {f"M{s[:3]}{n}": {"question": f"A {s} score of {n} at the end of treatment."}
                              for s, n in REMISSION_ITEMS}}
     keys["q8"] = {f"M{s[:3]}{n}": "yes" if is_remission(s, n) else "no" for s, n in REMISSION_ITEMS}
     items, answers = {}, {}
-    for body, level, requirement, question in PATHWAY_FACTS:
-        req = next(r for r in bodies[body].level(level).requirements if r.id == requirement)
-        item_id = f"P-{body}-{level}-{requirement}"
-        items[item_id] = {"question": question + " (ref §7)"}
-        answers[item_id] = req.minimum
-    slots["q9"] = {"kind": "number", "prompt": "Training and certification: give the number (ref §7).", "items": items}
+    for item_id, body, level, options, missing, amounts, log in PATHWAY_ITEMS:
+        found = bodies[body].level(level)
+        reqs = [found.requirement(r) for r in options]
+        _check_pathway_item(item_id, reqs, missing, amounts)
+        items[item_id] = {"question": f"{log.format(**amounts)} Requirements: {bodies[body].name}, {found.name}. "
+                                      "Which one is still missing?",
+                          "options": [_requirement_text(r) for r in reqs]}
+        answers[item_id] = "ABCD"[options.index(missing)]
+    slots["q9"] = {"kind": "choice", "prompt": "Training and certification: read the trainee's log against the "
+                                               "requirements listed (they are quoted from the course's training "
+                                               "data, which record one version of rules that bodies change). Which "
+                                               "one is still missing? Answer with its letter, A-D, in quotes "
+                                               "(IPT Institute, n.d.-a; ISIPT, n.d.-a; IPT UK, n.d.-a).", "items": items}
     keys["q9"] = answers
     bank = {"name": ASSIGNMENT, "slots": slots,
             "formulation": {"items": {vid: vignettes[vid].public() for vid in FORMULATION_POOL}}}
@@ -145,21 +215,25 @@ FORMULATION = f"""
 ## Case formulation ({FORMULATION_POINTS} points, graded by your instructor)
 
 Read your case (below) and write a short formulation, modelled on the elements of an IPT Institute certification
-portfolio (ref §7.1): a case report, an interpersonal inventory (circle), an interpersonal formulation, and a
+portfolio (IPT Institute, n.d.-a): a case report, an interpersonal inventory (circle), an interpersonal formulation, and a
 self-evaluation.
 
-In 300-450 words:
-1. **Case report:** the presenting problem, the interpersonal event and its timing relative to onset (ref §2.4).
-2. **Inventory:** the important people and where you would place them on a closeness circle (inner, middle,
-   outer), with what the case says about support and expectations (ref §4).
-3. **Formulation:** the problem area you would choose and why, including why not the nearest alternative
-   (ref §3, §3.5), and how you would say it to the client (ref §2.3).
-4. **Plan and measures:** the phase structure and number of sessions, and which scale you would give when (ref §2.1,
-   §2.2, §6.4).
-5. **Self-evaluation:** one thing in this case you are unsure about and how supervision would help.
+In 350-500 words:
+1. **Case report:** the presenting problem, the interpersonal event and its timing relative to onset (Focus review, 2006; Markowitz, 2016).
+2. **Diagnosis, risk and medication:** the diagnosis you would confirm and the scale you would use (with its band,
+   if the case gives a score) (Weissman et al., 2018; Kroenke et al., 2001; Focus review, 2006); how you would ask about thoughts of death or self-harm and what you
+   would do if the answer were positive (Simon et al., 2013; Posner et al., 2011; Stanley & Brown, 2012); whether the need for medication should be assessed
+   (Weissman et al., 2018; Focus review, 2006).
+3. **Inventory:** the important people and where you would place them on a closeness circle (inner, middle,
+   outer), with what the case says about support and expectations (IPT Institute, n.d.-a; Dietz et al., 2018).
+4. **Formulation:** the problem area you would choose and why, including why not the nearest alternative
+   (Weissman et al., 2018; ISIPT, n.d.-b), and how you would say it to the client (Weissman et al., 2018; Focus review, 2006).
+5. **Plan and measures:** the phase structure and number of sessions, and which scale you would give when (ISIPT, n.d.-b; Weissman et al., 2018; IPT Institute, n.d.-a).
+6. **Self-evaluation:** one thing in this case you are unsure about and how supervision would help.
 
-**Rubric** (6 points): case report with event and timing (1); inventory with rings and what each relationship
-offers or lacks (1); a problem area justified from the cues, with the alternative ruled out (2); a plan with
+**Rubric** (6 points): case report with event and timing (1); diagnosis with a named scale, the risk question with
+what follows a positive answer, and the medication question (1); inventory with rings and what each relationship
+offers or lacks (1); a problem area justified from the cues, with the alternative ruled out (1); a plan with
 phases, sessions and measurement (1); an honest self-evaluation (1).
 """
 

@@ -1,17 +1,16 @@
 """The synthetic IPT caseload in data/cohort/: a seeded, documented generator and its schema check.
 
 The cohort is made up for teaching. It is *plausible*, not real: the generator encodes the
-directions that shared/ipt-reference.md reports, and nothing more precise than that.
+directions that the cited sources report (course bibliography, notebooks/references.md), and nothing more
+precise than that.
 
-- 12-16 weekly sessions (ref §2.1 [P: S37, S3]); PHQ-9 at every attended session, HAM-D-17 at intake,
-  mid-point and the last planned session (ref §6, §6.4).
-- Improvement mostly between weeks 4 and 8 (IPT acted on mood in weeks 4-8 in the 16-week acute trial,
-  ref §1.3 [P: S11]).
-- Interpersonal deficits improve least and drop out most (ref §3.4: the least favoured area; patients may do
-  worse [P: S51 ch8; S: S57]); most deficits clients have no acute life event (ref §3.4).
-- Events usually come shortly before onset, sometimes after it (ref §2.4: linkage, not aetiology).
-- Entry needs PHQ-9 10 or more and HAM-D-17 14 or more (the PHQ-9 cut-off for major depression, ref §6.2;
-  the TDCRP's HAM-D entry score, ref §1.3 [S: S77]).
+- 12-16 weekly sessions (ISIPT, n.d.-b; Weissman & Klerman, 1990); PHQ-9 at every attended session, HAM-D-17 at intake,
+  mid-point and the last planned session (Kroenke et al., 2001; IPT Institute, n.d.-a; ICSI, n.d.).
+- Improvement mostly between weeks 4 and 8 (IPT acted on mood in weeks 4-8 in the 16-week acute trial; DiMascio et al., 1979).
+- Interpersonal deficits improve least and drop out most (the least favoured area, where patients may do
+  worse; Weissman et al., 2018); most deficits clients have no acute life event (Weissman et al., 2018).
+- Events usually come shortly before onset, sometimes after it (linkage, not aetiology; Focus review, 2006; Markowitz, 2016).
+- Entry needs PHQ-9 10 or more and HAM-D-17 14 or more (the PHQ-9 cut-off for major depression; Kroenke et al., 2001; the TDCRP's HAM-D entry score; Elkin et al., 1989).
 
 Nothing else is modelled: setting (individual or group), gender and age have **no** effect on outcome or
 drop-out in the generator, so any difference a student finds between them is chance. Rebuild with

@@ -32,17 +32,19 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
 
     from nbgrader.preprocessors import (ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
 
-    from .preprocessors import (DropBrokenGradingMetadata, RobustExecute, SealComputedKeys, SetExamStudent,
-                                StaticAnswerGrader)
+    from .preprocessors import (DropBrokenGradingMetadata, LimitOutputBytes, RobustExecute, SealComputedKeys,
+                                SealKeyedChecks, SetExamStudent, StaticAnswerGrader)
+
+    from .folderguard import DropPlantedFiles, RefuseLinkedSubmission
 
     c.Autograde.sanitize_preprocessors = [
-        ClearOutput, DeduplicateIds, DropBrokenGradingMetadata, OverwriteKernelspec, OverwriteCells,
-        SealComputedKeys, SetExamStudent, CheckCellMetadata,
+        RefuseLinkedSubmission, ClearOutput, DeduplicateIds, DropBrokenGradingMetadata, OverwriteKernelspec,
+        OverwriteCells, SealComputedKeys, SealKeyedChecks, SetExamStudent, CheckCellMetadata,
     ]
 
     c.Autograde.autograde_preprocessors = [
-        RobustExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, StaticAnswerGrader,
-        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+        RobustExecute, DropPlantedFiles, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, LimitOutputBytes,
+        StaticAnswerGrader, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
     # A submission appears in the exchange whole or not at all.
     c.ExchangeFactory.submit = "ipt_lib.course.exchange.AtomicExchangeSubmit"

@@ -244,14 +244,17 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
         _record_manual_grades(course, spec)
         say("nbgrader generate_feedback (hidden tests removed)")
         instructor("generate_feedback", spec.name, "--force")
-        leaked = scan_feedback(course / "feedback", secrets)
-        if leaked:
-            raise RuntimeError("feedback would leak answers; it was not returned:\n" + "\n".join(map(str, leaked)))
-        say("leak check of the feedback: clean; nbgrader release_feedback; students fetch it")
+        withheld = vet_feedback(course, spec.name, secrets)
+        for student, reasons in withheld.items():
+            say(f"feedback WITHHELD from {student}: {reasons[0]}"
+                + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else "")
+                + f"; kept in course/feedback-withheld/{student}/ for you to look at; the others get theirs")
+        say(f"leak check of the feedback: {'clean' if not withheld else f'{len(withheld)} withheld'}; "
+            "nbgrader release_feedback; students fetch it")
         instructor("release_feedback", spec.name)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(lambda p: Nbgrader(homes / p.student)("fetch_feedback", spec.name, "--student", p.student),
-                          spec.profiles))
+                          [p for p in spec.profiles if p.student not in withheld]))
         results += _summarise(course, homes, spec, findings)
         say(f"== {spec.name} done in {time.perf_counter() - spec_started:.0f} s "
             f"({number} of {len(specs)} assignments, {time.perf_counter() - started:.0f} s so far)")
@@ -269,6 +272,46 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     say(f"item analysis: {len(reports) // 2} report(s) in {course} (item-analysis-<assignment>.html and .csv)")
     export_lms(course, roster, root, echo=say)
     return CycleResult(root, results, grades_csv, time.perf_counter() - started, home_leaks)
+
+
+NBGRADER_FEEDBACK = ("timestamp.txt", "submission_secret.txt")  # what release_feedback reads beside the pages
+
+
+def vet_feedback(course: Path, assignment: str, secrets) -> dict[str, list[str]]:
+    """Make each student's feedback hold only what the course generates for them, and withhold any that leaks.
+
+    nbgrader's feedback folder gets a copy of files from the student's graded folder; here only the feedback HTML
+    pages and the two files nbgrader's release_feedback reads (regular files, not links) stay. A student whose feedback still shows a key or hidden test has their
+    folder moved to ``feedback-withheld/`` (so release_feedback skips it) and is named; the rest of the class is
+    not held back. Returns {student: [why]}."""
+    from .folderguard import _record
+    from .leaks import scan_feedback
+
+    withheld: dict[str, list[str]] = {}
+    feedback = course / "feedback"
+    if not feedback.is_dir():
+        return withheld
+    for student_dir in sorted(feedback.iterdir()):
+        folder = student_dir / assignment
+        if student_dir.is_symlink() or not folder.is_dir() or folder.is_symlink():
+            continue
+        for path in sorted(folder.rglob("*"), reverse=True):
+            if path.is_symlink() or (path.is_file() and path.suffix != ".html" and path.name not in NBGRADER_FEEDBACK
+                                     ) or (not path.is_file() and not path.is_dir()):
+                _record(str(course), student_dir.name, assignment, str(path.relative_to(folder)),
+                        "not a feedback page: left out of the returned feedback")
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        leaks = scan_feedback(folder, secrets)
+        if leaks:
+            withheld[student_dir.name] = [str(leak) for leak in leaks]
+            target = course / "feedback-withheld" / student_dir.name / assignment
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                shutil.rmtree(target)
+            folder.rename(target)
+    return withheld
 
 
 class _SayStream:

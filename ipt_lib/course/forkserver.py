@@ -266,7 +266,7 @@ def request(socket_path: str, message: dict, timeout: float = 30.0) -> dict:
 def server_command(socket_path: str, *, autograded: str, ipc: str, hide: list[str], show: list[str]) -> list[str]:
     """bubblewrap around the fork server: like the ipt-sandbox kernel, but the whole autograded folder is bound
     (each child keeps only its own submission) and the children may set up their own namespaces."""
-    from .sandbox import SandboxUnavailable, bwrap_path, unavailable_message
+    from .sandbox import SandboxUnavailable, _env_args, bwrap_path, kernel_environment, unavailable_message
 
     bwrap = bwrap_path()
     if bwrap is None:
@@ -283,7 +283,9 @@ def server_command(socket_path: str, *, autograded: str, ipc: str, hide: list[st
     args += ["--bind", autograded, autograded, "--bind", ipc, ipc,
              "--unshare-user", "--uid", "0", "--gid", "0", "--cap-add", "ALL",
              "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-pid", "--die-with-parent",
-             "--new-session", "--setenv", "OPENBLAS_NUM_THREADS", "1"]
+             "--new-session"]
+    # The server starts with the kernels' allowlist only, so nothing of the grader's environment is inherited.
+    args += _env_args({**kernel_environment(home="/tmp"), "OPENBLAS_NUM_THREADS": "1"})
     return args + [sys.executable, "-m", "ipt_lib.course.forkserver", "serve", socket_path]
 
 
@@ -387,8 +389,9 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc,valid-type]
         return await super().pre_launch(**kwargs)
 
     async def launch_kernel(self, cmd, **kwargs):
-        env = {k: v for k, v in (kwargs.get("env") or os.environ).items()
-               if k not in ("JPY_PARENT_PID",) and not k.startswith("IPT_SANDBOX")}
+        from .sandbox import kernel_environment
+
+        env = kernel_environment(kwargs.get("env") or dict(os.environ), home=self._cwd)
         reply = request(self.socket_path, {
             "op": "launch", "connection_file": self.parent.connection_file, "cwd": self._cwd,
             "autograded": self.autograded, "ipc": self.ipc, "kernel_dir": self._kernel_dir, "env": env})

@@ -1,7 +1,8 @@
 """Course data that is not secret, copied into the package so the lessons run from an installed wheel.
 
 ``ipt-course build`` writes ipt_lib/_data/: the synthetic caseload (data/cohort), the training bodies
-(data/training) and a summary of the vignette corpus with public fields only (no text, no labels). A test
+(data/training) and a summary of the vignette corpus with public fields only (no text, no labels), and the course
+bibliography (data/references.toml, also rendered as notebooks/references.md). A test
 checks the copies are current. Graded labels, cues, rationales and keys are never copied.
 """
 
@@ -20,9 +21,25 @@ def corpus_summary_records(root: Path) -> list[dict]:
     return [{field: getattr(v, field) for field in CORPUS_FIELDS} for v in load_vignettes(root / "data" / "vignettes")]
 
 
+def write_bibliography(root: Path) -> list[Path]:
+    """The course bibliography: data/references.toml copied into the package, and rendered as
+    notebooks/references.md, the list students open from the lessons (it ships with notebooks/)."""
+    from ..references import parse_works, render_markdown
+
+    source = root / "data" / "references.toml"
+    works = parse_works(source)  # a malformed entry stops the build with file, work and field
+    packaged = root / "ipt_lib" / "_data" / "references.toml"
+    packaged.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, packaged)
+    rendered = root / "notebooks" / "references.md"
+    rendered.parent.mkdir(parents=True, exist_ok=True)
+    rendered.write_text(render_markdown(works), "utf-8")
+    return [packaged, rendered]
+
+
 def write_packaged_data(root: Path) -> list[Path]:
     target = root / "ipt_lib" / "_data"
-    written = []
+    written = write_bibliography(root)
     for folder, pattern in (("cohort", "*.csv"), ("training", "*.toml"), ("scenarios", "*.toml")):
         out = target / folder
         if out.exists():

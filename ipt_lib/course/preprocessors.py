@@ -25,6 +25,8 @@ class RedactTestTracebacks(Preprocessor):
 
 import ast  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
 
 from nbformat import NotebookNode  # noqa: E402
 
@@ -168,13 +170,19 @@ class StaticAnswerGrader(Preprocessor):
                     notice = cell.source.split("\n", 1)[0] if cell.source.startswith("# This cell (id:") else ""
                     cell.source = (notice + "\n" if notice else "") + original
                 continue
-            checks = keyed_checks(cell.source)
+            original = self._source_cell(resources, meta["grade_id"]) if SEALED_NOTE in cell.source else None
+            checks = keyed_checks(original if original is not None else cell.source)
             if checks:
                 outputs = []
                 for check in checks:
                     verdict = self._verdict(check, cells, meta)
                     outputs += verdict if isinstance(verdict, list) else [verdict]
                 cell.outputs = outputs
+            elif SEALED_NOTE in cell.source:  # sealed, but the gradebook has no copy: nothing to grade against
+                cell.outputs = [_error("This item could not be graded: its test is missing from the gradebook.",
+                                       "MissingKey")]
+            if original is not None:
+                cell.source = original
         return nb, resources
 
     def _exam_verdict(self, source: str, name: str, expected_args: list) -> NotebookNode:
@@ -209,16 +217,23 @@ class StaticAnswerGrader(Preprocessor):
         return outputs
 
     def _source_cell(self, resources, grade_id: str) -> str | None:
-        """The instructor's version of a test cell, from the gradebook (what OverwriteCells restored)."""
+        """The instructor's version of a test cell, from the gradebook (what OverwriteCells restored); the
+        notebook's source cells are read once per notebook."""
         info = resources.get("nbgrader", {})
-        try:
-            from nbgrader.api import Gradebook
+        cache_key = (info.get("db_url"), info.get("assignment"), info.get("notebook"))
+        if getattr(self, "_sources_key", None) != cache_key:
+            self._sources_key, self._sources = cache_key, {}
+            try:
+                from nbgrader.api import Gradebook
 
-            with Gradebook(info["db_url"]) as gradebook:
-                return gradebook.find_source_cell(grade_id, info["notebook"], info["assignment"]).source
-        except Exception as exc:  # noqa: BLE001 - a missing key scores zero with a message, never stops the batch
-            self.log.warning("No source cell %s in the gradebook (%s)", grade_id, exc)
-            return None
+                with Gradebook(info["db_url"]) as gradebook:
+                    notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
+                    self._sources = {cell.name: cell.source for cell in notebook.source_cells}
+            except Exception as exc:  # noqa: BLE001 - a missing key scores zero with a message, never stops a batch
+                self.log.warning("No source cells for %s in the gradebook (%s)", info.get("notebook"), exc)
+        if grade_id not in self._sources:
+            self.log.warning("No source cell %s in the gradebook", grade_id)
+        return self._sources.get(grade_id)
 
     def _computed_verdicts(self, cell, checks: list) -> list:
         """Compare what the kernel reported with the sealed key; partial credit as nbgrader reads it."""
@@ -314,11 +329,15 @@ class StaticAnswerGrader(Preprocessor):
         if text is None:
             return _error(f"{label}: {problem}.", "UnreadableAnswer")
         if function == "assert_person":
-            from ..grading import person_matches
+            from ..grading import names_one_person, person_matches
 
             if not text.strip():
                 return _error(f"{label}: no name was given.", "UnreadableAnswer")
-            if not person_matches(text, expected):
+            rivals = expected_args[1] if len(expected_args) > 1 else None
+            if person_matches(text, expected) and not names_one_person(text, expected, rivals):
+                return _error(f"{label}: {text!r} names more than one person of the case, so it cannot count. "
+                              "Name one person.")
+            if not names_one_person(text, expected, rivals):
                 return _error(f"{label}: {text!r} is not the person the course team chose.")
             return NotebookNode(output_type="stream", name="stdout", text=f"{label}: correct.\n")
         parse = _PARSERS[function]
@@ -383,6 +402,100 @@ class SealComputedKeys(Preprocessor):
         return cell, resources
 
 
+class LimitOutputBytes(Preprocessor):
+    """Autograde step after nbgrader's ``LimitOutput`` (which counts lines): a cap in bytes on each output and on
+    the whole notebook, so one 200 MB line cannot make a 200 MB graded notebook or feedback page. Text is cut with
+    a note saying so; rich outputs (images, HTML) over the cap are replaced by the note."""
+
+    from traitlets import Integer
+
+    max_output_bytes = Integer(200_000, help="bytes one output may keep").tag(config=True)
+    max_notebook_bytes = Integer(5_000_000, help="bytes all outputs of a notebook may keep").tag(config=True)
+
+    @staticmethod
+    def _note(cut: int) -> str:
+        return f"\n... output cut: {cut:,} more bytes were not kept (the grader's output limit) ...\n"
+
+    def preprocess(self, nb, resources):
+        budget = self.max_notebook_bytes
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for output in cell.get("outputs", []):
+                limit = max(0, min(self.max_output_bytes, budget))
+                if output.get("output_type") == "stream":
+                    data = output.get("text", "").encode("utf-8", "replace")
+                    if len(data) > limit:
+                        output["text"] = data[:limit].decode("utf-8", "ignore") + self._note(len(data) - limit)
+                        data = data[:limit]
+                    budget -= len(data)
+                elif output.get("output_type") == "error":
+                    for key in ("ename", "evalue"):
+                        value = str(output.get(key, "")).encode("utf-8", "replace")
+                        if len(value) > limit:
+                            output[key] = value[:limit].decode("utf-8", "ignore") + self._note(len(value) - limit)
+                    output["traceback"] = [line[:2000] for line in output.get("traceback", [])[:200]]
+                    budget -= len(str(output.get("evalue", "")))
+                elif "data" in output:
+                    size = sum(len(str(value)) for value in output["data"].values())
+                    if size > limit:
+                        output["data"] = {"text/plain": self._note(size)}
+                        size = 0
+                    budget -= size
+        return nb, resources
+
+
+SEALED_NOTE = "pass  # the keyed check of this item runs in the grader, outside your kernel"
+
+
+_HIDDEN_BLOCK = re.compile(r"^([ \t]*)### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*$",
+                           re.M | re.S)
+
+
+def seal_keyed_source(source: str) -> str:
+    """``source`` with every keyed check (``assert_area(..., key)`` and the like) replaced by a no-op: a hidden
+    block that holds one goes whole (markers included), and any other keyed call statement too."""
+
+    def block(match: re.Match) -> str:
+        if keyed_checks(match.group(2)):
+            return match.group(1) + SEALED_NOTE
+        return match.group(0)
+
+    source = _HIDDEN_BLOCK.sub(block, source)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    spans = [(node.lineno, node.end_lineno) for node in tree.body
+             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+             and isinstance(node.value.func, ast.Name) and node.value.func.id in KEYED_CHECKS]
+    if not spans:
+        return source
+    lines = source.split("\n")
+    for first, last in sorted(spans, reverse=True):
+        line = lines[first - 1]
+        indent = line[: len(line) - len(line.lstrip())]
+        lines[first - 1:last] = [indent + SEALED_NOTE]
+    return "\n".join(lines)
+
+
+class SealKeyedChecks(Preprocessor):
+    """Sanitize step, after nbgrader restores the test cells: take every keyed check (problem areas, stages,
+    people, rings, labels, exam items) out of the test cells, so that no key is in the notebook written beside
+    the submission before it runs, nor in any cell the kernel sees. ``StaticAnswerGrader`` judges the answers
+    from the gradebook's copy of each test cell, in the grader's process, and restores the cell's source."""
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            cell.source = seal_keyed_source(cell.source)
+        return cell, resources
+
+
+class NotebookOutOfTime(Exception):
+    """A notebook's cells together ran past RobustExecute.notebook_timeout."""
+
+
 class RobustExecute(Execute):
     """nbgrader's Execute that survives a kernel that dies (os._exit, exit(), a crash, a kill).
 
@@ -397,9 +510,30 @@ class RobustExecute(Execute):
             self.kernel_manager_class = WarmKernelManager
         return super().create_kernel_manager()
 
+    from traitlets import Integer
+
+    notebook_timeout = Integer(
+        600, help="seconds all of one notebook's cells may take together at autograde (0: no limit); cells left "
+                  "when it is used up are not run and are graded as failed").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if self._started is None:  # counted from the first cell, once the kernel is up
+            self._started = time.monotonic()
+        if self.notebook_timeout and time.monotonic() - self._started > self.notebook_timeout:
+            raise NotebookOutOfTime(f"the notebook used up its {self.notebook_timeout} s at autograde")
+        return super().preprocess_cell(cell, resources, index)
+
     def preprocess(self, nb, resources, retry=None):
+        self._started = None
         try:
             return super().preprocess(nb, resources)
+        except NotebookOutOfTime as exc:
+            self.log.warning("Stopped: %s; the cells left are graded as failed", exc)
+            for cell in nb.cells:
+                if cell.cell_type == "code" and cell.get("execution_count") is None and not cell.get("outputs"):
+                    cell.outputs = [_error(f"Not run: {exc} (every cell together may take "
+                                           f"{self.notebook_timeout} s).", "KernelStopped")]
+            return nb, resources
         except Exception as exc:  # noqa: BLE001 - any failure of the student's kernel
             first = next((c for c in nb.cells if c.cell_type == "code"), None)
             if first is not None and first.get("execution_count") is None and not first.get("outputs"):

@@ -27,9 +27,12 @@ ODD_FORMS = {
 GOOD_ESSAY = (
     "I chose the area because the cues in the case point to it: I quote two phrases from the card and say what "
     "each shows about the client's relationships. The symptoms began a few weeks after the interpersonal event, "
-    "which is the change closest to onset, so the formulation links the depression to it (ref §2.4). Another area "
+    "which is the change closest to onset, so the formulation links the depression to it (Focus review, 2006; Markowitz, 2016). I would "
+    "confirm the diagnosis with the PHQ-9 and tell the client the band; ask about thoughts of death or self-harm "
+    "and, if the answer were positive, assess further, write a safety plan with the client and tell my supervisor "
+    "that day; and ask whether the GP should assess the need for medication (Weissman et al., 2018; Simon et al., 2013; Focus review, 2006). Another area "
     "could be argued from the withdrawal, but the history shows a full social life before the event, so it is not "
-    "the focus (ref §3.4, §3.5). I would check this formulation with the client and agree the focus and the time "
+    "the focus (Weissman et al., 2018; Markowitz, 2016). I would check this formulation with the client and agree the focus and the time "
     "limit in the treatment contract."
 )
 THIN_ESSAY = "I think it is this area because of how the person feels now."
@@ -467,11 +470,11 @@ def _unquoted_matching(answers):
 
 DISCUSSION_GOOD = (
     "The case suggests an interpersonal-deficits focus: long-standing isolation with no death, dispute or recent "
-    "change, which the Guide treats as the area of last resort (ref §3.4). CBT would target his automatic thoughts "
+    "change, which the Guide treats as the area of last resort (Weissman et al., 2018). CBT would target his automatic thoughts "
     "about being unwanted and use behavioural activation; DBT's skills modules would matter only if emotion "
-    "regulation were the problem (ref §8). The evidence suggests poorer outcomes with a deficits focus and says to "
-    "offer another effective treatment to non-responders (ref §3.4, §2.5); no formal readiness checklist was found "
-    "(ref §9). I would agree 12 sessions of IPT, give the PHQ-9 at intake and every 4 sessions, and at session 8 "
+    "regulation were the problem (Stuart, 2006; Weissman & Klerman, 1990). The evidence suggests poorer outcomes with a deficits focus and says to "
+    "offer another effective treatment to non-responders (Weissman et al., 2018; Termination chapter, n.d.; Markowitz, 2016); no formal readiness checklist was found "
+    "(Weissman et al., 2018; Klerman et al., 1984). I would agree 12 sessions of IPT, give the PHQ-9 at intake and every 4 sessions, and at session 8 "
     "review: without improvement, discuss adding CBT or medication."
 )
 
@@ -521,6 +524,8 @@ def _wrong_exam_answer(kind: str, value: object) -> object:
         return "severe" if value != "severe" else "mild"
     if kind == "yesno":
         return "no" if value == "yes" else "yes"
+    if kind == "choice":
+        return "ABCD"[("ABCD".index(value) + 1) % 4]
     return value + 1
 
 
@@ -550,6 +555,7 @@ ODD_EXAM = {
     "band": lambda v: {"none-minimal": "minimal", "moderately severe": "Moderately-Severe"}.get(v, v.capitalize()),
     "yesno": lambda v: v == "yes",
     "number": lambda v: float(v),
+    "choice": lambda v: f"({v.lower()})",
 }
 
 
@@ -558,19 +564,20 @@ def _exam_odd(slot, kind, value):
 
 
 def _exam_invalid(slot, kind, value):
-    bad = {"q1": "'grieve and dispute'", "q7": "'maybe'", "q9": repr(str(_exam_literal(value)))}
+    bad = {"q1": "'grieve and dispute'", "q7": "'maybe'", "q9": repr(f"{value} or {_wrong_exam_answer(kind, value)}")}
     return f"{slot} = {bad[slot]}"
 
 
-FORMULATION_GOOD = (
-    "Case report: low mood began six weeks after the interpersonal event the case describes, which is the change "
+FORMULATION_GOOD = ("Case report: low mood began six weeks after the interpersonal event the case describes, which is the change "
     "closest to onset. Inventory: partner and sister on the inner ring, colleagues on the middle ring; the partner "
-    "is supportive but the expectations about the new role are unspoken. Formulation: a role transition, not a "
+    "is supportive but the expectations about the new role are unspoken. Diagnosis, risk and medication: PHQ-9 at "
+    "intake to confirm the diagnosis and its band; I would ask about thoughts of death or self-harm and, if "
+    "positive, assess further, make a safety plan and tell my supervisor the same day; the GP would assess the need "
+    "for medication. Formulation: a role transition, not a "
     "dispute, because there is no open clash of expectations; I would say to the client that the depression is tied "
     "to the change and that we will work on the old and new roles. Plan: 12-16 weekly sessions, initial phase up to "
     "session 3, PHQ-9 at intake and every 4 sessions. Self-evaluation: I am unsure whether the withdrawal is "
-    "long-standing; supervision would help me take that history."
-)
+    "long-standing; supervision would help me take that history.")
 
 
 def exam_class(key: dict) -> list[Profile]:
@@ -583,13 +590,13 @@ def exam_class(key: dict) -> list[Profile]:
     same_items = sum(pick("femi", s, key["keys"][s]) == pick("ada", s, key["keys"][s]) for s in own)
     return [
         Profile("ada", "perfect: every drawn item right, a full formulation",
-                _exam("ada", essay=FORMULATION_GOOD), 9, 6, "All five portfolio elements, alternative ruled out."),
+                _exam("ada", essay=FORMULATION_GOOD), 9, 6, "All six elements, alternative ruled out."),
         Profile("ben", "blank: submitted untouched", _blank, 0, 0, "No answer was written."),
         Profile("chen", "three wrong answers (an area, a technique, a band)",
                 _exam("chen", {"q1": _exam_wrong, "q4": _exam_wrong, "q6": _exam_wrong}), 6),
-        Profile("dara", "odd but valid forms: 'Grief and loss', 'IMPASSE!', True for yes, 16.0",
+        Profile("dara", "odd but valid forms: 'Grief and loss', 'IMPASSE!', True for yes, '(c)' for a letter",
                 _exam("dara", {slot: _exam_odd for slot in kinds}), 9),
-        Profile("eli", "unreadable: two areas at once, 'maybe', a number in quotes",
+        Profile("eli", "unreadable: two areas at once, 'maybe', two letters at once",
                 _exam("eli", {"q1": _exam_invalid, "q7": _exam_invalid, "q9": _exam_invalid}), 6),
         Profile("femi", f"answered a neighbour's exam (ada's answers; {same_items} of 9 items happen to match)",
                 _exam("femi", answer_as="ada"), borrowed),

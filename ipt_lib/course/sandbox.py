@@ -104,6 +104,29 @@ def unavailable_message(what: str = "student code cannot be sandboxed at autogra
             "does. Or grade without the sandbox on purpose (--no-sandbox).")
 
 
+# What a grading kernel may inherit from the grader: locale, PATH, and settings Python and matplotlib read. Nothing
+# else (a hub API token, a database password, the grader's own paths) ever reaches student code.
+KERNEL_ENV_ALLOWED = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "TZ", "TERM",
+                      "PYTHONWARNINGS", "PYTHONHASHSEED", "PYTHONIOENCODING", "MPLBACKEND", "OPENBLAS_NUM_THREADS",
+                      "OMP_NUM_THREADS", "PYDEVD_DISABLE_FILE_VALIDATION")
+
+
+def kernel_environment(env: dict[str, str] | None = None, *, home: str) -> dict[str, str]:
+    """The whole environment of a grading kernel: the allowed variables of ``env`` (default: this process's)
+    plus HOME in the kernel's own folder and private matplotlib and IPython folders."""
+    source = os.environ if env is None else env
+    clean = {name: source[name] for name in KERNEL_ENV_ALLOWED if name in source}
+    clean.update(HOME=home, MPLCONFIGDIR="/tmp/mpl", IPYTHONDIR="/tmp/ipython")
+    return clean
+
+
+def _env_args(env: dict[str, str]) -> list[str]:
+    args = ["--clearenv"]
+    for name, value in env.items():
+        args += ["--setenv", name, value]
+    return args
+
+
 def _paths(value: str) -> list[str]:
     return [p for p in value.split(os.pathsep) if p]
 
@@ -128,10 +151,7 @@ def command(connection_file: str, *, cwd: str, hide: list[str], show: list[str],
         args += ["--bind", ipc, ipc]
     args += ["--bind", cwd, cwd, "--chdir", cwd,
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-             "--new-session", "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", cwd,
-             "--setenv", "MPLCONFIGDIR", "/tmp/mpl", "--setenv", "IPYTHONDIR", "/tmp/ipython"]
-    for name in (HIDE_ENV, SHOW_ENV, IPC_ENV):
-        args += ["--unsetenv", name]
+             "--new-session", *_env_args(kernel_environment(home=cwd))]
     return args + [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
                    "--HistoryManager.hist_file=:memory:"]
 

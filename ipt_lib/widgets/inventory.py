@@ -29,6 +29,15 @@ TEXT_FIELDS = (
 )
 
 
+def img_tag(png: bytes, alt: str, *, width: int) -> str:
+    """An inline PNG with its text alternative, at most ``width`` pixels wide and never wider than the page."""
+    import base64
+
+    data = base64.b64encode(png).decode("ascii")
+    return (f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}' "
+            f"style='width:{width}px;max-width:100%;height:auto'>")
+
+
 class InventoryWidget:
     """Add, edit, remove and reorder people; see the table and the closeness circle; autosaved to ``path``."""
 
@@ -59,10 +68,14 @@ class InventoryWidget:
         self.remove_button = w.Button(description="Remove", button_style="danger", icon="trash",
                                       tooltip="Remove the chosen person")
         self.up_button = w.Button(description="Move up", icon="arrow-up", tooltip="Move the chosen person up")
+        self.undo_button = w.Button(description="Undo remove", icon="undo", tooltip="Put back the person just removed",
+                                    layout=w.Layout(display="none"))
+        self._removed: tuple[int, object] | None = None  # (position, person) of the last removal, for Undo
         self.message = w.HTML()
         self.status = w.HTML()
         self.table = w.HTML()
-        self.circle = w.Image(format="png", layout=w.Layout(width="640px"))
+        # An <img> with a text alternative that says who is on which ring (an ipywidgets Image has no alt text).
+        self.circle = w.HTML()
         for widget, cls in ((self.name, "ipt-inv-name"), (self.relationship, "ipt-inv-relationship"),
                             (self.ring, "ipt-inv-ring"), (self.add_button, "ipt-inv-add"),
                             (self.message, "ipt-inv-message"), (self.table, "ipt-inv-table"),
@@ -73,12 +86,15 @@ class InventoryWidget:
         self.clear_button.on_click(lambda _: self.clear())
         self.remove_button.on_click(lambda _: self.remove())
         self.up_button.on_click(lambda _: self.move_up())
+        self.undo_button.on_click(lambda _: self.undo_remove())
+        self.undo_button.add_class("ipt-inv-undo")
+        self.message.add_class("ipt-live")  # announced to screen readers when it changes (see keys.py)
         self.chooser.observe(self._choose, names="value")
         form = w.VBox([self.name, self.relationship, self.ring, self.contact,
                        w.HBox([self.supportive, self.confidant]), self.conflict, self.expectations_met,
                        self.problem_area, *self.texts.values(),
                        w.HBox([self.add_button, self.clear_button]), self.message])
-        manage = w.HBox([self.chooser, self.remove_button, self.up_button])
+        manage = w.HBox([self.chooser, self.remove_button, self.up_button, self.undo_button])
         self.view = w.VBox([w.HTML(f"<h3>Interpersonal inventory: {html.escape(inventory.client)}</h3>"),
                             self.status, form, manage, self.table, self.circle])
         self.view.add_class("ipt-inventory")
@@ -116,9 +132,28 @@ class InventoryWidget:
             self._say("Choose a person to remove first.", ok=False)
             return
         name = self.chooser.value
-        self.inventory.remove(name)
+        position = [p.name for p in self.inventory].index(name)
+        self._removed = (position, self.inventory.remove(name))
         self.clear(keep_message=True)
-        self._say(f"Removed {name}.")
+        self._say(f"Removed {name}. Press Undo remove to put them back.")
+        self.undo_button.layout.display = None
+        self.refresh()
+
+    def undo_remove(self) -> None:
+        """Put back the person removed last, where they were."""
+        if self._removed is None:
+            self._say("There is nothing to undo.", ok=False)
+            return
+        position, person = self._removed
+        self._removed = None
+        try:
+            self.inventory.add(person=person)
+        except InventoryError as exc:
+            self._say(str(exc), ok=False)
+            return
+        self.inventory.move(person.name, position)
+        self.undo_button.layout.display = "none"
+        self._say(f"Put {person.name} back.")
         self.refresh()
 
     def move_up(self) -> None:
@@ -171,7 +206,7 @@ class InventoryWidget:
             self.status.value = f"<small>Saved automatically to <code>{html.escape(self.path.name)}</code>.</small>"
         self.chooser.options = [""] + [p.name for p in self.inventory]
         self.table.value = self._table()
-        self.circle.value = self._png()
+        self.circle.value = img_tag(self._png(), self.circle_text(), width=640)
 
     def _table(self) -> str:
         if not len(self.inventory):
@@ -184,6 +219,16 @@ class InventoryWidget:
         return ("<table class='ipt-inv-rows'><thead><tr><th>#</th><th>Name</th><th>Relationship</th><th>Ring</th>"
                 "<th>Supportive</th><th>Confidant</th><th>Conflict</th><th>Problem area</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table><p><small>{html.escape(self.inventory.summary())}</small></p>")
+
+    def circle_text(self) -> str:
+        """What the closeness circle shows, in words: who is on which ring."""
+        if not len(self.inventory):
+            return f"Closeness circle for {self.inventory.client}: nobody entered yet."
+        rings = []
+        for ring in ("inner", "middle", "outer"):
+            people = [f"{p.name} ({p.relationship})" if p.relationship else p.name for p in self.inventory.in_ring(ring)]
+            rings.append(f"{ring} ring: {', '.join(people) if people else 'nobody'}")
+        return f"Closeness circle for {self.inventory.client}: " + "; ".join(rings) + "."
 
     def _png(self) -> bytes:
         from ..plots import closeness_circle, to_png

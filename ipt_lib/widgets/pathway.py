@@ -41,7 +41,7 @@ class PathwayWidget:
                                       tooltip="Read the CSV again after editing it elsewhere")
         self.status = w.HTML()
         self.table = w.HTML()
-        self.figure = w.Image(format="png", layout=w.Layout(width="760px"))
+        self.figure = w.HTML()  # an <img> with a text alternative (see figure_text)
 
         self.entry_date = w.Text(description="Date", style=_STYLE, placeholder="YYYY-MM-DD")
         self.entry_kind = w.Dropdown(description="Kind", style=_STYLE, options=list(ENTRY_KINDS))
@@ -135,7 +135,14 @@ class PathwayWidget:
         body = self._body()
         self.progress = assess(self.log, body, self.level.value, today=self.today)
         self.table.value = self.progress._repr_html_()
-        self.figure.value = self._png()
+        from .inventory import img_tag
+
+        self.figure.value = img_tag(self._png(), self.figure_text(), width=760)
+
+    def figure_text(self) -> str:
+        """What the progress figure shows, in words: each requirement and its status."""
+        parts = [f"{r.requirement.description}: {r.status.value.replace('_', ' ')}" for r in self.progress]
+        return f"Progress figure. {self.progress.summary()} " + "; ".join(parts) + "."
 
     def _png(self) -> bytes:
         from ..pathway import _png

@@ -71,6 +71,9 @@ class RolePlayWidget:
                             (self.summary, "ipt-rp-summary"), (self.restart_button, "ipt-rp-restart"),
                             (self.message, "ipt-rp-message")):
             widget.add_class(cls)
+        self.feedback.add_class("ipt-live")        # announced when it changes (see keys.py)
+        self.message.add_class("ipt-live")
+        self.client.add_class("ipt-focus-target")  # focus lands here after a choice
         self.restart_button.on_click(lambda _: self.restart())
         self.view = w.VBox([self.header, self.status, self.transcript, self.feedback, self.client, self.choices,
                             self.summary, self.restart_button, self.message])
@@ -90,6 +93,9 @@ class RolePlayWidget:
             return None
         self.message.value = ""
         self.refresh()
+        # Focus moves to what the client says next, so a second Enter cannot pick an option the student has not
+        # read (the button under the focus has new text now); Tab reaches the new choices.
+        self.client.focus()
         return step
 
     def restart(self) -> None:
