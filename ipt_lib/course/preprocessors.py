@@ -300,11 +300,17 @@ class StaticAnswerGrader(Preprocessor):
 
             from .safefiles import Refused, read_student_file
 
-            # The file as the student submitted it (submitted/), not the copy the kernel just ran beside: the
-            # kernel may have renamed, replaced or linked it. Read without following links, under a size limit.
-            path = os.path.join(self._submitted_folder() or self.folder, os.path.basename(name))
+            # The file the student's own code left beside the notebook at autograde (built in code, or as the widget
+            # saved it); where the run left none (the widget keeps a damaged file aside, say), the file as it was
+            # submitted. Read without following links, never blocking, under a size limit.
+            filename = os.path.basename(name)
+            path = os.path.join(self.folder, filename)
             try:
                 text = read_student_file(path)
+                submitted = self._submitted_folder()
+                if text is None and submitted:
+                    path = os.path.join(submitted, filename)
+                    text = read_student_file(path)
             except Refused as refused:
                 return _error(f"Inventory: {refused}.", "WrongAnswer")
             passed, message = inventory_verdict(path, *expected_args, text=text)
