@@ -49,6 +49,9 @@ def answer_key(root: Path | None = None) -> dict[str, dict]:
 INTRO = """
 # Assignment 3: Analysing an IPT caseload
 
+**Content note:** Part C is about suicide risk: thoughts of death and self-harm reported on a questionnaire, and
+what a therapist does next. The clients are fictional.
+
 **Time:** about 100 minutes. **Points:** {total} ({auto} autograded, {manual} graded by your instructor).
 
 After this assignment you can:
@@ -58,9 +61,6 @@ After this assignment you can:
 4. find clients who got worse, draw a trajectory figure, and say what a caseload like this can and cannot show;
 5. read PHQ-9 item 9 for every client, whatever the total, and say what you do when a client who is getting worse
    reports thoughts of being better off dead or of self-harm (Simon et al., 2013; Posner et al., 2011; Stanley & Brown, 2012).
-
-**Content note:** Part C is about suicide risk: thoughts of death and self-harm reported on a questionnaire, and
-what a therapist does next. The clients are fictional.
 
 **The data are synthetic.** `clients.csv`, `scores.csv` and `phq9_items.csv` describe 320 fictional clients made
 by a program for teaching (its assumptions are listed in the course's data/cohort/README.md). No number here is
@@ -151,8 +151,8 @@ named in either).
     "risk_review": ("Who needs a risk review?", """
 `items` holds the nine item scores of every PHQ-9 (join it to `scores` on `client_id` and `session` if you need
 the total). Item 9 asks how often the client has had thoughts of being better off dead or of hurting themselves;
-any answer above 0 ("several days" or more) calls for a risk review **whatever the total** (Simon et al., 2013;
-Kroenke et al., 2001). `risk_review_needed("PHQ-9", nine_item_scores)` applies that rule to one questionnaire.
+in this course any answer above 0 ("several days" or more) calls for a risk review **whatever the total** (the
+course's rule for trainees, consistent with Simon et al., 2013; Kroenke et al., 2001). `risk_review_needed("PHQ-9", nine_item_scores)` applies that rule to one questionnaire.
 
 List the ids of every client whose **latest** PHQ-9 (their last attended session, drop-outs included) has item 9
 above 0. A list (or Series, or set) of ids. Partial credit: the 2 points times the overlap between your list and
@@ -202,9 +202,9 @@ SAFETY_INTRO = """
 *Content note: this part is about suicide risk.*
 
 A PHQ-9 total tells you how severe the symptoms are; item 9 tells you something the total can hide. In a large
-outpatient sample the risk of a suicide attempt in the following year rose with each step of the item 9 answer,
-even after allowing for overall severity (Simon et al., 2013). A low total does not make a positive item 9 safe,
-and a 0 does not rule risk out (Louzon et al., 2016).
+outpatient sample the one-year risk of a suicide attempt was about 0.4% after an item 9 answer of "not at all" and
+about 4% after "nearly every day", and item 9 still predicted attempts after allowing for overall severity
+(Simon et al., 2013). A low total does not make a positive item 9 safe, and a 0 does not rule risk out (Louzon et al., 2016).
 """
 
 NEXT_STEPS = """
@@ -222,9 +222,9 @@ the C-SSRS (Posner et al., 2011); (2) make or update a written safety plan **wit
 coping, people and places, who to ask for help, services, restricting access to means; Stanley & Brown, 2012);
 (3) tell the supervisor **the same day**; (4) do not end the session without a plan; (5) review the treatment
 given the deterioration (for example with the supervisor: whether IPT alone is enough, a medical or psychiatric
-assessment, more frequent contact). Points (1)-(4) are the course's policy for trainees: the sources support each
-step (Simon et al., 2013; Posner et al., 2011; Stanley & Brown, 2012; Dua et al., 2011), but the rule as worded is
-the course's, not a quotation from an IPT manual.
+assessment, more frequent contact). These steps are the course's policy for trainees, consistent with the sources
+(Simon et al., 2013; Posner et al., 2011; Stanley & Brown, 2012; Dua et al., 2011); the rule as worded is the
+course's, not a quotation from an IPT manual.
 """
 
 ITEM9_WORDS = {1: "several days", 2: "more than half the days", 3: "nearly every day"}

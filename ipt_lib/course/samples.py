@@ -241,7 +241,7 @@ def inventory_class() -> list[Profile]:
 
 # --- Assignment 3: analysing an IPT caseload ----------------------------------------------------------------
 # The code the sample students type is in data/assignments/a3_caseload.py (it contains right answers), passed in
-# as key["module"]; here are only who does what and the score each must get (10 autograded points).
+# as key["module"]; here are only who does what and the score each must get (12 autograded points).
 
 def _caseload(pick: Callable[[object], dict[str, str]], essay: str | None = None, figure: bool = False,
               extra: Callable[[nbformat.NotebookNode], None] | None = None, next_steps: str | None = None):
