@@ -37,6 +37,7 @@ _EXPORTS = {
     "vignette_events": "plots",
     "inventory_widget": "widgets",
     "load_cohort": "caseload",
+    "load_phq9_items": "caseload",
     "Approach": "approaches",
     "severity": "measures",
     "is_response": "measures",

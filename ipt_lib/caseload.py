@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import StudentFacingError
 
-__all__ = ["load_cohort", "CohortNotFound"]
+__all__ = ["load_cohort", "load_phq9_items", "CohortNotFound"]
 
 
 COURSE_DATA = Path(__file__).resolve().parents[1] / "data" / "cohort"  # in a clone of the course repository
@@ -45,3 +45,19 @@ def load_cohort(folder: str | Path | None = None):
     clients = pd.read_csv(where / "clients.csv", parse_dates=["intake_date", "event_date", "onset_date"])
     scores = pd.read_csv(where / "scores.csv", parse_dates=["date"])
     return clients, scores
+
+
+def load_phq9_items(folder: str | Path | None = None):
+    """The item-level PHQ-9 (phq9_items.csv) as a DataFrame: client_id, session, phq9_1 ... phq9_9.
+
+    Read only when asked (``load_cohort`` does not read it). Join it to ``scores`` on client_id and session for
+    the total and the date; the items always add up to the total.
+    """
+    import pandas as pd
+
+    where = cohort_folder(folder)
+    path = where / "phq9_items.csv"
+    if not path.is_file():
+        raise CohortNotFound(f"phq9_items.csv is not in {where} beside clients.csv and scores.csv. Copy it from "
+                             "the course's data/cohort folder, or rebuild the cohort with `ipt-course cohort`.")
+    return pd.read_csv(path)

@@ -305,6 +305,15 @@ MISTAKES = {
                     "severe PHQ-9 band than at intake.",
     "max_score": "it matches comparing each client's worst score instead of the last one recorded.",
     "no_dropouts": "it matches leaving drop-outs out; their last recorded score counts.",
+    "total_20": "it matches what you get when only totals of 20 or more are flagged. A risk review depends on "
+                "item 9, not on the total: in this course item 9 above 0 calls for one whatever the total (the "
+                "course's rule, consistent with Simon et al., 2013).",
+    "gated_by_total": "it matches leaving out clients whose total is below 10. Item 9 above 0 needs a risk review "
+                      "even when the total is mild or minimal.",
+    "any_session": "it matches flagging item 9 above 0 at any session. The question asks about each client's "
+                   "latest PHQ-9.",
+    "intake_item9": "it matches reading item 9 at intake (session 1). The question asks about each client's "
+                    "latest PHQ-9.",
 }
 
 _SETTINGS = ("individual", "group")

@@ -305,7 +305,7 @@ def redteam_inventory_class() -> list[Profile]:
 # --- Assignment 3: computed answers ------------------------------------------------------------------------
 # Each attacker answers response_rate, median_lag_days and deteriorated with whatever it managed to steal
 # (a wrong value if nothing), and the other items with the model code: an attack that worked would lift the
-# score above 6 of 10.
+# score above 8 of 12.
 
 _STEAL_ANSWERS = {
     "response_rate": 'response_rate = _stolen.get("response_rate", 0.0)',
@@ -371,7 +371,7 @@ PATCH_GRADER = (
 
 
 def redteam_caseload_class() -> list[Profile]:
-    return [Profile(student, description, _caseload_attack(code, f"attack-{student}"), 6) for student, description, code in [
+    return [Profile(student, description, _caseload_attack(code, f"attack-{student}"), 8) for student, description, code in [
         ("rc_files", "reads every notebook it can find for the hidden key at autograde", READ_FILES),
         ("rc_hook", "reads each cell's source as it runs (IPython hooks, input transformers)", HOOK_CELLS),
         ("rc_patch", "replaces the checking functions and forges the reported values in the kernel", PATCH_GRADER),

@@ -24,6 +24,10 @@ def test_same_seed_same_bytes_and_committed_files_match():
     assert (FOLDER / "clients.csv").read_text(encoding="utf-8") == first[0]
     assert (FOLDER / "scores.csv").read_text(encoding="utf-8") == first[1]
     assert cohort.generate(seed=cohort.SEED + 1).csv_text() != first
+    files = cohort.generate().files()
+    assert list(files) == list(cohort.FILES)
+    for name, text in files.items():
+        assert (FOLDER / name).read_text(encoding="utf-8") == text, name
 
 
 def test_rebuild_command_writes_identical_files(tmp_path, monkeypatch, capsys):
@@ -31,7 +35,7 @@ def test_rebuild_command_writes_identical_files(tmp_path, monkeypatch, capsys):
     copy.parent.mkdir()
     monkeypatch.setattr(cohort, "cohort_dir", lambda repo=None: copy)
     assert cli_main(["cohort"]) == 0
-    for name in ("clients.csv", "scores.csv"):
+    for name in cohort.FILES:
         assert (copy / name).read_bytes() == (FOLDER / name).read_bytes()
     assert cli_main(["cohort", "--check"]) == 0
     (copy / "scores.csv").write_text((copy / "scores.csv").read_text().replace(",PHQ-9,", ",PHQ9,", 1))
@@ -118,3 +122,87 @@ def test_csv_text_reads_back(tables):
     clients, _ = tables
     text, _ = cohort.generate(n=5).csv_text()
     assert list(pd.read_csv(io.StringIO(text)).columns) == list(clients.columns)
+
+
+# --- item-level PHQ-9 (phq9_items.csv) --------------------------------------------------------------------
+
+ITEMS = [f"phq9_{n}" for n in range(1, 10)]
+
+
+@pytest.fixture(scope="module")
+def items(tables):
+    _, scores = tables
+    table = pd.read_csv(FOLDER / "phq9_items.csv")
+    phq = scores[scores["measure"] == "PHQ-9"][["client_id", "session", "score"]]
+    return table.merge(phq, on=["client_id", "session"], how="outer", validate="one_to_one", indicator=True)
+
+
+def test_the_items_do_not_touch_the_other_files(monkeypatch):
+    """The items come from their own stream: the cohort made without them is byte for byte the committed one."""
+    with_items = cohort.generate()
+    monkeypatch.setattr(cohort, "phq9_items", lambda clients, scores, seed: [])
+    without = cohort.generate()
+    assert without.items == [] and without.csv_text() == with_items.csv_text()
+    assert without.csv_text() == tuple((FOLDER / n).read_text(encoding="utf-8") for n in ("clients.csv", "scores.csv"))
+    assert cohort.phq9_items(with_items.clients, with_items.scores, "another stream") != with_items.items
+
+
+def test_every_phq9_has_nine_items_that_sum_to_its_total(items):
+    assert (items["_merge"] == "both").all()              # one item row per PHQ-9, no more, no fewer
+    assert items[ITEMS].isin([0, 1, 2, 3]).all().all()
+    assert (items[ITEMS].sum(axis=1) == items["score"]).all()
+    assert pd.read_csv(FOLDER / "phq9_items.csv")[["client_id", "session"]].apply(tuple, axis=1).tolist() == \
+        [tuple(r) for r in pd.read_csv(FOLDER / "scores.csv").query("measure == 'PHQ-9'")[["client_id", "session"]]
+         .itertuples(index=False)]                         # the same order as scores.csv
+
+
+def test_item9_pattern_is_the_documented_one(items):
+    """Mostly 0; above 0 more often at high totals; above 0 in a few clients with low totals (data/cohort/README.md)."""
+    positive = items["phq9_9"] > 0
+    assert 0.05 < positive.mean() < 0.2
+    by_band = positive.groupby(pd.cut(items["score"], [-1, 9, 14, 19, 27])).mean()
+    assert list(by_band) == sorted(by_band) and by_band.iloc[-1] > 4 * by_band.iloc[0]
+    low = items[(items["score"] < 10) & positive]
+    assert 5 <= low["client_id"].nunique() <= 0.15 * cohort.N_CLIENTS
+    latest = items.sort_values("session").groupby("client_id").last()
+    flagged, severe = set(latest.index[latest["phq9_9"] > 0]), set(latest.index[latest["score"] >= 20])
+    assert flagged - severe and any(latest.loc[c, "score"] < 10 for c in flagged)   # a total alone misses them
+    assert cohort.item9_chance(10) < cohort.item9_chance(20) < cohort.item9_chance(25)
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda lines: lines[:1] + [lines[1].rsplit(",", 1)[0] + ",4"] + lines[2:], "is not an item score 0-3"),
+    (lambda lines: lines[:-1], "has a PHQ-9 total but no item scores"),
+    (lambda lines: lines + [lines[-1]], "appears twice"),
+    (lambda lines: [lines[0].replace("phq9_9", "item9")] + lines[1:], "columns"),
+])
+def test_damaged_items_file_is_reported(tmp_path, damage, expected):
+    shutil.copytree(FOLDER, tmp_path / "c")
+    path = tmp_path / "c" / "phq9_items.csv"
+    path.write_text("\n".join(damage(path.read_text().splitlines())) + "\n")
+    problems = cohort.check(tmp_path / "c")
+    assert any(expected in p and "phq9_items.csv" in p for p in problems), problems
+
+
+def test_items_that_do_not_sum_to_the_total_are_reported(tmp_path):
+    shutil.copytree(FOLDER, tmp_path / "c")
+    path = tmp_path / "c" / "phq9_items.csv"
+    lines = path.read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[2] = str((int(fields[2]) + 1) % 4)
+    lines[1] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    assert any("row 2: the items sum to" in p for p in cohort.check(tmp_path / "c"))
+
+
+def test_load_phq9_items_reads_the_file_only_when_asked(tmp_path):
+    from ipt_lib.caseload import CohortNotFound, load_cohort, load_phq9_items
+
+    table = load_phq9_items(FOLDER)
+    assert list(table.columns) == cohort.ITEM_COLUMNS and len(table) > 3000
+    shutil.copy(FOLDER / "clients.csv", tmp_path)
+    shutil.copy(FOLDER / "scores.csv", tmp_path)
+    clients, _ = load_cohort(tmp_path)                     # the items file is not needed for the two tables
+    assert len(clients) == cohort.N_CLIENTS
+    with pytest.raises(CohortNotFound, match="phq9_items.csv"):
+        load_phq9_items(tmp_path)

@@ -102,3 +102,75 @@ def test_seal_removes_the_key_before_the_kernel_sees_it():
     # solution cells and ungraded cells are left alone
     cell = NotebookNode(cell_type="code", source=SOURCE, metadata={"nbgrader": {"grade": True, "solution": True}})
     assert SealComputedKeys().preprocess_cell(cell, {}, 0)[0].source == SOURCE
+
+
+# --- Assignment 3, Part C: who needs a risk review at the latest PHQ-9 --------------------------------------
+
+@pytest.fixture(scope="module")
+def a3():
+    from pathlib import Path
+
+    from ipt_lib.course import assignment3
+
+    root = Path(__file__).resolve().parents[1]
+    return assignment3, root, assignment3.answer_key(root)
+
+
+def test_risk_review_key_is_item9_at_the_latest_phq9_whatever_the_total(a3):
+    """An independent reading with read_phq9 of each client's latest questionnaire agrees with the key."""
+    from ipt_lib.measures import read_phq9
+
+    _, root, key = a3
+    items = pd.read_csv(root / "data" / "cohort" / "phq9_items.csv")
+    scores = pd.read_csv(root / "data" / "cohort" / "scores.csv")
+    latest = items.loc[items.groupby("client_id")["session"].idxmax()]
+    readings = {row.client_id: read_phq9([getattr(row, f"phq9_{n}") for n in range(1, 10)])
+                for row in latest.itertuples()}
+    expected = key["risk_review"]["expected"]
+    assert expected == sorted(c for c, r in readings.items() if r.risk_review)
+    assert any(readings[c].total < 10 for c in expected)               # a mild total still needs a review
+    final = scores[scores["measure"] == "PHQ-9"].sort_values("session").groupby("client_id")["score"].last()
+    assert {c: r.total for c, r in readings.items()} == final.to_dict()
+    assert key["risk_review"]["points"] == 2 and key["risk_review"]["kind"] == "ids"
+
+
+def test_risk_review_typical_mistake_is_named_without_the_key(a3):
+    _, _, key = a3
+    item = key["risk_review"]
+    assert {"total_20", "gated_by_total", "any_session"} <= set(item["mistakes"])
+    wrong = item["mistakes"]["total_20"]
+    share, message = computed_verdict(wrong, item["expected"], "ids", 0.0, item["mistakes"])
+    overlap = len(set(wrong) & set(item["expected"])) / len(set(wrong) | set(item["expected"]))
+    assert share == pytest.approx(overlap) and 0 < share < 1
+    assert "only totals of 20 or more are flagged" in message
+    assert not any(cid in message for cid in item["expected"] + wrong)
+
+
+def test_written_risk_question_is_about_a_deteriorating_client_with_item9_and_graded_by_hand(a3):
+    import re
+
+    from ipt_lib.course.cycle import default_specs
+
+    assignment3, root, key = a3
+    case = assignment3.review_case(root, key)
+    assert case["cid"] in key["deteriorated"]["expected"] and case["cid"] in key["risk_review"]["expected"]
+    assert case["item9"] > 0 and case["last"] > case["first"]
+    module = assignment3.key_module(root)
+    nb = assignment3.build_notebook(key, module.SOLUTIONS, module.FIGURE_SOLUTION, case)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id", c.get("id")): c for c in nb.cells}
+    answer = cells["next_steps_answer"].metadata["nbgrader"]
+    assert answer["grade"] and answer["solution"] and answer["points"] == assignment3.NEXT_STEPS_POINTS
+    question = cells["next-steps-question"].source
+    assert f"({assignment3.NEXT_STEPS_POINTS} points, graded by your instructor)" in question
+    for element in ("C-SSRS", "safety plan", "the same day", "without a plan", "review the treatment",
+                    "course's policy"):
+        assert element in question
+    spec = next(s for s in default_specs(root) if s.name == assignment3.ASSIGNMENT)
+    assert "next_steps_answer" in spec.manual_ids
+    # every point is stated: the intro's totals are the sums of the graded cells
+    graded = [c.metadata["nbgrader"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    manual = sum(g["points"] for g in graded if g["grade_id"] in spec.manual_ids)
+    auto = sum(g["points"] for g in graded) - manual
+    assert f"**Points:** {auto + manual:g} ({auto:g} autograded, {manual:g} graded by your instructor)" in \
+        cells["intro"].source
+    assert re.search(r"Content note", cells["intro"].source.split("\n\n")[1])

@@ -35,7 +35,7 @@ def cycle(tmp_path_factory):
     specs[1].profiles.append(Profile("zoe", "the source's own solutions (inventory built in code)",
                                      _solution_for(assignment2.ASSIGNMENT, assignment2.NOTEBOOK), 4))
     specs[2].profiles.append(Profile("zoe", "the source's own solutions (pandas code and figure)",
-                                     _solution_for(assignment3.ASSIGNMENT, assignment3.NOTEBOOK), 10))
+                                     _solution_for(assignment3.ASSIGNMENT, assignment3.NOTEBOOK), 12))
     specs[3].profiles.append(Profile("zoe", "the source's own solutions (every label)",
                                      _solution_for(assignment4.ASSIGNMENT, assignment4.NOTEBOOK), 14))
     specs[4].profiles.append(Profile("zoe", "the source's own solutions (matching)",
@@ -174,8 +174,9 @@ def test_caseload_samples_get_exactly_their_expected_scores(cycle):
     results = cycle.of(assignment3.ASSIGNMENT)
     assert {s: (r.auto_score, r.expected_auto) for s, r in results.items() if not r.as_expected} == {}
     zoe = results["zoe"]
-    assert zoe.auto_score == zoe.auto_max == 10  # the model solutions agree with the independently computed key
-    assert results["ada"].total == 17 and results["ada"].manual_max == 7
+    assert zoe.auto_score == zoe.auto_max == 12  # the model solutions agree with the independently computed key
+    assert results["ada"].total == 24 and results["ada"].manual_max == 12
+    assert results["ivy"].items["risk_review_test"] == pytest.approx(0.25)  # totals >= 20: overlap 3/24 of 2 points
     assert results["chen"].items["deteriorated_test"] == pytest.approx(1.2)  # overlap 3/5 of 2 points
     assert results["eli"].items["response_by_area_test"] == 1.5              # 3 of 4 areas
 
@@ -203,12 +204,15 @@ def test_caseload_feedback_explains_the_mistake_without_the_number(cycle):
     for wrong in key["response_rate"]["mistakes"].values():
         assert not shown(wrong)
     assert "assert_computed" not in html
+    ivy = cycle.of(assignment3.ASSIGNMENT)["ivy"].feedback.read_text(encoding="utf-8")
+    assert "only totals of 20 or more are flagged" in ivy
+    assert not any(cid in ivy for cid in key["risk_review"]["expected"] if f"'{cid}'" in ivy or f"&#x27;{cid}&#x27;" in ivy)
 
 
 @pytest.mark.slow
 def test_caseload_tampered_and_raising_submissions(cycle):
     results = cycle.of(assignment3.ASSIGNMENT)
-    assert results["hana"].auto_score == 10 and any("restored" in n for n in results["hana"].notes)
+    assert results["hana"].auto_score == 12 and any("restored" in n for n in results["hana"].notes)
     assert results["femi"].items["dropout_by_setting_test"] == 0
     assert results["gus"].items["median_lag_days_test"] == 0
     assert any("time limit" in n for n in results["gus"].notes)

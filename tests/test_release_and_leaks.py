@@ -88,7 +88,7 @@ def test_wheel_and_sdist_pass_the_leak_check(root, tmp_path, corpus):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "ipt_lib/_data/practice_cases.json" in names
-        assert {"ipt_lib/_data/cohort/scores.csv", "ipt_lib/_data/training/isipt.toml",
+        assert {"ipt_lib/_data/cohort/scores.csv", "ipt_lib/_data/cohort/phq9_items.csv", "ipt_lib/_data/training/isipt.toml",
                 "ipt_lib/_data/corpus_public.json", "ipt_lib/widgets/inventory.py"} <= set(names)
         assert not [n for n in names if n.startswith(("data/", "source/", "release/"))]
         practice = json.loads(archive.read("ipt_lib/_data/practice_cases.json"))

@@ -24,7 +24,9 @@ ITEMS = [
     ("median_lag_days", "number", 0.5, 1),
     ("hamd_remission_completers", "proportion", 0.006, 1),
     ("deteriorated", "ids", 0.0, 2),
+    ("risk_review", "ids", 0.0, 2),
 ]
+ITEM9 = "phq9_9"  # PHQ-9 item 9: thoughts of being better off dead or of self-harm (Kroenke et al., 2001)
 
 PHQ9_BAND_EDGES = [0, 5, 10, 15, 20]  # lower bounds of the bands (Kroenke et al., 2001)
 
@@ -33,8 +35,9 @@ def _band(score: pd.Series) -> pd.Series:
     return sum((score >= edge).astype(int) for edge in PHQ9_BAND_EDGES[1:])
 
 
-def answer_key(clients: pd.DataFrame, scores: pd.DataFrame) -> dict[str, dict]:
-    """name -> {expected, kind, tol, points, mistakes}; mistakes too close to the key are dropped."""
+def answer_key(clients: pd.DataFrame, scores: pd.DataFrame, items: pd.DataFrame) -> dict[str, dict]:
+    """name -> {expected, kind, tol, points, mistakes}; mistakes too close to the key are dropped.
+    ``items`` is phq9_items.csv (client_id, session, phq9_1 ... phq9_9)."""
     c = clients.set_index("client_id")
     completed = c["dropped_out"].eq("no")
     phq = scores[scores["measure"] == "PHQ-9"].sort_values(["client_id", "session"])
@@ -93,6 +96,8 @@ def answer_key(clients: pd.DataFrame, scores: pd.DataFrame) -> dict[str, dict]:
         "no_dropouts": sorted(c.index[worse & completed]),
     })
 
+    values["risk_review"] = risk_review_values(c, phq, items)
+
     key = {}
     for name, kind, tol, points in ITEMS:
         expected, mistakes = values[name]
@@ -100,6 +105,30 @@ def answer_key(clients: pd.DataFrame, scores: pd.DataFrame) -> dict[str, dict]:
         kept = {code: _plain(v) for code, v in mistakes.items() if _distinct(_plain(v), expected, kind, tol)}
         key[name] = {"expected": expected, "kind": kind, "tol": tol, "points": points, "mistakes": kept}
     return key
+
+
+def risk_review_values(c: pd.DataFrame, phq: pd.DataFrame, items: pd.DataFrame) -> tuple[list, dict]:
+    """Who needs a risk review at their latest PHQ-9 (item 9 above 0, whatever the total), and the typical slips."""
+    merged = phq.merge(items, on=["client_id", "session"], how="left", validate="one_to_one")
+    merged = merged.sort_values(["client_id", "session"])
+    latest = merged.groupby("client_id").last().reindex(c.index)
+    first = merged.groupby("client_id").first().reindex(c.index)
+    positive = latest[ITEM9] > 0
+    return sorted(c.index[positive]), {
+        "total_20": sorted(c.index[latest["score"] >= 20]),
+        "gated_by_total": sorted(c.index[positive & (latest["score"] >= 10)]),
+        "any_session": sorted(merged.loc[merged[ITEM9] > 0, "client_id"].unique()),
+        "intake_item9": sorted(c.index[first[ITEM9] > 0]),
+    }
+
+
+def review_client(key: dict[str, dict]) -> str:
+    """The client of the written 'what do you do now' question: the first who got worse and needs a risk review."""
+    both = sorted(set(key["deteriorated"]["expected"]) & set(key["risk_review"]["expected"]))
+    if not both:
+        raise ValueError("no client both deteriorated and has item 9 above 0 at the latest PHQ-9: the written "
+                         "risk question needs one (data/cohort, phq9_items.csv)")
+    return both[0]
 
 
 def _plain(value):
@@ -161,6 +190,11 @@ start_band = outcome["baseline"].apply(lambda s: bands.index(severity("PHQ-9", s
 end_band = outcome["final"].apply(lambda s: bands.index(severity("PHQ-9", s)))
 deteriorated = sorted(outcome.index[end_band > start_band])
 """,
+    "risk_review": """
+item_columns = [f"phq9_{n}" for n in range(1, 10)]
+latest_items = items.sort_values("session").groupby("client_id")[item_columns].last()
+risk_review = sorted(c for c, row in latest_items.iterrows() if risk_review_needed("PHQ-9", row))
+""",
 }
 
 FIGURE_SOLUTION = """
@@ -193,6 +227,11 @@ MISTAKE_CODE = {
                                                                        "first_hit.median()"),
     # three of the four clients, plus one who did not deteriorate
     "deteriorated": _S["deteriorated"] + "deteriorated = deteriorated[:3] + ['C001']\n",
+    # flags the latest totals of 20 or more (the severe band) instead of reading item 9
+    "risk_review": """
+latest_total = phq.sort_values("session").groupby("client_id")["score"].last()
+risk_review = sorted(latest_total.index[latest_total >= 20])
+""",
 }
 
 ODD_FORMS = {
@@ -228,3 +267,18 @@ ESSAY_GOOD = (
     "these data are synthetic, so they illustrate the pattern without supporting it."
 )
 ESSAY_THIN = "IPT worked well for most clients, and group therapy had more drop-outs, so individual IPT is better."
+
+# The written risk question (Part C): a model answer with every rubric element, and one that misses most.
+NEXT_STEPS_GOOD = (
+    "Item 9 is above 0, so I need a risk review in this session whatever the total. I would ask him directly about "
+    "thoughts of being better off dead or of harming himself, and assess further with a structured instrument, "
+    "the C-SSRS (Posner et al., 2011): how often, how strong, any intent, plan or past attempt. With him, not for "
+    "him, I would write or update a safety plan: his warning signs, what he can do on his own, people and places "
+    "that help, who he can ask for help, services he can contact, and making lethal means harder to reach "
+    "(Stanley & Brown, 2012). I would not end the session until that plan is in place, and I would tell my "
+    "supervisor the same day (course policy, consistent with Simon et al., 2013). His score has risen from the "
+    "intake band into the severe band, so with my supervisor I would review the treatment: whether IPT alone is "
+    "enough, whether he needs a medical assessment for medication or a referral, and how often we should meet."
+)
+NEXT_STEPS_THIN = ("His score went up a little, which happens. I would mention it to my supervisor at our next "
+                   "weekly meeting and carry on with the plan for session 3.")

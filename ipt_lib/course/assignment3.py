@@ -19,10 +19,13 @@ from .assignment1 import _code, _md, _notebook, repo_root
 
 ASSIGNMENT = "a3_caseload"
 NOTEBOOK = "caseload.ipynb"
-DATA_FILES = ("clients.csv", "scores.csv")
+DATA_FILES = ("clients.csv", "scores.csv", "phq9_items.csv")
 KEY_MODULE = Path("data") / "assignments" / "a3_caseload.py"
 FIGURE_POINTS = 3
 INTERPRET_POINTS = 4
+NEXT_STEPS_POINTS = 5
+SAFETY_ITEMS = ("risk_review",)  # computed items asked in Part C (safety) rather than Part B
+MANUAL_IDS = ("figure_answer", "interpret_answer", "next_steps_answer")  # graded by the instructor
 
 
 def key_module(root: Path | None = None):
@@ -39,22 +42,29 @@ def answer_key(root: Path | None = None) -> dict[str, dict]:
 
     root = root or repo_root()
     folder = root / "data" / "cohort"
-    return key_module(root).answer_key(pd.read_csv(folder / "clients.csv"), pd.read_csv(folder / "scores.csv"))
+    return key_module(root).answer_key(pd.read_csv(folder / "clients.csv"), pd.read_csv(folder / "scores.csv"),
+                                       pd.read_csv(folder / "phq9_items.csv"))
 
 
-INTRO = f"""
+INTRO = """
 # Assignment 3: Analysing an IPT caseload
 
-**Time:** about 90 minutes. **Points:** 17 (10 autograded, 7 graded by your instructor).
+**Content note:** Part C is about suicide risk: thoughts of death and self-harm reported on a questionnaire, and
+what a therapist does next. The clients are fictional.
+
+**Time:** about 100 minutes. **Points:** {total} ({auto} autograded, {manual} graded by your instructor).
 
 After this assignment you can:
 1. compute response and remission the way trials define them, and say who is counted (Frank et al., 1991; Kroenke et al., 2001; ICSI, n.d.);
 2. compare outcomes between problem areas and settings, and time to response;
 3. measure the lag from an interpersonal event to symptom onset (Focus review, 2006; Markowitz, 2016);
-4. find clients who got worse, draw a trajectory figure, and say what a caseload like this can and cannot show.
+4. find clients who got worse, draw a trajectory figure, and say what a caseload like this can and cannot show;
+5. read PHQ-9 item 9 for every client, whatever the total, and say what you do when a client who is getting worse
+   reports thoughts of being better off dead or of self-harm (Simon et al., 2013; Posner et al., 2011; Stanley & Brown, 2012).
 
-**The data are synthetic.** `clients.csv` and `scores.csv` describe 320 fictional clients made by a program for
-teaching (its assumptions are listed in the course's data/cohort/README.md). No number here is evidence about IPT.
+**The data are synthetic.** `clients.csv`, `scores.csv` and `phq9_items.csv` describe 320 fictional clients made
+by a program for teaching (its assumptions are listed in the course's data/cohort/README.md). No number here is
+evidence about IPT, and the PHQ-9 item scores follow a made-up rule.
 
 **How it is graded.** Each answer is a variable you compute with pandas. The check under it tells you only whether
 your answer can be read (a proportion between 0 and 1, a number, a table by area, a list of ids); it is compared with
@@ -67,14 +77,16 @@ SETUP = """
 # Set-up: run this cell first. It loads the two tables and the course's measurement helpers.
 import pandas as pd
 import matplotlib.pyplot as plt
-from ipt_lib.measures import severity, is_response, is_remission, phase_of_session
+from ipt_lib.measures import severity, is_response, is_remission, phase_of_session, read_phq9, risk_review_needed
 from ipt_lib.plots import shade_phases
 
 clients = pd.read_csv("clients.csv", parse_dates=["intake_date", "event_date", "onset_date"])
 scores = pd.read_csv("scores.csv", parse_dates=["date"])
+items = pd.read_csv("phq9_items.csv")            # the nine PHQ-9 item scores of every PHQ-9 (phq9_1 ... phq9_9)
 phq = scores[scores["measure"] == "PHQ-9"]       # every attended session
 hamd = scores[scores["measure"] == "HAM-D-17"]   # intake, mid-point and last planned session
-print(f"{len(clients)} clients, {len(phq)} PHQ-9 scores, {len(hamd)} HAM-D-17 scores")
+print(f"{len(clients)} clients, {len(phq)} PHQ-9 scores ({len(items)} with item scores), "
+      f"{len(hamd)} HAM-D-17 scores")
 clients.head()
 """
 
@@ -136,6 +148,17 @@ severe band** than their session-1 score. A list (or Series, or set) of ids such
 credit: the 2 points times the overlap between your list and the course team's (shared ids divided by all ids
 named in either).
 """),
+    "risk_review": ("Who needs a risk review?", """
+`items` holds the nine item scores of every PHQ-9 (join it to `scores` on `client_id` and `session` if you need
+the total). Item 9 asks how often the client has had thoughts of being better off dead or of hurting themselves;
+in this course any answer above 0 ("several days" or more) calls for a risk review **whatever the total** (the
+course's rule for trainees, consistent with Simon et al., 2013; Kroenke et al., 2001). `risk_review_needed("PHQ-9", nine_item_scores)` applies that rule to one questionnaire.
+
+List the ids of every client whose **latest** PHQ-9 (their last attended session, drop-outs included) has item 9
+above 0. A list (or Series, or set) of ids. Partial credit: the 2 points times the overlap between your list and
+the course team's (shared ids divided by all ids named in either). Remember that a 0 on item 9 does not rule risk
+out (Louzon et al., 2016): this list is who must be reviewed, not everyone who may be at risk.
+"""),
 }
 
 KIND_HELP = {
@@ -147,7 +170,7 @@ KIND_HELP = {
 }
 
 FIGURE = f"""
-## Part C: A trajectory figure ({FIGURE_POINTS} points, graded by your instructor)
+## Part D: A trajectory figure ({FIGURE_POINTS} points, graded by your instructor)
 
 Draw the **mean PHQ-9 at each session for each problem area** on one set of axes, with the phases of treatment
 shaded (you may call `shade_phases(ax, planned_sessions=16)`; compute and draw the means yourself).
@@ -159,7 +182,7 @@ sessions; some courses end at session 12), and the phases shaded.
 """
 
 INTERPRET = f"""
-## Part D: What can and cannot be concluded? ({INTERPRET_POINTS} points, graded by your instructor)
+## Part E: What can and cannot be concluded? ({INTERPRET_POINTS} points, graded by your instructor)
 
 In 150-250 words: what can and cannot be concluded from this **non-randomised** caseload about how well IPT works,
 about differences between problem areas, and about group versus individual IPT?
@@ -173,15 +196,50 @@ reference with due caution, for example that interpersonal deficits doing worse 
 but synthetic teaching data cannot support it.
 """
 
+SAFETY_INTRO = """
+## Part C: Doing IPT safely ({points} points: {auto} autograded, {manual} graded by your instructor)
+
+*Content note: this part is about suicide risk.*
+
+A PHQ-9 total tells you how severe the symptoms are; item 9 tells you something the total can hide. In a large
+outpatient sample the one-year risk of a suicide attempt was about 0.4% after an item 9 answer of "not at all" and
+about 4% after "nearly every day", and item 9 still predicted attempts after allowing for overall severity
+(Simon et al., 2013). A low total does not make a positive item 9 safe, and a 0 does not rule risk out (Louzon et al., 2016).
+"""
+
+NEXT_STEPS = """
+### {number}. What do you do now? ({points} points, graded by your instructor)
+
+You are the trainee therapist of **{cid}**, a {age}-year-old {gender} in {setting} IPT for {area}. At session 1
+{their} PHQ-9 total was {first} ({first_band}). At session {session}, the questionnaire {they} filled in before the
+session has a total of **{last}** ({last_band}), and item 9 is **{item9}** ("{item9_words}").
+
+In 100-200 words: what do you do now, in this session and today? Be specific about what you ask, what you make
+with {them}, who you tell and when, and what happens to the treatment plan.
+
+**Rubric** (1 point each): (1) assess further in this session: ask directly and use a structured instrument such as
+the C-SSRS (Posner et al., 2011); (2) make or update a written safety plan **with** the client (warning signs,
+coping, people and places, who to ask for help, services, restricting access to means; Stanley & Brown, 2012);
+(3) tell the supervisor **the same day**; (4) do not end the session without a plan; (5) review the treatment
+given the deterioration (for example with the supervisor: whether IPT alone is enough, a medical or psychiatric
+assessment, more frequent contact). These steps are the course's policy for trainees, consistent with the sources
+(Simon et al., 2013; Posner et al., 2011; Stanley & Brown, 2012; Dua et al., 2011); the rule as worded is the
+course's, not a quotation from an IPT manual.
+"""
+
+ITEM9_WORDS = {1: "several days", 2: "more than half the days", 3: "nearly every day"}
+PRONOUNS = {"man": ("he", "him", "his"), "woman": ("she", "her", "her"), "non-binary": ("they", "them", "their")}
+
 CHECKLIST = """
 ## Before you submit
 
 1. Every check cell printed "reads as ..." (or told you what to fix).
-2. Your answers are computed from `clients` and `scores`, not typed in.
+2. Your answers are computed from `clients`, `scores` and `items`, not typed in.
 3. **Kernel → Restart Kernel and Run All Cells**, then save, then **Validate** and **Submit**.
 
 **Key points:** say who is counted (intention to treat or completers) and which definition you use; a caseload
-without a comparison group describes change, it does not show what caused it.
+without a comparison group describes change, it does not show what caused it; read item 9 of every PHQ-9, because
+a total alone can miss risk.
 """
 
 
@@ -204,22 +262,75 @@ def _computed_test(name: str, item: dict) -> nbformat.NotebookNode:
     return cell
 
 
-def build_notebook(key: dict[str, dict], solutions: dict[str, str], figure_solution: str) -> nbformat.NotebookNode:
-    cells = [_md("intro", INTRO), _code("setup", SETUP, locked=True), _md("explore", EXPLORE),
+def _points(points: float) -> str:
+    return f"{points:g} point{'s' if points != 1 else ''}"
+
+
+def _computed_question(number: int, name: str, item: dict, solutions: dict[str, str]) -> list:
+    title, text = QUESTIONS[name]
+    return [_md(f"{name}-question", f"### {number}. {title} ({_points(item['points'])})\n" + text.strip("\n")),
+            _code(f"{name}_answer",
+                  f"# Compute {name} from the data ({KIND_HELP[item['kind']]}).\n{name} = ...\n"
+                  f"### BEGIN SOLUTION\n{solutions[name].strip()}\n### END SOLUTION",
+                  solution=True),
+            _computed_test(name, item)]
+
+
+def next_steps_text(number: int, case: dict) -> str:
+    """The written risk question about one client (``case`` from ``review_case``)."""
+    return NEXT_STEPS.format(number=number, points=NEXT_STEPS_POINTS, **case)
+
+
+def review_case(root: Path, key: dict[str, dict]) -> dict:
+    """What the written question says about its client, read from data/cohort."""
+    import pandas as pd
+
+    from ..measures import severity
+
+    cid = key_module(root).review_client(key)
+    folder = root / "data" / "cohort"
+    client = pd.read_csv(folder / "clients.csv").set_index("client_id").loc[cid]
+    scores = pd.read_csv(folder / "scores.csv")
+    phq = scores[(scores["client_id"] == cid) & (scores["measure"] == "PHQ-9")].sort_values("session")
+    items = pd.read_csv(folder / "phq9_items.csv")
+    latest = phq.iloc[-1]
+    item9 = int(items[(items["client_id"] == cid) & (items["session"] == latest["session"])]["phq9_9"].iloc[0])
+    first, last = int(phq.iloc[0]["score"]), int(latest["score"])
+    return {"cid": cid, "age": int(client["age"]), "gender": client["gender"], "setting": client["setting"],
+            "area": client["problem_area"], "first": first, "first_band": severity("PHQ-9", first),
+            "session": int(latest["session"]), "last": last, "last_band": severity("PHQ-9", last),
+            "item9": item9, "item9_words": ITEM9_WORDS[item9],
+            **dict(zip(("they", "them", "their"), PRONOUNS[client["gender"]]))}
+
+
+def build_notebook(key: dict[str, dict], solutions: dict[str, str], figure_solution: str,
+                   case: dict | None = None) -> nbformat.NotebookNode:
+    """The instructor's notebook. ``case`` describes the client of the written risk question (``review_case``)."""
+    case = case or review_case(repo_root(), key)
+    outcomes = {n: i for n, i in key.items() if n not in SAFETY_ITEMS}
+    safety = {n: i for n, i in key.items() if n in SAFETY_ITEMS}
+    auto = sum(i["points"] for i in key.values())
+    manual = FIGURE_POINTS + INTERPRET_POINTS + NEXT_STEPS_POINTS
+    cells = [_md("intro", INTRO.format(total=f"{auto + manual:g}", auto=f"{auto:g}", manual=f"{manual:g}")),
+             _code("setup", SETUP, locked=True), _md("explore", EXPLORE),
              _code("explore-code", "# Explore here (not graded).\n")]
-    cells.append(_md("part-b", "## Part B: Outcomes (10 points, autograded)\n\nEach question builds on the "
-                               "tables from the set-up cell; you may reuse variables from earlier answers."))
-    for number, (name, item) in enumerate(key.items(), 1):
-        title, text = QUESTIONS[name]
-        points = item["points"]
-        cells.append(_md(f"{name}-question", f"### {number}. {title} ({points} point{'s' if points != 1 else ''})\n"
-                                             + text.strip("\n")))
-        cells.append(_code(
-            f"{name}_answer",
-            f"# Compute {name} from the data ({KIND_HELP[item['kind']]}).\n{name} = ...\n"
-            f"### BEGIN SOLUTION\n{solutions[name].strip()}\n### END SOLUTION",
-            solution=True))
-        cells.append(_computed_test(name, item))
+    cells.append(_md("part-b", f"## Part B: Outcomes ({_points(sum(i['points'] for i in outcomes.values()))}, "
+                               "autograded)\n\nEach question builds on the tables from the set-up cell; you may "
+                               "reuse variables from earlier answers."))
+    number = 0
+    for number, (name, item) in enumerate(outcomes.items(), 1):
+        cells += _computed_question(number, name, item, solutions)
+    safety_auto = sum(i["points"] for i in safety.values())
+    cells.append(_md("part-c", SAFETY_INTRO.format(points=f"{safety_auto + NEXT_STEPS_POINTS:g}",
+                                                   auto=f"{safety_auto:g}", manual=f"{NEXT_STEPS_POINTS:g}"),
+                     locked=True))
+    for number, (name, item) in enumerate(safety.items(), number + 1):
+        cells += _computed_question(number, name, item, solutions)
+    cells.append(_md("next-steps-question", next_steps_text(number + 1, case), locked=True))
+    cells.append(_md("next_steps_answer", "### BEGIN SOLUTION\n*For graders only (removed from the student "
+                                          "version): one point per rubric element; full marks need all five.*\n"
+                                          "### END SOLUTION",
+                     solution=True, grade=True, points=NEXT_STEPS_POINTS))
     cells.append(_md("figure-question", FIGURE, locked=True))
     cells.append(_code("figure_answer", "### BEGIN SOLUTION\n" + figure_solution.strip() + "\n### END SOLUTION",
                        solution=True, grade=True, points=FIGURE_POINTS))
@@ -237,7 +348,8 @@ def build(root: Path | None = None) -> list[Path]:
     key = answer_key(root)
     folder = root / "source" / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build_notebook(key, module.SOLUTIONS, module.FIGURE_SOLUTION), folder / NOTEBOOK)
+    nbformat.write(build_notebook(key, module.SOLUTIONS, module.FIGURE_SOLUTION, review_case(root, key)),
+                   folder / NOTEBOOK)
     written = [folder / NOTEBOOK]
     for name in DATA_FILES:
         shutil.copyfile(root / "data" / "cohort" / name, folder / name)

@@ -15,6 +15,13 @@ precise than that.
 Nothing else is modelled: setting (individual or group), gender and age have **no** effect on outcome or
 drop-out in the generator, so any difference a student finds between them is chance. Rebuild with
 ``ipt-course cohort`` (same seed, same bytes); check with ``ipt-course cohort --check``.
+
+The nine PHQ-9 item scores of every PHQ-9 (phq9_items.csv) come from a second, separate stream
+(``random.Random(ITEM_SEED)``), drawn after the whole cohort, so clients.csv and scores.csv are exactly what they
+were before the items existed. The items are a made-up rule, not a model of how PHQ-9 items behave: they sum to
+the total; item 9 (thoughts of being better off dead or of self-harm; Kroenke et al., 2001) is mostly 0, is above
+0 more often at high totals, and stays above 0 in a few clients whose totals are low (a total alone can miss
+risk; Simon et al., 2013). See data/cohort/README.md.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ CLIENT_COLUMNS = ["client_id", "age", "gender", "population", "problem_area", "s
                   "sessions_attended", "dropped_out", "last_session", "intake_date", "event_type", "event_date",
                   "onset_date"]
 SCORE_COLUMNS = ["client_id", "session", "date", "measure", "score"]
+ITEM_COLUMNS = ["client_id", "session"] + [f"phq9_{n}" for n in range(1, 10)]
+FILES = ("clients.csv", "scores.csv", "phq9_items.csv")
+ITEM_SEED = f"{SEED}:phq9-items"  # a str seed is hashed with SHA-512: the same stream on every machine
 MEASURES = {"PHQ-9": (0, 27), "HAM-D-17": (0, 52)}
 AREAS = ("grief", "role dispute", "role transition", "interpersonal deficits")
 POPULATIONS = ("adolescent", "adult", "older adult", "perinatal")
@@ -77,9 +87,15 @@ NO_EVENT = "no acute event"
 class Cohort:
     clients: list[dict]
     scores: list[dict]
+    items: list[dict]
 
     def csv_text(self) -> tuple[str, str]:
         return _csv(CLIENT_COLUMNS, self.clients), _csv(SCORE_COLUMNS, self.scores)
+
+    def files(self) -> dict[str, str]:
+        """File name -> text, for every file in data/cohort/ (FILES)."""
+        clients, scores = self.csv_text()
+        return dict(zip(FILES, (clients, scores, _csv(ITEM_COLUMNS, self.items))))
 
 
 def _csv(columns: list[str], rows: list[dict]) -> str:
@@ -162,7 +178,51 @@ def generate(seed: int = SEED, n: int = N_CLIENTS) -> Cohort:
             "dropped_out": "yes" if dropped else "no", "last_session": last, "intake_date": intake.isoformat(),
             "event_type": event_type, "event_date": event_date, "onset_date": onset.isoformat(),
         })
-    return Cohort(clients, scores)
+    return Cohort(clients, scores, phq9_items(clients, scores, f"{seed}:phq9-items"))
+
+
+# --- item-level PHQ-9 (a second stream: clients.csv and scores.csv do not change) ------------------------
+
+# How often item 9 is above 0 at a given total: about 2% at 10, 10% at 15, 30% at 20, 55% at 25 (invented).
+ITEM9_BASE, ITEM9_RISE, ITEM9_MIDPOINT, ITEM9_SPREAD = 0.01, 0.75, 22.0, 3.0
+# Share of clients whose passive thoughts of death persist while other symptoms ease (item 9 stays at 1).
+PERSISTENT_SHARE = 0.03
+# Relative weight of items 1-8 when the rest of the total is spread over them (invented, mood and energy first).
+_ITEM_WEIGHTS = (1.4, 1.4, 1.2, 1.4, 1.0, 1.1, 0.9, 0.6)
+
+
+def item9_chance(total: int) -> float:
+    """The generator's chance that item 9 is above 0 at a given total (before the client's own propensity)."""
+    return ITEM9_BASE + ITEM9_RISE / (1 + math.exp(-(total - ITEM9_MIDPOINT) / ITEM9_SPREAD))
+
+
+def phq9_items(clients: list[dict], scores: list[dict], seed: str = ITEM_SEED) -> list[dict]:
+    """One row per PHQ-9 in ``scores``, in the same order: nine item scores (0-3) that sum to its total."""
+    rng = random.Random(seed)
+    trait = {}
+    for client in clients:  # drawn once per client, in file order
+        persistent = rng.random() < PERSISTENT_SHARE
+        trait[client["client_id"]] = (persistent, 0.3 + 1.4 * rng.random())
+    rows = []
+    for row in scores:
+        if row["measure"] != "PHQ-9":
+            continue
+        total = int(row["score"])
+        persistent, propensity = trait[row["client_id"]]
+        if persistent and total >= 3:
+            item9 = 1 if rng.random() < 0.85 else 2
+        elif rng.random() < min(0.95, item9_chance(total) * propensity):
+            item9 = rng.choices((1, 2, 3), weights=(0.6, 0.3, 0.1))[0]
+        else:
+            item9 = 0
+        item9 = max(total - 24, min(item9, total, 3))  # items 1-8 can hold at most 24
+        items = [0] * 8
+        for _ in range(total - item9):
+            open_items = [i for i in range(8) if items[i] < 3]
+            items[rng.choices(open_items, weights=[_ITEM_WEIGHTS[i] for i in open_items])[0]] += 1
+        rows.append({"client_id": row["client_id"], "session": row["session"],
+                     **{f"phq9_{n}": v for n, v in enumerate(items + [item9], 1)}})
+    return rows
 
 
 def cohort_dir(repo: Path | None = None) -> Path:
@@ -175,10 +235,10 @@ def write(folder: Path, seed: int = SEED, n: int = N_CLIENTS) -> list[Path]:
     from ..storage import atomic_write_text
 
     folder.mkdir(parents=True, exist_ok=True)
-    clients, scores = generate(seed, n).csv_text()
-    paths = [folder / "clients.csv", folder / "scores.csv"]
-    for path, text in zip(paths, (clients, scores)):
-        atomic_write_text(path, text)
+    paths = []
+    for name, text in generate(seed, n).files().items():
+        atomic_write_text(folder / name, text)
+        paths.append(folder / name)
     return paths
 
 
@@ -275,6 +335,42 @@ def check(folder: Path) -> list[str]:
         if not hamd <= {1, planned // 2, planned} or 1 not in hamd:
             problems.append(f"scores.csv, client {cid}: HAM-D-17 belongs at intake, mid-point ({planned // 2}) "
                             f"and end ({planned}) only, and intake is required")
+    problems += _check_items(folder, scores)
+    return problems
+
+
+def _check_items(folder: Path, scores: list[tuple[int, dict]]) -> list[str]:
+    """phq9_items.csv: one row per PHQ-9 in scores.csv, same client and session, items 0-3 summing to the total."""
+    problems: list[str] = []
+    items = _read(folder / "phq9_items.csv", ITEM_COLUMNS, problems)
+    if items is None:
+        return problems
+    totals = {}
+    for _, row in scores:
+        if row["measure"] == "PHQ-9":
+            totals[(row["client_id"], row["session"])] = row["score"]
+    seen = set()
+    for row_number, row in items:
+        where = f"phq9_items.csv row {row_number}"
+        key = (row["client_id"], row["session"])
+        if key in seen:
+            problems.append(f"{where}: client {key[0]} session {key[1]} appears twice")
+        seen.add(key)
+        if key not in totals:
+            problems.append(f"{where}: client {key[0]} session {key[1]} has no PHQ-9 total in scores.csv")
+            continue
+        values = []
+        for column in ITEM_COLUMNS[2:]:
+            text = row[column]
+            if not (text.isdigit() and 0 <= int(text) <= 3):
+                problems.append(f"{where}, {column}: {text!r} is not an item score 0-3")
+            else:
+                values.append(int(text))
+        if len(values) == 9 and str(sum(values)) != totals[key]:
+            problems.append(f"{where}: the items sum to {sum(values)}, but the PHQ-9 total in scores.csv is "
+                            f"{totals[key]}")
+    for cid, session in sorted(set(totals) - seen):
+        problems.append(f"phq9_items.csv: client {cid} session {session} has a PHQ-9 total but no item scores")
     return problems
 
 

@@ -58,8 +58,7 @@ def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spe
     exam_key = assignment6.answer_key(repo)
     return [a1, Spec(assignment2.ASSIGNMENT, assignment2.NOTEBOOK, "reflection_answer", inventory_class(),
                      assignment2.answer_key(repo)),
-            Spec(assignment3.ASSIGNMENT, assignment3.NOTEBOOK, ("figure_answer", "interpret_answer"),
-                 caseload_class(), a3_key),
+            Spec(assignment3.ASSIGNMENT, assignment3.NOTEBOOK, assignment3.MANUAL_IDS, caseload_class(), a3_key),
             Spec(assignment4.ASSIGNMENT, assignment4.NOTEBOOK, "analysis_answer", techniques_class(),
                  assignment4.answer_key(repo)),
             Spec(assignment5.ASSIGNMENT, assignment5.NOTEBOOK, "discussion_answer", approaches_class(),
