@@ -175,7 +175,7 @@ def test_caseload_attacks_earn_nothing_on_the_attacked_items(attacked, student):
     r = result.of(assignment3.ASSIGNMENT)[student]
     assert r.items["response_rate_test"] == 0 and r.items["median_lag_days_test"] == 0, (student, r.items, r.notes)
     assert r.items["deteriorated_test"] == 0
-    assert r.auto_score == 6 and r.auto_max == 10
+    assert r.auto_score == 8 and r.auto_max == 12  # their honest score: the risk-review list right, as answered
 
 
 def test_caseload_key_never_reaches_the_kernel(attacked):
