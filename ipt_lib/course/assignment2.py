@@ -74,12 +74,13 @@ matters to {client}.
 """
 
 CODE_OPTION = """
-# Optional: build or complete the inventory in code instead of the widget (it must end with inv.save(...)).
+# Optional: build or complete the inventory in code instead of the widget (end your code with inv.save(...)).
 ### BEGIN SOLUTION
 inv = ipt_lib.Inventory({client!r})
 {people}
 inv.save("inventory.json")
 ### END SOLUTION
+None  # (keeps this cell quiet while it is empty)
 """
 
 QUESTIONS = """
