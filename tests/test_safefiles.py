@@ -87,3 +87,27 @@ def test_clean_folder_removes_links_pipes_and_huge_files_without_following_them(
     assert set(removed) == {"problem_areas.ipynb", os.path.join("sub", "pipe"), "linked_dir", "big.bin"}
     assert outside.read_text() == "someone else's" and (folder / "inventory.json").exists()
     assert sorted(p.name for p in folder.iterdir()) == ["inventory.json", "sub"]
+
+
+def test_a_submitted_notebook_that_is_a_link_is_not_graded(tmp_path):
+    import nbformat
+    import pytest
+    from traitlets.config import Config
+
+    from ipt_lib.course.folderguard import RefuseLinkedSubmission, submitted_folder
+
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    resources = {"nbgrader": {"student": "ana", "assignment": "a1", "notebook": "problem_areas"}}
+    folder = tmp_path / "submitted" / "ana" / "a1"
+    folder.mkdir(parents=True)
+    assert submitted_folder(config, resources) == str(folder)
+    guard = RefuseLinkedSubmission(config=config)
+    (folder / "problem_areas.ipynb").write_text("{}")
+    guard.preprocess(nbformat.v4.new_notebook(), resources)                     # a plain file: graded as usual
+    (folder / "problem_areas.ipynb").unlink()
+    (folder / "problem_areas.ipynb").symlink_to(tmp_path / "source.ipynb")      # e.g. the instructor's source
+    with pytest.raises(ValueError, match="symbolic link"):
+        guard.preprocess(nbformat.v4.new_notebook(), resources)
+    assert "symbolic link: not graded" in (tmp_path / "integrity-files.csv").read_text()
+    assert submitted_folder(config, {"nbgrader": {}}) is None

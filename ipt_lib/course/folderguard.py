@@ -60,6 +60,18 @@ def clean_folder(folder: str, *, max_bytes: int = MAX_FILE_BYTES) -> list[tuple[
     return removed
 
 
+def submitted_folder(config, resources) -> str | None:
+    """The path of the student's submitted/ folder for the notebook in ``resources`` (nbgrader's layout), or None
+    when the resources do not say whose submission it is. Whether it exists, or is a link, is the caller's check."""
+    info = resources.get("nbgrader", {})
+    if not info.get("student") or not info.get("assignment"):
+        return None
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    return coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
+
+
 class _Guard(Preprocessor):
     def _where(self, resources) -> tuple[str, str, str]:
         info = resources.get("nbgrader", {})
@@ -88,11 +100,8 @@ class RefuseLinkedSubmission(_Guard):
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
-        if info.get("student") and info.get("assignment") and info.get("notebook"):
-            from nbgrader.coursedir import CourseDirectory
-
-            coursedir = CourseDirectory(config=self.config)
-            folder = coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
+        folder = submitted_folder(self.config, resources)
+        if folder and info.get("notebook"):
             notebook = os.path.join(folder, info["notebook"] + ".ipynb")
             if os.path.islink(notebook) or os.path.islink(folder):
                 root, student, assignment = self._where(resources)

@@ -282,14 +282,10 @@ class StaticAnswerGrader(Preprocessor):
 
     def _submitted_folder(self) -> str | None:
         """The student's submitted folder for this notebook (nbgrader's submitted/ layout), if it exists."""
-        info = self.resources.get("nbgrader", {})
-        if not info.get("student") or not info.get("assignment"):
-            return None
-        from nbgrader.coursedir import CourseDirectory
+        from .folderguard import submitted_folder
 
-        coursedir = CourseDirectory(config=self.config)
-        folder = coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
-        return folder if os.path.isdir(folder) and not os.path.islink(folder) else None
+        folder = submitted_folder(self.config, self.resources)
+        return folder if folder and os.path.isdir(folder) and not os.path.islink(folder) else None
 
     def _verdict(self, check: tuple, cells: dict, meta: dict | None = None) -> NotebookNode | list:
         function, name, *expected_args = check
