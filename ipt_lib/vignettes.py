@@ -26,12 +26,19 @@ from .references import check_cited
 
 __all__ = [
     "Vignette", "VignetteError", "Event", "load_vignette", "load_vignettes", "vignettes_frame",
-    "default_folder", "POPULATIONS", "CONDITIONS", "SETTINGS", "AGE_BANDS", "TIMINGS", "KINDS",
+    "default_folder", "POPULATIONS", "CONDITIONS", "SETTINGS", "AGE_BANDS", "TIMINGS", "KINDS", "COMORBIDITIES",
+    "balance_problems",
 ]
 
 POPULATIONS = ("adolescent", "adult", "older adult", "perinatal")
-CONDITIONS = ("depression", "anxiety", "eating disorder", "PTSD")
-SETTINGS = ("individual", "group")
+CONDITIONS = ("depression", "anxiety", "eating disorder", "PTSD", "bipolar disorder")
+# The four conditions every problem area shows; bipolar disorder (IPSRT) appears as its own case.
+CORE_CONDITIONS = CONDITIONS[:4]
+# Individual IPT, group IPT, conjoint (couple) IPT and family-based IPT (ref bibliography: Dietz et al., 2015).
+SETTINGS = ("individual", "group", "couple", "family")
+# What else the client lives with, beside the condition treated (a list; empty for most cases).
+COMORBIDITIES = ("chronic physical illness", "disability", "substance use", "chronic pain", "anxiety", "PTSD",
+                 "eating disorder")
 KINDS = ("practice", "graded")
 DIFFICULTIES = ("standard", "hard")
 TIMINGS = ("before onset", "around onset", "after onset", "no acute event")
@@ -53,9 +60,9 @@ GIVEAWAY_WORDS = (
 _FIELDS = (
     "id", "title", "kind", "difficulty", "hard_point", "content_note", "gender", "background", "population",
     "age_band", "condition", "setting", "phq9_intake", "primary_area", "secondary_area", "dispute_stage",
-    "cues", "rationale", "event", "text",
+    "cues", "rationale", "event", "text", "comorbidities",
 )
-_OPTIONAL = {"hard_point", "content_note", "phq9_intake", "secondary_area", "dispute_stage"}
+_OPTIONAL = {"hard_point", "content_note", "phq9_intake", "secondary_area", "dispute_stage", "comorbidities"}
 _ID = re.compile(r"^V\d{2,3}$")
 
 
@@ -102,6 +109,7 @@ class Vignette:
     phq9_intake: int | None = None
     hard_point: str = ""
     content_note: str = ""
+    comorbidities: tuple[str, ...] = ()
     source: str = field(default="", compare=False)
 
     @property
@@ -195,7 +203,7 @@ def vignettes_frame(vignettes: Iterable[Vignette] | Path | str | None = None):
             "id": v.id, "title": v.title, "kind": v.kind, "difficulty": v.difficulty,
             "population": v.population, "age_band": v.age_band, "gender": v.gender,
             "background": v.background, "condition": v.condition, "setting": v.setting,
-            "primary_area": v.primary_area.label,
+            "comorbidities": list(v.comorbidities), "primary_area": v.primary_area.label,
             "secondary_area": v.secondary_area.label if v.secondary_area else None,
             "dispute_stage": v.dispute_stage.label if v.dispute_stage else None,
             "event": v.event.description, "event_timing": v.event.timing,
@@ -331,6 +339,16 @@ def _validate(path: Path, raw: dict) -> Vignette:
         if not re.search(rf"\b{phq9}\b", text):
             fail("phq9_intake", f"the text does not state the score {phq9}")
 
+    comorbidities = raw.get("comorbidities", [])
+    if not isinstance(comorbidities, list) or not all(isinstance(c, str) for c in comorbidities):
+        fail("comorbidities", "must be a list such as [\"substance use\"] (or leave it out)")
+    for item in comorbidities:
+        if item not in COMORBIDITIES:
+            fail("comorbidities", f"{item!r} is not one of: {', '.join(COMORBIDITIES)}")
+    condition = choice("condition", CONDITIONS)
+    if condition in comorbidities:
+        fail("comorbidities", f"{condition!r} is the condition treated; list only what else the client lives with")
+
     content_note = text_field("content_note", allow_empty=True)
     if not content_note:
         for name, value in (("title", raw.get("title")), ("text", text), ("hard_point", hard_point),
@@ -342,18 +360,19 @@ def _validate(path: Path, raw: dict) -> Vignette:
     return Vignette(
         id=vid, title=text_field("title"), kind=kind, difficulty=difficulty,
         gender=text_field("gender"), background=text_field("background"), population=population,
-        age_band=age_band, condition=choice("condition", CONDITIONS), setting=choice("setting", SETTINGS),
+        age_band=age_band, condition=condition, setting=choice("setting", SETTINGS),
         primary_area=primary, secondary_area=secondary, dispute_stage=stage, cues=tuple(cues),
         rationale=rationale, event=Event(description.strip(), timing, months), text=text,
         phq9_intake=phq9, hard_point=hard_point, content_note=content_note,
-        source=str(path),
+        comorbidities=tuple(comorbidities), source=str(path),
     )
 
 
 # --- command line ------------------------------------------------------------
 
 def coverage_table(vignettes: list[Vignette]) -> str:
-    """Counts per problem area, crossed with population, condition, setting, kind and difficulty."""
+    """Counts per problem area, crossed with population, condition, setting, kind and difficulty; then the age
+    bands and the comorbidities across the corpus."""
     columns = [("population", POPULATIONS), ("condition", CONDITIONS), ("setting", SETTINGS),
                ("kind", KINDS), ("difficulty", DIFFICULTIES)]
     header = ["area".ljust(24), "n".rjust(3)] + [v[:8].rjust(8) for _, values in columns for v in values]
@@ -364,9 +383,86 @@ def coverage_table(vignettes: list[Vignette]) -> str:
         for name, values in columns:
             cells += [str(sum(getattr(v, name) == value for v in mine)).rjust(8) for value in values]
         lines.append(" ".join(cells))
+    total = len(vignettes) or 1
+    lines.append("share of cases: " + ", ".join(
+        f"{area.label} {sum(v.primary_area is area for v in vignettes) / total:.0%}" for area in ProblemArea))
     stages = {s.label: sum(v.dispute_stage is s for v in vignettes) for s in DisputeStage}
     lines.append("dispute stages: " + ", ".join(f"{k} {n}" for k, n in stages.items()))
+    lines.append("age bands: " + ", ".join(f"{b} {sum(v.age_band == b for v in vignettes)}" for b in AGE_BANDS))
+    lines.append("comorbidities: " + ", ".join(
+        f"{c} {sum(c in v.comorbidities for v in vignettes)}" for c in COMORBIDITIES))
     return "\n".join(lines)
+
+
+# --- balance rules (issue 15; enforced by `ipt-course check-data`) ----------------------------------------------
+
+# The residual area: a corpus that labels too many cases "deficits" teaches students to reach for it.
+MAX_DEFICITS_SHARE = 0.20
+MIN_PER_AGE_BAND = 2
+# Each of these conditions also in adolescents and in older adults, not only in adults.
+SPREAD_CONDITIONS = ("anxiety", "eating disorder", "PTSD")
+MIN_COMORBIDITY = {"chronic physical illness": 1, "disability": 1, "substance use": 1}
+MIN_CONDITION = {"bipolar disorder": 1}
+MIN_SETTING = {"group": 4, "couple": 2, "family": 2}
+# Stock details that, repeated, make a corpus read as one template: each may appear in one vignette at most.
+STOCK_DETAILS = ("school nurse", "software tester", "never had a friend", "died of heart failure",
+                 "twelve-week group for students with low mood")
+
+
+def first_name(v: Vignette) -> str:
+    """The client's first name, from a title such as "Tomás, 16, plays in the school band"."""
+    return v.title.split(",")[0].split()[0]
+
+
+def balance_problems(vignettes: list[Vignette]) -> list[str]:
+    """What the corpus as a whole lacks (issue 15's balance and no-trope rules); empty when it is balanced."""
+    problems: list[str] = []
+    n = len(vignettes)
+    if not n:
+        return ["the corpus is empty"]
+    deficits = sum(v.primary_area is ProblemArea.INTERPERSONAL_DEFICITS for v in vignettes)
+    if deficits / n > MAX_DEFICITS_SHARE:
+        problems.append(f"interpersonal deficits is the primary area of {deficits} of {n} cases "
+                        f"({deficits / n:.0%}); at most {MAX_DEFICITS_SHARE:.0%}, since it is the residual area")
+    for band in AGE_BANDS:
+        count = sum(v.age_band == band for v in vignettes)
+        if count < MIN_PER_AGE_BAND:
+            problems.append(f"age band {band} has {count} case(s); at least {MIN_PER_AGE_BAND}")
+    for condition in SPREAD_CONDITIONS:
+        for population in ("adolescent", "older adult"):
+            if not any(v.condition == condition and v.population == population for v in vignettes):
+                problems.append(f"no {population} case with {condition}")
+    for condition, least in MIN_CONDITION.items():
+        count = sum(v.condition == condition for v in vignettes)
+        if count < least:
+            problems.append(f"{count} case(s) with {condition}; at least {least}")
+    for comorbidity, least in MIN_COMORBIDITY.items():
+        count = sum(comorbidity in v.comorbidities for v in vignettes)
+        if count < least:
+            problems.append(f"{count} case(s) living with {comorbidity} (field 'comorbidities'); at least {least}")
+    for setting, least in MIN_SETTING.items():
+        count = sum(v.setting == setting for v in vignettes)
+        if count < least:
+            problems.append(f"{count} case(s) in the {setting} setting; at least {least}")
+    names: dict[str, str] = {}
+    for v in vignettes:
+        name = first_name(v)
+        if name.lower() in names:
+            problems.append(f"{v.id} and {names[name.lower()]} share the first name {name}; give each client "
+                            "their own")
+        names.setdefault(name.lower(), v.id)
+    for phrase in STOCK_DETAILS:
+        users = [v.id for v in vignettes if phrase in " ".join((v.text + " " + v.background).lower().split())]
+        if len(users) > 1:
+            problems.append(f"the stock detail {phrase!r} appears in {', '.join(users)}; keep it to one case")
+    for v in vignettes:
+        # A quiet adolescent is not a deficits case until the rationale has asked whether the quietness is the
+        # family's or the culture's norm (ref bibliography: Lewis-Fernández et al., 2014).
+        if (v.population == "adolescent" and v.primary_area is ProblemArea.INTERPERSONAL_DEFICITS
+                and "cultur" not in v.rationale.lower()):
+            problems.append(f"{v.id}: an adolescent labelled interpersonal deficits; the rationale must ask whether "
+                            "the quietness is cultural (the Cultural Formulation Interview) before calling it a deficit")
+    return problems
 
 
 def _main(argv: list[str]) -> int:
@@ -389,7 +485,11 @@ def _main(argv: list[str]) -> int:
     print(f"{len(good)} valid vignette(s), {len(errors)} with errors")
     for line in errors:
         print("ERROR", line)
-    return 1 if errors else 0
+    balance = balance_problems(good)
+    print("balance: " + ("every rule holds" if not balance else f"{len(balance)} rule(s) broken"))
+    for line in balance:
+        print("BALANCE", line)
+    return 1 if errors or balance else 0
 
 
 if __name__ == "__main__":
