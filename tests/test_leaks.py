@@ -76,3 +76,34 @@ def test_leak_inside_a_wheel_is_found(tmp_path, secrets):
 def test_nbgrader_markers_in_a_student_notebook_are_found(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
     assert _one(tmp_path, "a.ipynb", nbformat.writes(nb))
+
+
+def _keyed_line(secrets):
+    return next(line for line in secrets.lines if "(" in line and len(line) > 20)
+
+
+@pytest.mark.parametrize("disguise, how", [
+    (lambda s: s[::-1], "reversed"),
+    (lambda s: " ".join(s.replace('"', "").replace("'", "").replace(",", "").replace("(", " ").replace(")", " ")
+                        .split()), "with spaces and punctuation stripped"),
+    (lambda s: "-".join(s), "with spaces and punctuation stripped"),
+    (lambda s: base64.b64encode(("keys: " + s).encode()).decode(), "inside a base64 or hex run"),
+    (lambda s: ("keys: " + s).encode().hex(), "inside a base64 or hex run"),
+    (lambda s: base64.b64encode(s[::-1].encode()).decode(), "reversed inside a base64 or hex run"),
+])
+def test_a_hidden_line_in_disguise_is_found(tmp_path, secrets, disguise, how):
+    """What a kernel that read a key might print to get it past a plain search: each form is still found."""
+    line = _keyed_line(secrets)
+    leaks = _one(tmp_path, "feedback.html", f"<pre>output: {disguise(line)}</pre>")
+    assert any(f"in disguise ({how})" in leak.what for leak in leaks), (how, leaks)
+
+
+def test_a_graded_rationale_reversed_is_found(tmp_path, secrets):
+    leaks = _one(tmp_path, "feedback.html", "<pre>" + secrets.phrases[0][::-1] + "</pre>")
+    assert any("a graded rationale in disguise (reversed)" in leak.what for leak in leaks), leaks
+
+
+def test_ordinary_feedback_text_is_not_mistaken_for_a_disguised_key(tmp_path):
+    text = ("<p>Case 3: you answered 'grief'. Look again at when the low mood began and who it followed. "
+            "The check says: not the expected problem area.</p>" + base64.b64encode(b"\x89PNG" + bytes(200)).decode())
+    assert _one(tmp_path, "feedback.html", text) == []

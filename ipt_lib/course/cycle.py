@@ -194,13 +194,19 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
             if profile.rename_to:
                 path.rename(path.with_name(profile.rename_to))
             student("submit", spec.name, "--student", profile.student)
+            if profile.tamper_inbound:
+                inbound = exchange / COURSE_ID / "inbound"
+                profile.tamper_inbound(max(inbound.glob(f"{profile.student}+{spec.name}+*")))
 
         say(f"{len(spec.profiles)} sample students fetch, work and submit (nbgrader fetch_assignment, submit)")
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(student_work, spec.profiles))
 
-        say("nbgrader collect")
+        say("nbgrader collect (plain files only: links, pipes and huge files are left out and recorded)")
         instructor("collect", spec.name)
+        for p in spec.profiles:
+            if p.tamper_submitted:
+                p.tamper_submitted(course / "submitted" / p.student / spec.name)
         findings = []
         for p in spec.profiles:
             findings += inspect_submission(p.student, course / "release" / spec.name,
@@ -381,9 +387,14 @@ def _summarise(course: Path, homes: Path, spec: Spec, findings: list) -> list[St
 def _notes(course: Path, spec: Spec, student: str) -> list[str]:
     """What happened at execution: time-outs, a kernel that stopped, the student's own errors."""
     notes = []
+    files = course / "integrity-files.csv"
+    if files.exists():
+        with open(files, newline="", encoding="utf-8") as handle:
+            notes += [f"{row['file']}: {row['what was done']}" for row in csv.DictReader(handle)
+                      if row["student"] == student and row["assignment"] == spec.name]
     path = course / "autograded" / student / spec.name / spec.notebook
     if not path.exists():
-        return ["autograde produced no notebook (see nbgrader's log)"]
+        return notes + ["autograde produced no notebook (see nbgrader's log)"]
     graded = nbformat.read(path, as_version=4)
     for cell in graded.cells:
         for out in cell.get("outputs", []):

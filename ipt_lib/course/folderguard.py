@@ -95,18 +95,167 @@ class DropPlantedFiles(_Guard):
 
 
 class RefuseLinkedSubmission(_Guard):
-    """Sanitize step: a submitted notebook that is a symbolic link is not graded (nbgrader records the error for
-    that student and goes on with the others)."""
+    """Sanitize step, before the student's code runs: a submitted notebook or folder that is a symbolic link, or a
+    submitted folder holding a link, pipe, socket, device or over-size file (placed in submitted/ by hand: the
+    course's collect never copies one), is not graded. nbgrader records the error for that student, removes what it
+    had copied for them, and goes on with the others. (``ipt-course autograde`` moves such files to quarantine/
+    first, so it grades the rest of the submission.)"""
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
         folder = submitted_folder(self.config, resources)
         if folder and info.get("notebook"):
             notebook = os.path.join(folder, info["notebook"] + ".ipynb")
+            root, student, assignment = self._where(resources)
             if os.path.islink(notebook) or os.path.islink(folder):
-                root, student, assignment = self._where(resources)
                 _record(root, student, assignment, info["notebook"] + ".ipynb",
                         "submitted notebook is a symbolic link: not graded")
                 raise ValueError(f"{student}'s submitted {info['notebook']}.ipynb is a symbolic link; it was not "
                                  "graded (see integrity-files.csv)")
+            unsafe = unsafe_entries(folder) if os.path.isdir(folder) else []
+            if unsafe:
+                for relative, why in unsafe:
+                    _record(root, student, assignment, relative, f"{why} in submitted/: submission not graded")
+                relative, why = unsafe[0]
+                raise ValueError(f"{student}'s submitted folder holds {relative} ({why}); it was not graded. "
+                                 "Collect again (the course's collect leaves such files out) or grade with "
+                                 "`ipt-course autograde`, which moves them to quarantine/ (see integrity-files.csv)")
         return nb, resources
+
+
+# --- what enters submitted/: at collect, and what an instructor placed there by hand --------------------------------
+
+def _refusal(info: os.stat_result, size_limit: int) -> str | None:
+    if stat.S_ISLNK(info.st_mode):
+        return "symbolic link"
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return "pipe, socket or device"
+    if info.st_size > size_limit:
+        return f"file over {size_limit:,} bytes"
+    return None
+
+
+def _copy_regular(source: str, target: str, limit: int) -> str | None:
+    """Copy one regular file without following a link or blocking on a pipe swapped in after the check; at most
+    ``limit`` bytes. Returns why it was not copied, or None."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        return f"could not be read ({exc.strerror})"
+    try:
+        info = os.fstat(fd)
+        refused = _refusal(info, limit)
+        if refused:
+            return refused
+        with open(target, "xb") as out:
+            left = limit + 1
+            while left > 0:
+                chunk = os.read(fd, min(1 << 20, left))
+                if not chunk:
+                    break
+                out.write(chunk)
+                left -= len(chunk)
+        if left <= 0:
+            os.unlink(target)
+            return f"file over {limit:,} bytes"
+        os.chmod(target, 0o644)
+    finally:
+        os.close(fd)
+    return None
+
+
+def safe_copy_submission(source: str, target: str, *, ignore: list[str] = (), include: list[str] = ("*",),
+                         max_file_bytes: int = MAX_FILE_BYTES, max_total_bytes: int = 2 * MAX_FILE_BYTES
+                         ) -> list[tuple[str, str]]:
+    """Copy a submission folder as plain files and folders only. Links, pipes, sockets, devices, over-size files
+    and whatever would take the folder over ``max_total_bytes`` are left out, never followed or opened for reading
+    in a way that could block. Returns (relative path, why it was left out) for each."""
+    import fnmatch
+
+    left_out: list[tuple[str, str]] = []
+    os.makedirs(target, exist_ok=True)
+    total = 0
+    for here, dirs, files in os.walk(source, followlinks=False):
+        relative_here = os.path.relpath(here, source)
+        keep = []
+        for name in sorted(dirs):
+            path = os.path.join(here, name)
+            if any(fnmatch.fnmatch(name, pattern) for pattern in ignore):
+                continue
+            if os.path.islink(path):
+                left_out.append((os.path.normpath(os.path.join(relative_here, name)), "symbolic link: not collected"))
+                continue
+            os.makedirs(os.path.join(target, relative_here, name), exist_ok=True)
+            keep.append(name)
+        dirs[:] = keep
+        for name in sorted(files):
+            if any(fnmatch.fnmatch(name, pattern) for pattern in ignore) or \
+                    not any(fnmatch.fnmatch(name, pattern) for pattern in include):
+                continue
+            path = os.path.join(here, name)
+            relative = os.path.normpath(os.path.join(relative_here, name))
+            try:
+                info = os.lstat(path)
+            except OSError as exc:
+                left_out.append((relative, f"could not be read ({exc.strerror}): not collected"))
+                continue
+            why = _refusal(info, max_file_bytes)
+            if why is None and total + info.st_size > max_total_bytes:
+                why = f"the folder would pass {max_total_bytes:,} bytes"
+            if why is None:
+                why = _copy_regular(path, os.path.join(target, relative), max_file_bytes)
+            if why:
+                left_out.append((relative, f"{why}: not collected"))
+            else:
+                total += info.st_size
+    return left_out
+
+
+def vet_submitted(course_root: str, student: str, assignment: str) -> list[tuple[str, str]]:
+    """Before autograde: move every link, pipe, socket, device or over-size file out of the student's submitted/
+    folder (into quarantine/<student>/<assignment>/, where the instructor can look; nothing is deleted) and record
+    each in integrity-files.csv. Returns (relative path, what was done)."""
+    folder = os.path.join(course_root, "submitted", student, assignment)
+    moved: list[tuple[str, str]] = []
+    if os.path.islink(folder):
+        _record(course_root, student, assignment, ".", "submitted folder is a symbolic link: not graded")
+        return [(".", "submitted folder is a symbolic link: not graded")]
+    if not os.path.isdir(folder):
+        return moved
+    quarantine = os.path.join(course_root, "quarantine", student, assignment)
+    for here, dirs, files in os.walk(folder, followlinks=False):
+        for name in list(dirs) + files:
+            path = os.path.join(here, name)
+            try:
+                why = _refusal(os.lstat(path), MAX_FILE_BYTES)
+            except FileNotFoundError:
+                continue
+            if not why:
+                continue
+            relative = os.path.relpath(path, folder)
+            destination = os.path.join(quarantine, relative)
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            os.replace(path, destination)  # a rename moves the link or pipe itself; nothing is opened or followed
+            what = f"{why} moved to quarantine/ before grading (never followed or opened)"
+            _record(course_root, student, assignment, relative, what)
+            moved.append((relative, what))
+        dirs[:] = [d for d in dirs if os.path.isdir(os.path.join(here, d)) and not os.path.islink(os.path.join(here, d))]
+    return moved
+
+
+def unsafe_entries(folder: str) -> list[tuple[str, str]]:
+    """(relative path, why) for each link, pipe, socket, device or over-size file under ``folder``."""
+    found = []
+    for here, dirs, files in os.walk(folder, followlinks=False):
+        for name in list(dirs) + files:
+            path = os.path.join(here, name)
+            try:
+                why = _refusal(os.lstat(path), MAX_FILE_BYTES)
+            except FileNotFoundError:
+                continue
+            if why:
+                found.append((os.path.relpath(path, folder), why))
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(here, d))]
+    return found

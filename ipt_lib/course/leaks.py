@@ -6,6 +6,8 @@ Scans folders, notebooks, wheels (zip) and sdists (tar.gz) for:
 - graded vignettes' rationales and hard points (the written-out key);
 - answer labels in recoverable forms: base64, hex, rot13, and md5/sha1/sha256 digests of every label
   (the space of answers is tiny, so a hash of one is as good as the label), alone or with a case id;
+- hidden-test lines and graded rationales in disguise: with spaces and punctuation stripped, reversed, and inside
+  any base64 or hex run in the text (decoded, then stripped and reversed too), as a student's code might print them;
 - answer labels in notebook or cell metadata, and outputs stored in student-facing notebooks;
 - graded cases in a case file carrying more than their public fields.
 
@@ -19,6 +21,7 @@ import codecs
 import hashlib
 import io
 import json
+import re
 import tarfile
 import zipfile
 from dataclasses import dataclass
@@ -120,8 +123,62 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
     return Secrets(lines, phrases, encoded, {v.id for v in vignettes if v.is_graded})
 
 
+MIN_DISGUISED = 12  # a hidden line shorter than this, stripped to letters and digits, is too common to search for
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+_HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}){8,}")
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def _decoded_runs(text: str) -> list[tuple[str, str]]:
+    """(how, decoded text) for every base64 or hex run in ``text`` that decodes to mostly printable text."""
+    out = []
+    for how, pattern in (("base64", _BASE64_RUN), ("hex", _HEX_RUN)):
+        for match in pattern.finditer(text):
+            run = match.group(0)
+            try:
+                raw = bytes.fromhex(run) if how == "hex" else base64.b64decode(run + "=" * (-len(run) % 4))
+            except ValueError:
+                continue
+            decoded = raw.decode("utf-8", errors="ignore")
+            if decoded and sum(c.isprintable() or c.isspace() for c in decoded) >= 0.9 * len(decoded):
+                out.append((how, decoded))
+    return out
+
+
+def disguised_views(text: str) -> dict[str, str]:
+    """The text as a disguising printer might leave it, each reduced to lower-case letters and digits."""
+    flat = _alnum(text)
+    views = {"with spaces and punctuation stripped": flat, "reversed": flat[::-1]}
+    decoded = [_alnum(blob) for _, blob in _decoded_runs(text)]
+    if decoded:
+        joined = " ".join(decoded)
+        views["inside a base64 or hex run"] = joined
+        views["reversed inside a base64 or hex run"] = joined[::-1]
+    return views
+
+
+def _scan_disguised(name: str, text: str, secrets: Secrets, already: set[str]) -> list[Leak]:
+    targets = [(line, "hidden test or solution line") for line in secrets.lines if line not in already]
+    targets += [(phrase, "a graded rationale") for phrase in secrets.phrases if phrase not in already]
+    targets = [(_alnum(t), t, what) for t, what in targets]
+    targets = [t for t in targets if len(t[0]) >= MIN_DISGUISED]
+    if not targets:
+        return []
+    found = []
+    for how, view in disguised_views(text).items():
+        for key, original, what in targets:
+            if original not in already and key in view:
+                found.append(Leak(name, f"{what} in disguise ({how}): {original[:40]!r}"))
+                already.add(original)
+    return found
+
+
 def _scan_text(name: str, text: str, secrets: Secrets, *, student_facing: bool) -> list[Leak]:
     found = []
+    plain: set[str] = set()
     if student_facing and name.endswith((".ipynb", ".html", ".json", ".md", ".txt")):
         for marker in MARKERS:
             if marker in text:
@@ -129,13 +186,16 @@ def _scan_text(name: str, text: str, secrets: Secrets, *, student_facing: bool) 
     for line in secrets.lines:
         if line in text:
             found.append(Leak(name, f"hidden test or solution line {line!r}"))
+            plain.add(line)
     flat = " ".join(text.split())
     for phrase in secrets.phrases:
         if phrase in flat:
             found.append(Leak(name, f"a graded rationale: {phrase[:40]!r}..."))
+            plain.add(phrase)
     for form, what in secrets.encoded.items():
         if len(form) >= 8 and form in text:
             found.append(Leak(name, f"an answer in recoverable form ({what})"))
+    found += _scan_disguised(name, text, secrets, plain)
     return found
 
 

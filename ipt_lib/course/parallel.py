@@ -136,6 +136,9 @@ def _grade_one(config, course: Path, assignment: str, student: str) -> tuple[boo
     coursedir.root = str(course)
     coursedir.assignment_id = assignment
     coursedir.student_id = student
+    from .folderguard import vet_submitted
+
+    vet_submitted(str(course), student, assignment)  # links, pipes, huge files: to quarantine/, never opened
     converter = Autograde(coursedir=coursedir, config=config)
     converter.force = True
     messages: list[str] = []

@@ -57,6 +57,10 @@ class Profile:
     notes: list[str] = field(default_factory=list)
     rename_to: str | None = None  # submit the notebook under another name (a common slip)
     prepare: Callable[[Path, dict], None] | None = None  # writes files beside the notebook (inventory.json)
+    # What a hostile student (or a careless instructor) does outside the notebook: to their submission in the
+    # exchange's shared inbound/ folder after submitting, and to their folder in submitted/ after collect.
+    tamper_inbound: Callable[[Path], None] | None = None
+    tamper_submitted: Callable[[Path], None] | None = None
 
 
 # --- notebook surgery -----------------------------------------------------------
