@@ -5,6 +5,7 @@ secret (in any disguise) into a graded notebook or feedback, and never stop the 
 
 import base64
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -133,8 +134,14 @@ def test_no_key_hidden_test_or_secret_reaches_a_graded_notebook_or_feedback(run)
         reader = _outputs(course / "autograded" / "xk_read" / spec.name / spec.notebook)
         scanned = re.search(r"SCANNED (\d+)", reader)
         assert scanned and int(scanned.group(1)) > 50, (path, spec.name, reader[:500])  # it really did look
-        assert "OWN-FOLDER-KEYFILES []" in _outputs(course / "autograded" / "xk_inbound_files" / spec.name
-                                                    / spec.notebook), (path, spec.name)
+        for student in ("xk_inbound_files", "xk_hand"):
+            own = _outputs(course / "autograded" / student / spec.name / spec.notebook)
+            if path == "plain" and student == "xk_hand":
+                continue  # refused before its code ran
+            found = re.search(r"OWN-FOLDER-KEYFILES (\[.*\])", own)
+            # only its own notebook, whose hidden tests were sealed before it was written (no key: scanned above)
+            assert found and set(json.loads(found.group(1))) <= {spec.notebook}, (path, spec.name, student,
+                                                                                 own[-300:])
 
 
 def test_one_huge_line_is_cut_in_bytes(run):

@@ -42,7 +42,10 @@ def text_of(rel: str) -> str:
     if path.suffix == ".ipynb":
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         return "\n\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells)
-    return path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":  # a backslash at the end of a line inside a TOML string joins it to the next
+        text = re.sub(r"\\\n\s*", "", text)
+    return text
 
 
 def pending(rel: str) -> bool:

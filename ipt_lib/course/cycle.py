@@ -360,10 +360,24 @@ def _record_manual_grades(course: Path, spec: Spec) -> None:
 def _summarise(course: Path, homes: Path, spec: Spec, findings: list) -> list[StudentResult]:
     from nbgrader.api import Gradebook
 
+    from nbgrader.api import MissingEntry
+
     results = []
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for p in spec.profiles:
-            sub = gb.find_submission(spec.name, p.student)
+            try:
+                sub = gb.find_submission(spec.name, p.student)
+            except MissingEntry:  # nothing gradable was collected (a notebook left out at collect, say)
+                cells = gb.find_assignment(spec.name).notebooks[0].grade_cells
+                auto_max = sum(c.max_score for c in cells if c.name not in spec.manual_ids)
+                manual_max = sum(c.max_score for c in cells if c.name in spec.manual_ids)
+                notes = [str(f) for f in findings if f.student == p.student] + _notes(course, spec, p.student)
+                results.append(StudentResult(
+                    assignment=spec.name, student=p.student, description=p.description, auto_score=0,
+                    auto_max=auto_max, manual_score=None, manual_max=manual_max, total=0,
+                    max_total=auto_max + manual_max, expected_auto=p.expected_auto,
+                    notes=notes + ["no submission in the gradebook: nothing gradable was collected"]))
+                continue
             nb_grades = sub.notebooks[0].grades
             auto = [g for g in nb_grades if g.name not in spec.manual_ids]
             manual = [g for g in nb_grades if g.name in spec.manual_ids]
