@@ -66,9 +66,10 @@ for folder, dirs, files in os.walk("."):
         except Exception:
             continue
         if "HIDDEN" + " TESTS" in text or "BEGIN" + " SOLUTION" in text:
-            found.append(name)
-            print("STOLEN", name, text[::-1][:200_000])
-print("OWN-FOLDER-KEYFILES", json.dumps(found))
+            found.append((name, text))
+print("OWN-FOLDER-KEYFILES", json.dumps([name for name, _ in found]))
+for name, text in found:
+    print("STOLEN", name, text[::-1][:150_000])
 '''
 
 

@@ -27,6 +27,7 @@ from hub_helpers import (HUB, ROOT, hub_users, lessons_repo, memory_of, missing_
                          shared_venv)
 
 
+CANARY = "canary-db-password-hub-9d41"  # set for the grading command only
 ASSIGNMENT = "a1_problem_areas"
 NOTEBOOK = "problem_areas.ipynb"
 COURSE = "ipt101"
@@ -230,7 +231,11 @@ def test_whole_cycle_through_the_hub(hub_setup):
     probe = next(cell for cell in nb.cells if cell.source.startswith('cases.check("P1"'))
     secret_paths = [str(users.home(instructor) / COURSE / "gradebook.db"), str(exchange / COURSE),
                     str(users.home(student_a))]
-    probe.source += f"\nimport os\nprint('SANDBOX-PROBE', [os.path.exists(p) for p in {secret_paths!r}])"
+    probe.source += (f"\nimport os\nprint('SANDBOX-PROBE', [os.path.exists(p) for p in {secret_paths!r}])"
+                     # what the instructor's server and terminal hold (the hub's API token) and what the grading
+                     # command sets (a database password): the kernel inherits neither
+                     "\nprint('ENV-PROBE', sorted(os.environ), os.environ.get('PGPASSWORD'),"
+                     " os.environ.get('JUPYTERHUB_API_TOKEN'))")
     hub.api("PUT", path, token=token_b, json={"type": "notebook", "format": "json", "content": nb})
     listing = hub.api("POST", f"/user/{student_b}/assignments/submit", token=token_b, json=body).json()
     assert listing["success"], listing
@@ -304,7 +309,7 @@ def test_whole_cycle_through_the_hub(hub_setup):
 
         # 4. The instructor collects, autogrades, returns feedback and exports, in their terminal.
         out = _ok(hub.terminal(instructor, f"cd ~/{COURSE} && nbgrader collect {ASSIGNMENT} && "
-                                           f"nbgrader autograde {ASSIGNMENT} && "
+                                           f"PGPASSWORD={CANARY} nbgrader autograde {ASSIGNMENT} && "
                                            f"nbgrader generate_feedback {ASSIGNMENT} && "
                                            f"nbgrader release_feedback {ASSIGNMENT} && "
                                            "nbgrader export --to grades.csv", timeout=300), "instructor grading")
@@ -313,6 +318,11 @@ def test_whole_cycle_through_the_hub(hub_setup):
         assert float(grades[student_a]["raw_score"]) == 1, grades  # case 1 right, case 2 wrong, 6 blank
         graded_b = (course / "autograded" / student_b / ASSIGNMENT / NOTEBOOK).read_text()
         assert "SANDBOX-PROBE [False, False, False]" in graded_b, "autograde ran B's code outside the sandbox"
+        probe_line = graded_b.split("ENV-PROBE", 1)[1].split("\\n", 1)[0]
+        assert probe_line.rstrip().endswith("None None") and CANARY not in graded_b, probe_line  # no password, no hub token
+        assert "JUPYTERHUB" not in probe_line and "JPY_API_TOKEN" not in probe_line, probe_line
+        feedback_b = "".join(p.read_text(errors="ignore") for p in (course / "feedback" / student_b).rglob("*.html"))
+        assert CANARY not in feedback_b and "JUPYTERHUB_API_TOKEN" not in feedback_b
         assert (course / "gradebook.db").exists() and (exchange / COURSE).exists()
         formgrader = hub.api("GET", f"/user/{instructor}/formgrader/api/assignments").json()
         assert {a["name"]: a["num_submissions"] for a in formgrader}[ASSIGNMENT] == 2, formgrader

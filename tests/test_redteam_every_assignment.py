@@ -98,10 +98,11 @@ def test_what_was_left_out_is_recorded_by_student_and_file(run):
         assert "source_copy.ipynb: symbolic link: not collected" in inbound and "gradebook.db" in inbound, inbound
         assert "pipe: pipe, socket or device: not collected" in inbound and "huge.bin: file over" in inbound
         assert "answers_from_the_source.ipynb.txt" in notes["xk_hand"], notes["xk_hand"]
-        if path == "warm":
-            assert "moved to quarantine/" in notes["xk_hand"]
-        else:
+        assert "moved to quarantine/" in notes["xk_hand"]
+        if path == "plain":
             assert "submission not graded" in notes["xk_hand"]
+        assert (result.course / "quarantine" / "xk_hand" / spec.name / "answers_from_the_source.ipynb.txt"
+                ).is_symlink()
 
 
 def _in_any_form(secret: str, text: str) -> str | None:

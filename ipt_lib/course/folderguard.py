@@ -114,12 +114,15 @@ class RefuseLinkedSubmission(_Guard):
                                  "graded (see integrity-files.csv)")
             unsafe = unsafe_entries(folder) if os.path.isdir(folder) else []
             if unsafe:
+                # nbgrader has already copied the folder for grading (following links): refuse this run, so the
+                # kernel never sees the copies, and move the files aside so that the next run grades the rest
                 for relative, why in unsafe:
                     _record(root, student, assignment, relative, f"{why} in submitted/: submission not graded")
+                vet_submitted(root, student, assignment)
                 relative, why = unsafe[0]
-                raise ValueError(f"{student}'s submitted folder holds {relative} ({why}); it was not graded. "
-                                 "Collect again (the course's collect leaves such files out) or grade with "
-                                 "`ipt-course autograde`, which moves them to quarantine/ (see integrity-files.csv)")
+                raise ValueError(f"{student}'s submitted folder held {relative} ({why}); it was not graded this "
+                                 "time and the file was moved to quarantine/. Run autograde again for this student "
+                                 "(see integrity-files.csv)")
         return nb, resources
 
 
