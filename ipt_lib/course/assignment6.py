@@ -27,8 +27,11 @@ BANK = "exam_bank.json"
 FORMULATION_POINTS = 6
 
 # Pools: graded vignettes not used in assignments 1 and 2, split so no vignette can appear twice in one exam.
-AREA_POOLS = {"q1": ("V04", "V08", "V28", "V35", "V39", "V44"), "q2": ("V21", "V24", "V29", "V34", "V47", "V48")}
-STAGE_POOL = ("V13", "V15", "V22")
+# q1 mixes standard and hard cases; every case in q2 is a hard one (its trap named in the vignette's hard_point),
+# so each student's exam has at least one hard area item whatever the draw.
+AREA_POOLS = {"q1": ("V04", "V08", "V28", "V35", "V39", "V44", "V53", "V58", "V61", "V66", "V67", "V86", "V89"),
+              "q2": ("V21", "V24", "V29", "V34", "V47", "V48", "V55", "V60", "V65", "V74", "V78", "V92", "V93")}
+STAGE_POOL = ("V13", "V15", "V22", "V73", "V76", "V83", "V91")
 TECHNIQUE_POOLS = {"q4": ("T02", "T04"), "q5": ("T12", "T15")}  # graded transcripts not used in assignment 4
 BAND_SCORES = (0, 4, 5, 9, 10, 12, 14, 15, 17, 19, 20, 27)         # every PHQ-9 band edge on both sides
 RESPONSE_PAIRS = ((20, 10), (20, 11), (16, 8), (18, 10), (12, 6), (25, 13), (14, 7), (22, 12))
@@ -87,7 +90,7 @@ PATHWAY_ITEMS = (  # (item id, body, level, options (4 requirement ids), missing
      "{consultation-hours} consultation hours and an {booster}-hour booster course. She submitted two portfolios for "
      "two different clients: one averaged 3.3 on the IPT Quality and Adherence Scale, the other 2.7."),
 )
-FORMULATION_POOL = ("V19", "V23", "V27", "V32", "V37", "V46")  # practice vignettes: the rubric, not a key, grades
+FORMULATION_POOL = ("V19", "V23", "V27", "V32", "V37", "V46", "V54", "V59", "V63", "V75", "V81", "V95")  # practice vignettes: the rubric, not a key, grades
 
 
 def _turn_items(transcripts) -> tuple[dict, dict]:
