@@ -41,14 +41,13 @@ DEFENCES = {  # preprocessor or function -> what it defends
     "LimitOutput": "output lines capped (nbgrader's own)",
     "LimitOutputBytes": "output bytes capped",
     "StaticAnswerGrader": "keyed items scored in the grader, not the kernel",
+    "SetExamStudent": "the exam variant drawn for the submitting student, not a neighbour's",
     "RobustExecute": "(execution itself, in the sandbox, with the kernel's clean environment and time limits)",
 }
 
 TIMING_HOOK = '''
 # --- appended by benchmarks/bench_defences.py: time every preprocessor in the workers ---
 import os as _os, time as _time
-from nbgrader.preprocessors import NbGraderPreprocessor as _Base
-from nbconvert.preprocessors import Preprocessor as _NbcBase
 _TIMINGS = {timings!r}
 
 def _timed(cls):
@@ -62,12 +61,9 @@ def _timed(cls):
                 _h.write(f"{{cls.__name__}}\\t{{_time.perf_counter() - started:.6f}}\\n")
     cls.preprocess = preprocess
 
-import ipt_lib.course.preprocessors as _p, ipt_lib.course.folderguard as _f, nbgrader.preprocessors as _n
-for _module in (_p, _f, _n):
-    for _name in dir(_module):
-        _cls = getattr(_module, _name)
-        if isinstance(_cls, type) and issubclass(_cls, _NbcBase) and "preprocess" in vars(_cls):
-            _timed(_cls)
+import ipt_lib.course.folderguard as _f
+for _cls in list(c.Autograde.sanitize_preprocessors) + list(c.Autograde.autograde_preprocessors):
+    _timed(_cls)  # each step autograde runs, once: none of them is a subclass of another
 _vet = _f.vet_submitted
 def _vet_timed(*a, **k):
     started = _time.perf_counter()
@@ -151,21 +147,18 @@ def outside_autograde(base: Path, students: int, repeat: int) -> None:
     feedback = sorted((course / "feedback").rglob("*.html"))[:students] or sorted(
         (course / "autograded").rglob("*.ipynb"))[:students]
 
-    def time_scan() -> list[float]:
-        samples = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            scan(feedback, secrets)
-            samples.append((time.perf_counter() - started) / len(feedback))
-        return samples
-
-    with_disguise = time_scan()
     original = leaks._scan_disguised
-    leaks._scan_disguised = lambda *a, **k: []
-    try:
-        without = time_scan()
-    finally:
-        leaks._scan_disguised = original
+    with_disguise, without = [], []
+    scan(feedback, secrets)  # warm the caches once, then alternate the two so that load affects both alike
+    for _ in range(repeat):
+        for samples, disguise in ((without, False), (with_disguise, True)):
+            leaks._scan_disguised = original if disguise else (lambda *a, **k: [])
+            try:
+                started = time.perf_counter()
+                scan(feedback, secrets)
+                samples.append((time.perf_counter() - started) / len(feedback))
+            finally:
+                leaks._scan_disguised = original
     what = "feedback page" if feedback and feedback[0].suffix == ".html" else "graded notebook"
     print(f"   leak check per {what}, plain search only     {_spread(without)}")
     print(f"   leak check per {what}, with disguise search  {_spread(with_disguise)}   "
