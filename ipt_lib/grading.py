@@ -460,6 +460,10 @@ def computed_verdict(value: object, expected: object, kind: str, tol: float,
     answer, key = set(value), set(expected)
     if answer == key:
         return 1.0, "correct: exactly the clients who meet the definition."
+    if len(answer) >= 3 * max(len(key), 1) and len(answer - key) > len(key):
+        # listing (nearly) everyone matches every key a little: it is not a finding, so it earns nothing
+        return 0.0, ("no credit: the list is at least three times as long as the list of clients who meet the "
+                     "definition, so it does not pick them out. List only the clients who meet it.")
     share = len(answer & key) / len(answer | key) if answer | key else 1.0
     why = which_mistake(sorted(answer))
     parts = []

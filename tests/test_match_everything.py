@@ -46,3 +46,74 @@ def test_an_inventory_entry_naming_everyone_fills_no_inner_item(tmp_path):
         passed, message = inventory_verdict(tmp_path / "inventory.json", list(group), "inner", KEY["max_others"],
                                             rival_aliases(KEY, list(group)))
         assert not passed and "also names other people" in message, message
+
+
+# --- every other forgiving reader: areas, stages, techniques, communication problems, approaches, exam items, ids ---
+
+import pytest  # noqa: E402
+
+from ipt_lib.approaches import Approach  # noqa: E402
+from ipt_lib.grading import computed_verdict, exam_verdict, labels_verdict  # noqa: E402
+from ipt_lib.problem_areas import DisputeStage, ProblemArea  # noqa: E402
+from ipt_lib.techniques import CommunicationProblem, Technique  # noqa: E402
+
+VOCABULARIES = {
+    "area": (ProblemArea, [a.label for a in ProblemArea]),
+    "stage": (DisputeStage, [s.label for s in DisputeStage]),
+    "technique": (Technique, [t.label for t in Technique]),
+    "communication": (CommunicationProblem, [c.label for c in CommunicationProblem]),
+    "approach": (Approach, [a.label for a in Approach]),
+}
+SEPARATORS = st.sampled_from([" ", ", ", " / ", " or ", " and ", "; ", " & ", "+", "\n", " | "])
+
+
+@st.composite
+def several_labels(draw, vocabulary: str):
+    labels = VOCABULARIES[vocabulary][1]
+    picked = draw(st.lists(st.sampled_from(labels), min_size=2, max_size=len(labels), unique=True))
+    casing = draw(st.sampled_from([str, str.upper, str.title]))
+    return draw(SEPARATORS).join(casing(label) for label in picked)
+
+
+@pytest.mark.parametrize("vocabulary", list(VOCABULARIES))
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_an_answer_naming_several_labels_is_never_read_as_one(vocabulary, data):
+    cls, _ = VOCABULARIES[vocabulary]
+    text = data.draw(several_labels(vocabulary))
+    with pytest.raises(ValueError):
+        cls.parse(text)
+
+
+@pytest.mark.parametrize("vocabulary, kind", [("area", "area"), ("stage", "stage"), ("technique", "technique")])
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_an_exam_answer_naming_several_labels_earns_nothing(vocabulary, kind, data):
+    labels = VOCABULARIES[vocabulary][1]
+    keys = {f"X{i}": label for i, label in enumerate(labels)}     # whichever item is drawn, its key is in the list
+    right, _ = exam_verdict("ada", "q1", data.draw(several_labels(vocabulary)), keys, kind)
+    assert not right
+
+
+@pytest.mark.parametrize("vocabulary, kind", [("technique", "technique"), ("communication", "communication"),
+                                              ("approach", "approach")])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_labels_that_name_several_at_once_earn_nothing(vocabulary, kind, data):
+    labels = VOCABULARIES[vocabulary][1]
+    key = {turn: labels[turn % len(labels)] for turn in range(1, 4)}
+    answer = {turn: data.draw(several_labels(vocabulary)) for turn in key}
+    share, _ = labels_verdict(answer, key, kind)
+    assert share == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(key_size=st.integers(0, 20), others=st.integers(0, 200))
+def test_listing_nearly_every_client_earns_nothing(key_size, others):
+    key = [f"C{i:03d}" for i in range(key_size)]
+    everyone = key + [f"C{i:03d}" for i in range(key_size, key_size + others)]
+    share, message = computed_verdict(everyone, key, "ids", 0)
+    if len(everyone) >= 3 * max(key_size, 1) and others > key_size:
+        assert share == 0 and "does not pick them out" in message
+    else:
+        assert share == (1 if not others else pytest.approx(key_size / len(everyone)))
