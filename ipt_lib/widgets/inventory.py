@@ -29,10 +29,22 @@ TEXT_FIELDS = (
 )
 
 
-def img_tag(png: bytes, alt: str, *, width: int) -> str:
-    """An inline PNG with its text alternative, at most ``width`` pixels wide and never wider than the page."""
+# The table of people, with room between its columns and rows (an HTML widget's table has none of its own).
+_CSS = """<style>
+.ipt-inventory table.ipt-inv-rows{border-collapse:collapse;margin:.4em 0}
+.ipt-inventory table.ipt-inv-rows th,.ipt-inventory table.ipt-inv-rows td{padding:.3em .75em;text-align:left;
+  vertical-align:top;border-bottom:1px solid #d0d0d0}
+.ipt-inventory table.ipt-inv-rows th{border-bottom:2px solid #555}
+</style>"""
+
+
+def img_tag(png: bytes, alt: str, *, width: int | None = None) -> str:
+    """An inline PNG with its text alternative, ``width`` pixels wide (default: the picture's own width, so its
+    text is shown at the size it was drawn) and never wider than the page."""
     import base64
 
+    if width is None:
+        width = int.from_bytes(png[16:20], "big")  # the IHDR chunk of a PNG starts with its width
     data = base64.b64encode(png).decode("ascii")
     return (f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}' "
             f"style='width:{width}px;max-width:100%;height:auto'>")
@@ -95,7 +107,7 @@ class InventoryWidget:
                        self.problem_area, *self.texts.values(),
                        w.HBox([self.add_button, self.clear_button]), self.message])
         manage = w.HBox([self.chooser, self.remove_button, self.up_button, self.undo_button])
-        self.view = w.VBox([w.HTML(f"<h3>Interpersonal inventory: {html.escape(inventory.client)}</h3>"),
+        self.view = w.VBox([w.HTML(f"{_CSS}<h3>Interpersonal inventory: {html.escape(inventory.client)}</h3>"),
                             self.status, form, manage, self.table, self.circle])
         self.view.add_class("ipt-inventory")
         if notice:
@@ -206,7 +218,7 @@ class InventoryWidget:
             self.status.value = f"<small>Saved automatically to <code>{html.escape(self.path.name)}</code>.</small>"
         self.chooser.options = [""] + [p.name for p in self.inventory]
         self.table.value = self._table()
-        self.circle.value = img_tag(self._png(), self.circle_text(), width=640)
+        self.circle.value = img_tag(self._png(), self.circle_text())
 
     def _table(self) -> str:
         if not len(self.inventory):
@@ -231,9 +243,9 @@ class InventoryWidget:
         return f"Closeness circle for {self.inventory.client}: " + "; ".join(rings) + "."
 
     def _png(self) -> bytes:
-        from ..plots import closeness_circle, to_png
+        from ..plots import DPI, closeness_circle, to_png
 
-        return to_png(closeness_circle(self.inventory), dpi=72)
+        return to_png(closeness_circle(self.inventory), dpi=DPI)
 
     def _ipython_display_(self):
         from .keys import display_with_own_keys

@@ -137,7 +137,7 @@ class PathwayWidget:
         self.table.value = self.progress._repr_html_()
         from .inventory import img_tag
 
-        self.figure.value = img_tag(self._png(), self.figure_text(), width=760)
+        self.figure.value = img_tag(self._png(), self.figure_text())
 
     def figure_text(self) -> str:
         """What the progress figure shows, in words: each requirement and its status."""
@@ -147,7 +147,7 @@ class PathwayWidget:
     def _png(self) -> bytes:
         from ..pathway import _png
 
-        return _png(progress_figure(self.progress), dpi=72)
+        return _png(progress_figure(self.progress), dpi=100)  # shown at its own width: text at body size
 
     def _show_status(self) -> None:
         e = html.escape
