@@ -52,7 +52,7 @@ from .references import cite_ids
 __all__ = [
     "Body", "Level", "Requirement", "PathwayDataError", "load_bodies", "load_body", "find_body", "default_folder",
     "TraineeLog", "LogEntry", "LogProblem", "TraineeLogError", "LOG_COLUMNS", "ENTRY_KINDS", "PHASES",
-    "REQUIREMENT_KINDS", "Status", "RequirementResult", "Progress", "assess", "progress_figure",
+    "REQUIREMENT_KINDS", "Status", "RequirementResult", "Progress", "assess", "progress_figure", "progress_text",
 ]
 
 # ============================================================================================================
@@ -1220,6 +1220,12 @@ _STYLE = {
 }
 
 
+def progress_text(progress: Progress) -> str:
+    """What the progress figure shows, in words: each requirement and its status."""
+    parts = [f"{r.requirement.description}: {r.status.value.replace('_', ' ')}" for r in progress]
+    return f"Progress figure. {progress.summary()} " + "; ".join(parts) + "."
+
+
 def _status_label(r: RequirementResult) -> str:
     if r.status is Status.MET and r.requirement.kind == "years_since":
         return f"met ({_qty(r.have, r.unit)} ago)"
@@ -1274,7 +1280,9 @@ def progress_figure(progress: Progress, ax=None):
         total = top + height + bottom
         fig = Figure(figsize=(_WIDTH / _DPI, total / _DPI), dpi=_DPI)
         FigureCanvasAgg(fig)
-        fig._repr_png_ = lambda: _png(fig)
+        from .plots import with_text_alternative
+
+        with_text_alternative(fig, lambda: progress_text(progress))
         ax = fig.add_axes((left / _WIDTH, bottom / total, (_WIDTH - 2 * left) / _WIDTH, height / total))
     fig = ax.figure
     # x: 1.0 is the whole requirement; the rest of the axes' width holds the status words

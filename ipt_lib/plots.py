@@ -13,14 +13,14 @@ from typing import Iterable
 from .inventory import Inventory, Ring
 
 __all__ = ["closeness_circle", "timeline", "TimelineEvent", "closest_before_onset", "vignette_events", "shade_phases",
-           "trajectories", "group_trajectory"]
+           "trajectories", "group_trajectory", "closeness_text", "img_tag", "with_text_alternative"]
 
 # Okabe-Ito
 BLUE, VERMILLION, GREEN, ORANGE, GREY, BLACK = "#0072B2", "#D55E00", "#009E73", "#E69F00", "#7f7f7f", "#000000"
 DARK_VERMILLION = "#B34700"  # vermillion dark enough for text on white (4.5:1 or more)
 
 
-def _figure(ax, size):
+def _figure(ax, size, alt=None):
     if ax is not None:
         return ax.figure, ax
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -28,8 +28,7 @@ def _figure(ax, size):
 
     fig = Figure(figsize=size, dpi=100)
     FigureCanvasAgg(fig)
-    # Shown as a picture when it is the last value of a cell, without pyplot's global state.
-    fig._repr_png_ = lambda: to_png(fig)
+    with_text_alternative(fig, alt)
     return fig, fig.add_subplot()
 
 
@@ -39,6 +38,56 @@ def to_png(fig, dpi: int = 100) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def img_tag(png: bytes, alt: str, *, width: int | None = None) -> str:
+    """An inline PNG with its text alternative, ``width`` pixels wide (default: the picture's own width, so its
+    text is shown at the size it was drawn) and never wider than the page."""
+    import base64
+    import html
+
+    if width is None:
+        width = int.from_bytes(png[16:20], "big")  # the IHDR chunk of a PNG starts with its width
+    data = base64.b64encode(png).decode("ascii")
+    return (f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}' "
+            f"style='width:{width}px;max-width:100%;height:auto'>")
+
+
+def with_text_alternative(fig, alt=None):
+    """Show ``fig`` in Jupyter, when it is the last value of a cell, as a picture with a text alternative.
+
+    JupyterLab draws a plain ``image/png`` output as an ``<img>`` with no ``alt``, which a screen reader cannot
+    read; the ``text/html`` form (which JupyterLab prefers) carries ``alt``: ``alt()`` if given (called when the
+    figure is shown, so it says what is drawn then), else the figure's titles. No pyplot state is used.
+    """
+    import base64
+
+    def text() -> str:
+        if alt is not None:
+            return alt()
+        titles = [t for ax in fig.axes for t in (ax.get_title(), ax.get_title("left")) if t]
+        return "Figure: " + ("; ".join(" ".join(t.split()) for t in titles) or "no title")
+
+    def bundle(include=None, exclude=None):
+        png = to_png(fig)
+        words = text()
+        return {"image/png": base64.b64encode(png).decode("ascii"), "text/html": img_tag(png, words),
+                "text/plain": words}
+
+    fig._repr_png_ = lambda: to_png(fig)
+    fig._repr_mimebundle_ = bundle
+    return fig
+
+
+def closeness_text(inventory: Inventory) -> str:
+    """What the closeness circle shows, in words: who is on which ring."""
+    if not len(inventory):
+        return f"Closeness circle for {inventory.client}: nobody entered yet."
+    rings = []
+    for ring in ("inner", "middle", "outer"):
+        people = [f"{p.name} ({p.relationship})" if p.relationship else p.name for p in inventory.in_ring(ring)]
+        rings.append(f"{ring} ring: {', '.join(people) if people else 'nobody'}")
+    return f"Closeness circle for {inventory.client}: " + "; ".join(rings) + "."
 
 
 # Text in a figure is at least JupyterLab's body text (14 px) when the figure is shown at its own width, which is
@@ -78,7 +127,7 @@ def closeness_circle(inventory: Inventory, ax=None, *, title: str | None = None)
 
         fig = Figure(figsize=(_WIDTH / DPI, top + bottom + 2 * half_h * _SCALE / DPI), dpi=DPI)
         FigureCanvasAgg(fig)
-        fig._repr_png_ = lambda: to_png(fig)
+        with_text_alternative(fig, lambda: closeness_text(inventory))
         ax = fig.add_axes((0, bottom / fig.get_figheight(), 1, 1 - (top + bottom) / fig.get_figheight()))
     fig = ax.figure
     ax.set_aspect("equal")
@@ -194,7 +243,7 @@ def timeline(events: Iterable[TimelineEvent], ax=None, *, title: str = "Interper
     import textwrap
 
     events = sorted(events, key=lambda e: e.month)
-    fig, ax = _figure(ax, (7.6, 3.8))
+    fig, ax = _figure(ax, (7.6, 3.8), alt=lambda: timeline_text(events, title))
     lo = min([e.month for e in events] + [-1]) - 1
     hi = max([e.month for e in events] + [1]) + 1
     ax.axhline(0, color=GREY, lw=1)
@@ -225,6 +274,15 @@ def timeline(events: Iterable[TimelineEvent], ax=None, *, title: str = "Interper
     if ax is fig.axes[0] and len(fig.axes) == 1:
         fig.tight_layout()
     return fig
+
+
+def timeline_text(events: Iterable[TimelineEvent], title: str = "Interpersonal timeline") -> str:
+    """What the timeline shows, in words: each event and its month, and which came closest before onset."""
+    events = sorted(events, key=lambda e: e.month)
+    key = closest_before_onset(events)
+    parts = [f"month {e.month:g}: {e.label}" + (" (the closest interpersonal event before onset)" if e is key else "")
+             + ("" if e.interpersonal else " (not interpersonal)") for e in events]
+    return f"{title}. Symptom onset at month 0. " + ("; ".join(parts) if parts else "No events.") + "."
 
 
 # --- outcome trajectories (measurement) -------------------------------------------------------------------
@@ -294,7 +352,17 @@ def trajectories(scores, client_ids=None, *, measure: str = "PHQ-9", planned_ses
 
             raise MeasureError(f"No {s.name} scores for: {', '.join(map(str, unknown[:5]))}.")
         rows = rows[rows["client_id"].isin(wanted)]
-    fig, ax = _figure(ax, (8, 4.5))
+
+    def text() -> str:
+        ends = []
+        for cid, one in rows.sort_values("session").groupby("client_id", sort=True):
+            ends.append(f"{cid} from {one['score'].iloc[0]:g} at session {one['session'].iloc[0]:g} to "
+                        f"{one['score'].iloc[-1]:g} at session {one['session'].iloc[-1]:g}")
+        shown = "; ".join(ends[:12]) + (f"; and {len(ends) - 12} more" if len(ends) > 12 else "")
+        return (f"Line chart: {s.name} score by session, one line per client, the phases of treatment shaded. "
+                f"{shown}.")
+
+    fig, ax = _figure(ax, (8, 4.5), alt=text)
     shade_phases(ax, planned_sessions, scheme)
     if s.bands:
         _severity_lines(ax, s.name)
@@ -324,7 +392,17 @@ def group_trajectory(scores, clients=None, *, by: str | None = None, measure: st
 
             raise MeasureError(f"To split by {by!r}, pass the clients table with a {by!r} column.")
         rows = rows.merge(clients[["client_id", by]], on="client_id", how="left")
-    fig, ax = _figure(ax, (8, 4.5))
+
+    def text() -> str:
+        parts = []
+        for name, part in ([("all clients", rows)] if by is None else list(rows.groupby(by, sort=True))):
+            means = part.groupby("session")["score"].mean()
+            parts.append(f"{name}: mean {means.iloc[0]:.1f} at session {means.index[0]:g}, {means.iloc[-1]:.1f} at "
+                         f"session {means.index[-1]:g} ({part['client_id'].nunique()} clients)")
+        return (f"Line chart: mean {s.name} by session" + (f" for each {by.replace('_', ' ')}" if by else "")
+                + ", the interquartile range shaded. " + "; ".join(parts) + ".")
+
+    fig, ax = _figure(ax, (8, 4.5), alt=text)
     shade_phases(ax, planned_sessions, scheme)
     if s.bands:
         _severity_lines(ax, s.name)

@@ -173,3 +173,31 @@ def test_the_pathway_widget_shows_its_figure_at_the_figure_s_own_width(tmp_path)
     shown = int(re.search(r"width:(\d+)px", widget.figure.value).group(1))
     png = base64.b64decode(re.search(r"base64,([^']+)'", widget.figure.value).group(1))
     assert shown == png_width(png) <= 800
+
+
+# --- a text alternative for every figure the lessons show -------------------------------------------------
+
+def _shown_as(fig) -> str:
+    """The <img> a lesson shows for ``fig`` (JupyterLab prefers the HTML form to the bare PNG, which has no alt)."""
+    bundle = fig._repr_mimebundle_()
+    assert bundle["image/png"] and bundle["text/plain"]
+    img = re.fullmatch(r"<img src='data:image/png;base64,[^']+' alt='([^']+)' style='[^']+'>", bundle["text/html"])
+    assert img, bundle["text/html"][:200]
+    return img.group(1)
+
+
+def test_every_figure_a_lesson_shows_has_a_text_alternative_that_says_what_it_shows(sample_log):
+    from ipt_lib.caseload import load_cohort
+    from ipt_lib.pathway import assess, progress_figure
+    from ipt_lib.plots import TimelineEvent, group_trajectory, timeline, trajectories
+
+    assert "inner ring: Ama (x)" in _shown_as(closeness_circle(twelve_people()))
+    alt = _shown_as(timeline([TimelineEvent(-1, "Clive dies"), TimelineEvent(2, "stops the club")]))
+    assert "month -1: Clive dies (the closest interpersonal event before onset)" in alt
+    clients, scores = load_cohort()
+    alt = _shown_as(trajectories(scores, ["C001", "C029"]))
+    assert "PHQ-9" in alt and "C001 from" in alt and "C029 from" in alt
+    alt = _shown_as(group_trajectory(scores, clients, by="problem_area"))
+    assert all(area in alt for area in clients["problem_area"].unique())
+    alt = _shown_as(progress_figure(assess(sample_log, "isipt", "therapist", today=dt.date(2026, 6, 1))))
+    assert alt.startswith("Progress figure.") and "met" in alt and "missing" in alt

@@ -14,6 +14,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..inventory import CONFLICT, CONTACT, EXPECTATIONS_MET, Inventory, InventoryError, Person, Ring
+from ..plots import img_tag  # noqa: F401 - also imported from here by the other widgets
 from ..problem_areas import ProblemArea
 from ..storage import StoredFileError
 
@@ -36,18 +37,6 @@ _CSS = """<style>
   vertical-align:top;border-bottom:1px solid #d0d0d0}
 .ipt-inventory table.ipt-inv-rows th{border-bottom:2px solid #555}
 </style>"""
-
-
-def img_tag(png: bytes, alt: str, *, width: int | None = None) -> str:
-    """An inline PNG with its text alternative, ``width`` pixels wide (default: the picture's own width, so its
-    text is shown at the size it was drawn) and never wider than the page."""
-    import base64
-
-    if width is None:
-        width = int.from_bytes(png[16:20], "big")  # the IHDR chunk of a PNG starts with its width
-    data = base64.b64encode(png).decode("ascii")
-    return (f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}' "
-            f"style='width:{width}px;max-width:100%;height:auto'>")
 
 
 class InventoryWidget:
@@ -234,13 +223,9 @@ class InventoryWidget:
 
     def circle_text(self) -> str:
         """What the closeness circle shows, in words: who is on which ring."""
-        if not len(self.inventory):
-            return f"Closeness circle for {self.inventory.client}: nobody entered yet."
-        rings = []
-        for ring in ("inner", "middle", "outer"):
-            people = [f"{p.name} ({p.relationship})" if p.relationship else p.name for p in self.inventory.in_ring(ring)]
-            rings.append(f"{ring} ring: {', '.join(people) if people else 'nobody'}")
-        return f"Closeness circle for {self.inventory.client}: " + "; ".join(rings) + "."
+        from ..plots import closeness_text
+
+        return closeness_text(self.inventory)
 
     def _png(self) -> bytes:
         from ..plots import DPI, closeness_circle, to_png

@@ -135,14 +135,15 @@ class PathwayWidget:
         body = self._body()
         self.progress = assess(self.log, body, self.level.value, today=self.today)
         self.table.value = self.progress._repr_html_()
-        from .inventory import img_tag
+        from ..plots import img_tag
 
         self.figure.value = img_tag(self._png(), self.figure_text())
 
     def figure_text(self) -> str:
         """What the progress figure shows, in words: each requirement and its status."""
-        parts = [f"{r.requirement.description}: {r.status.value.replace('_', ' ')}" for r in self.progress]
-        return f"Progress figure. {self.progress.summary()} " + "; ".join(parts) + "."
+        from ..pathway import progress_text
+
+        return progress_text(self.progress)
 
     def _png(self) -> bytes:
         from ..pathway import _png
