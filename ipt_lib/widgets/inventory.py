@@ -84,7 +84,7 @@ class InventoryWidget:
                             (self.chooser, "ipt-inv-chooser"), (self.remove_button, "ipt-inv-remove")):
             widget.add_class(cls)
         self.add_button.on_click(lambda _: self.submit())
-        self.clear_button.on_click(lambda _: self.clear())
+        self.clear_button.on_click(lambda _: (self.clear(), self.name.focus()))
         self.remove_button.on_click(lambda _: self.remove())
         self.up_button.on_click(lambda _: self.move_up())
         self.undo_button.on_click(lambda _: self.undo_remove())
@@ -126,6 +126,7 @@ class InventoryWidget:
             return False
         self.clear(keep_message=True)
         self.refresh()
+        self.name.focus()  # the next thing to do is the next person: a keyboard user starts typing at once
         return True
 
     def remove(self) -> None:
@@ -139,6 +140,7 @@ class InventoryWidget:
         self._say(f"Removed {name}. Press Undo remove to put them back.")
         self.undo_button.layout.display = None
         self.refresh()
+        self.undo_button.focus()  # one key press puts them back
 
     def undo_remove(self) -> None:
         """Put back the person removed last, where they were."""
@@ -156,6 +158,7 @@ class InventoryWidget:
         self.undo_button.layout.display = "none"
         self._say(f"Put {person.name} back.")
         self.refresh()
+        self.chooser.focus()  # the Undo button is gone: focus goes where editing and removing start
 
     def move_up(self) -> None:
         if self.chooser.value:
