@@ -111,3 +111,35 @@ def run_all(page, attempts: int = 3) -> None:
 def wait_idle(page) -> None:
     page.wait_for_timeout(500)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+
+
+# --- the keyboard ---------------------------------------------------------------------------------------
+
+def focused(page, predicate: str) -> bool:
+    """Whether the focused element satisfies the JavaScript ``predicate`` (a function of the element)."""
+    return page.evaluate(f"() => {{ const e = document.activeElement; return !!e && ({predicate})(e); }}")
+
+
+def tab_to(page, predicate: str, *, shift: bool = False, most: int = 40) -> int:
+    """Press Tab (Shift+Tab) until the focused element satisfies ``predicate``; the number of presses."""
+    for presses in range(most + 1):
+        if focused(page, predicate):
+            return presses
+        if presses < most:
+            page.keyboard.press("Shift+Tab" if shift else "Tab")
+            page.wait_for_timeout(50)
+    where = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 200)")
+    raise AssertionError(f"{most} presses of {'Shift+' if shift else ''}Tab did not reach {predicate}; "
+                         f"focus is on {where}")
+
+
+def notebook_state(page) -> dict:
+    """What JupyterLab's notebook shortcuts change: cells, their types, the active cell, the mode, dialogs."""
+    return page.evaluate("""() => {
+        const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+        const cells = [...nb.querySelectorAll('.jp-Cell')];
+        return {cells: cells.length, markdown: nb.querySelectorAll('.jp-MarkdownCell').length,
+                active: cells.findIndex(c => c.classList.contains('jp-mod-active')),
+                edit_mode: nb.classList.contains('jp-mod-editMode'),
+                dialogs: document.querySelectorAll('.jp-Dialog').length};
+    }""")

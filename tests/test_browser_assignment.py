@@ -1,10 +1,12 @@
-"""A student opens Assignment 1 in JupyterLab 4 in a real (headless Chromium) browser and works in it."""
+"""A student opens Assignment 1 in JupyterLab 4 in a real (headless Chromium) browser and works in it; axe-core
+finds no critical or serious WCAG 2.1 A/AA violation in the case cards, the area cards or the practice feedback."""
 
 import shutil
 from pathlib import Path
 
 import pytest
 
+from a11y import assert_accessible
 from lab import browser_page, open_notebook, run_all, running_lab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +51,15 @@ def test_run_all_shows_case_cards_area_cards_and_friendly_checks(lab_page, lab):
     assert "Type your answer between the quotes" in text                # the blank practice checks
     assert "Traceback" not in text and "ipt_lib/" not in text           # no raw tracebacks from ipt_lib
     page.screenshot(path=str(lab["home"] / "run_all.png"), full_page=False)
+    assert_accessible(page, [".jp-Notebook .ipt-card", ".jp-Notebook .ipt-area"],
+                      "Assignment 1's case cards (cases.card) and problem-area cards")
+
+
+def test_the_rubric_keeps_its_cell_padding_through_jupyterlab_s_sanitiser(lab_page, lab):
+    cells = lab_page.locator(".jp-MarkdownCell", has_text="the grader sees this same rubric").first.locator("td")
+    assert cells.count() == 8
+    padding = cells.first.evaluate("td => parseFloat(getComputedStyle(td).paddingLeft)")
+    assert "padding" in (cells.first.get_attribute("style") or "") and padding >= 10
 
 
 def test_student_types_an_answer_and_the_check_reads_it(lab_page, lab):
@@ -76,3 +87,4 @@ def test_practice_check_gives_immediate_feedback(lab_page, lab):
     page.keyboard.press("Shift+Enter")
     cell.locator(".ipt-feedback").filter(has_text="Did you mean 'grief'").wait_for(timeout=30_000)
     page.screenshot(path=str(lab["home"] / "practice.png"))
+    assert_accessible(page, [".jp-Notebook .ipt-feedback"], "the practice check's feedback")

@@ -1,5 +1,7 @@
-"""A student plays a role-play in the techniques lesson in JupyterLab 4 in headless Chromium: clicking through to
-an ending shows the path summary, and the progress survives a page reload and a kernel restart."""
+"""A student plays a role-play in the techniques lesson in JupyterLab 4 in headless Chromium: playing through to
+an ending (the first four choices by keyboard alone, the rest by clicking) shows the path summary, and the
+progress survives a page reload and a kernel restart. Keys never reach JupyterLab's shortcuts, focus lands where
+the next choice is read, and axe-core finds no critical or serious WCAG 2.1 A/AA violation in the widget."""
 
 import json
 import shutil
@@ -9,14 +11,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from a11y import assert_accessible
 from ipt_lib.roleplay import Session, find_scenario
-from lab import browser_page, open_notebook, run_all, running_lab, wait_idle
+from lab import browser_page, notebook_state, open_notebook, run_all, running_lab, tab_to, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "04_techniques_in_practice.ipynb"
 PROGRESS = "roleplay_progress.json"
 # R01 through an acceptable, a poor and four good responses (numbers as shown on the buttons).
 PATH = [3, 1, 2, 3, 2, 3]
+BY_KEYBOARD = 4   # the first four by Tab and Enter or Space only; the last two by clicking
 pytestmark = pytest.mark.slow
 
 
@@ -58,23 +62,30 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
         first = widget.locator("button.ipt-rp-choice").first
         assert first.evaluate("b => b.scrollWidth <= b.clientWidth + 1")   # long choices wrap, not clipped
 
+        widget.locator(".ipt-rp-client .widget-html-content").focus()   # where a keyboard user arrives
+        before = notebook_state(page)
         for k, (number, step) in enumerate(zip(PATH, expected.steps), 1):
-            if k <= 2:  # by keyboard only: focus the choice, press Enter
-                widget.locator("button.ipt-rp-choice").nth(number - 1).focus()
-                page.keyboard.press("Enter")
+            if k <= BY_KEYBOARD:
+                # from the client's line, Tab goes through the choices in order: the one numbered `number` is
+                # `number` presses away; Enter or Space takes it
+                presses = tab_to(page, f"e => e.matches('.ipt-rp-R01 button.ipt-rp-choice') && "
+                                       f"e.textContent.trim().startsWith('{number}.')", most=6)
+                assert presses == number, f"choice {number} was {presses} Tab presses from the client's line"
+                page.keyboard.press("Enter" if k % 2 else "Space")
             else:
                 widget.locator("button.ipt-rp-choice").nth(number - 1).click()
             widget.locator(f".ipt-rp-transcript .ipt-rp-step[data-step='{k}']").wait_for(timeout=30_000)
-            if k <= 2:
-                # focus moved to the client's new line (not left on a button whose text changed), and the
-                # feedback is a live region that a screen reader announces
-                expect(widget.locator(".ipt-rp-client .widget-html-content")).to_be_focused(timeout=30_000)
-                assert widget.locator(".ipt-rp-feedback").get_attribute("aria-live") == "polite"
+            # focus moved to the client's new line (not left on a button whose text changed), and the
+            # feedback is a live region that a screen reader announces
+            expect(widget.locator(".ipt-rp-client .widget-html-content")).to_be_focused(timeout=30_000)
+            assert widget.locator(".ipt-rp-feedback").get_attribute("aria-live") == "polite"
             # each part of the widget is its own comm message: wait for this one rather than read it at once
             expect(widget.locator(".ipt-rp-feedback")).to_contain_text(step.technique.label, timeout=30_000)
             if k == 2:
                 widget.scroll_into_view_if_needed()
                 page.screenshot(path=str(shots / "roleplay_feedback_on_a_poor_choice.png"))
+                assert_accessible(page, [".ipt-rp-R01"], "the role-play widget after a poor choice (feedback shown)")
+        assert notebook_state(page) == before      # no key reached JupyterLab: same cells, same active cell
         text = _summary_shown(page, ending)
         for step in expected.steps:
             assert step.technique.label in text
@@ -82,6 +93,9 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
         expect(widget.locator("button.ipt-rp-choice:visible")).to_have_count(0, timeout=30_000)
         widget.locator(".ipt-rp-summary").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "roleplay_summary.png"))
+        assert_accessible(page, [".ipt-roleplay"], "the lesson's role-play widgets, R01 at its ending summary")
+        # at the ending the next thing to do is start again: the next Tab stop after the client's last line
+        assert tab_to(page, "e => !!e.closest('.ipt-rp-R01 .ipt-rp-restart')", most=2) >= 1
         saved = json.loads((work / PROGRESS).read_text(encoding="utf-8"))
         assert [s["choice"] for s in saved["scenarios"]["R01"]["steps"]] == PATH
 
@@ -104,8 +118,10 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
         widget.locator(".ipt-rp-summary").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "roleplay_after_kernel_restart.png"))
 
-        widget.locator("button.ipt-rp-restart").click()            # start again: the path clears, the run is kept
+        widget.locator("button.ipt-rp-restart").focus()             # start again (by keyboard): the path clears,
+        page.keyboard.press("Enter")                                # the run is kept, focus is on the first line
         widget.locator(".ipt-rp-message").filter(has_text="Started again").wait_for(timeout=30_000)
+        expect(widget.locator(".ipt-rp-client .widget-html-content")).to_be_focused(timeout=30_000)
         expect(widget.locator(".ipt-rp-transcript .ipt-rp-step")).to_have_count(0, timeout=30_000)
         expect(widget.locator(".ipt-rp-summary")).to_be_hidden(timeout=30_000)
         saved = json.loads((work / PROGRESS).read_text(encoding="utf-8"))

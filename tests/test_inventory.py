@@ -151,8 +151,8 @@ def test_timeline_highlights_the_closest_interpersonal_event_before_onset():
               TimelineEvent(-1, "funeral; left before the burial"), TimelineEvent(2, "stopped the club")]
     assert closest_before_onset(events).label == "funeral; left before the burial"
     fig = timeline(events)
-    labels = [t.get_text() for t in fig.axes[0].texts]
-    assert "funeral; left before the burial\n(closest before onset)" in labels
+    labels = [" ".join(t.get_text().split()) for t in fig.axes[0].texts]   # long labels are wrapped
+    assert "funeral; left before the burial (closest before onset)" in labels
     assert closest_before_onset([TimelineEvent(-2, "moved", interpersonal=False)]) is None
 
 

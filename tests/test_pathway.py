@@ -466,7 +466,7 @@ def test_the_figure_tells_the_four_statuses_apart_by_colour_pattern_and_words():
     assert [r.status for r in progress] == [Status.MET, Status.MISSING, Status.UNKNOWN, Status.SELF_REPORT]
     fig = progress_figure(progress)
     ax = fig.axes[0]
-    texts = [t.get_text() for t in ax.texts]
+    texts = [t.get_text() for t in ax.texts if t.get_gid() == "ipt-status"]
     assert texts == ["met (12 hours)", "missing: 1 case still needed", "unknown: no confirmed number",
                      "self-report: confirm yourself"]
     bars = [p for p in ax.patches]

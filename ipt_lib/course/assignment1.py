@@ -16,6 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..problem_areas import ProblemArea
 from ..vignettes import Vignette, load_vignettes
+from .rubric import rubric_table
 
 ASSIGNMENT = "a1_problem_areas"
 NOTEBOOK = "problem_areas.ipynb"
@@ -165,6 +166,16 @@ For each case: read the card, then replace the `...` in the answer cell with the
 Each case is worth **1 point**, scored separately: a wrong case does not cost you the others.
 """
 
+RUBRIC = [
+    ("1", "names an area that the cues and the definitions support (Weissman et al., 2018; ISIPT, n.d.-b)"),
+    ("1", "quotes at least two cues from the case, says what each shows, and links the interpersonal event to the "
+          "onset of symptoms, with its timing"),
+    ("1", "names a plausible alternative area and gives a reason, grounded in the case, why it is not the focus"),
+    ("1", "covers diagnosis, risk and medication: a standard scale for the diagnosis; asking about thoughts of death "
+          "or self-harm, with further assessment, a safety plan and the supervisor told if positive; and the "
+          "medication question"),
+]
+
 JUSTIFY = f"""
 ## Part C: Justify one classification ({MANUAL_POINTS} points, graded by your instructor)
 
@@ -180,13 +191,7 @@ Take **Case {JUSTIFY_CASE}**. In 150-250 words, write the interpersonal formulat
 
 **Rubric** (the grader sees this same rubric; 1 point each):
 
-| Points | The answer ... |
-|---|---|
-| 1 | names an area that the cues and the definitions support (Weissman et al., 2018; ISIPT, n.d.-b) |
-| 1 | quotes at least two cues from the case, says what each shows, and links the interpersonal event to the onset of symptoms, with its timing |
-| 1 | names a plausible alternative area and gives a reason, grounded in the case, why it is not the focus |
-| 1 | covers diagnosis, risk and medication: a standard scale for the diagnosis; asking about thoughts of death or self-harm, with further assessment, a safety plan and the supervisor told if positive; and the medication question |
-
+{rubric_table(("Points", "The answer ..."), RUBRIC)}
 A model answer is not shown; your instructor's comments come back with your feedback.
 """
 

@@ -21,8 +21,11 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
     from .preprocessors import RedactTestTracebacks
+    from .wraplines import WrapLongLines
 
-    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, RedactTestTracebacks, CSSHTMLHeaderPreprocessor]
+    # Messages wrapped at 88 characters: the feedback page (and Formgrader) show outputs in a <pre> that never wraps.
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, RedactTestTracebacks, WrapLongLines,
+                                        CSSHTMLHeaderPreprocessor]
     # A student who deletes a test cell gets it back, marked, and graded as usual.
     c.OverwriteCells.add_missing_cells = True
     # Autograde: survive dead kernels, and score keyed items from the answers' text outside the kernel.
@@ -44,7 +47,7 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
 
     c.Autograde.autograde_preprocessors = [
         RobustExecute, DropPlantedFiles, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, LimitOutputBytes,
-        StaticAnswerGrader, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+        StaticAnswerGrader, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata, WrapLongLines,
     ]
     # A submission appears in the exchange whole or not at all.
     c.ExchangeFactory.submit = "ipt_lib.course.exchange.AtomicExchangeSubmit"

@@ -183,11 +183,11 @@ def _scan_text(name: str, text: str, secrets: Secrets, *, student_facing: bool) 
         for marker in MARKERS:
             if marker in text:
                 found.append(Leak(name, f"nbgrader marker {marker!r}"))
+    flat = " ".join(text.split())  # also as one line: graded messages are wrapped (see wraplines.py)
     for line in secrets.lines:
-        if line in text:
+        if line in text or (len(line) > 20 and " ".join(line.split()) in flat):
             found.append(Leak(name, f"hidden test or solution line {line!r}"))
             plain.add(line)
-    flat = " ".join(text.split())
     for phrase in secrets.phrases:
         if phrase in flat:
             found.append(Leak(name, f"a graded rationale: {phrase[:40]!r}..."))

@@ -14,6 +14,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..inventory import CONFLICT, CONTACT, EXPECTATIONS_MET, Inventory, InventoryError, Person, Ring
+from ..plots import img_tag  # noqa: F401 - also imported from here by the other widgets
 from ..problem_areas import ProblemArea
 from ..storage import StoredFileError
 
@@ -29,13 +30,13 @@ TEXT_FIELDS = (
 )
 
 
-def img_tag(png: bytes, alt: str, *, width: int) -> str:
-    """An inline PNG with its text alternative, at most ``width`` pixels wide and never wider than the page."""
-    import base64
-
-    data = base64.b64encode(png).decode("ascii")
-    return (f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}' "
-            f"style='width:{width}px;max-width:100%;height:auto'>")
+# The table of people, with room between its columns and rows (an HTML widget's table has none of its own).
+_CSS = """<style>
+.ipt-inventory table.ipt-inv-rows{border-collapse:collapse;margin:.4em 0}
+.ipt-inventory table.ipt-inv-rows th,.ipt-inventory table.ipt-inv-rows td{padding:.3em .75em;text-align:left;
+  vertical-align:top;border-bottom:1px solid #d0d0d0}
+.ipt-inventory table.ipt-inv-rows th{border-bottom:2px solid #555}
+</style>"""
 
 
 class InventoryWidget:
@@ -83,7 +84,7 @@ class InventoryWidget:
                             (self.chooser, "ipt-inv-chooser"), (self.remove_button, "ipt-inv-remove")):
             widget.add_class(cls)
         self.add_button.on_click(lambda _: self.submit())
-        self.clear_button.on_click(lambda _: self.clear())
+        self.clear_button.on_click(lambda _: (self.clear(), self.name.focus()))
         self.remove_button.on_click(lambda _: self.remove())
         self.up_button.on_click(lambda _: self.move_up())
         self.undo_button.on_click(lambda _: self.undo_remove())
@@ -95,7 +96,7 @@ class InventoryWidget:
                        self.problem_area, *self.texts.values(),
                        w.HBox([self.add_button, self.clear_button]), self.message])
         manage = w.HBox([self.chooser, self.remove_button, self.up_button, self.undo_button])
-        self.view = w.VBox([w.HTML(f"<h3>Interpersonal inventory: {html.escape(inventory.client)}</h3>"),
+        self.view = w.VBox([w.HTML(f"{_CSS}<h3>Interpersonal inventory: {html.escape(inventory.client)}</h3>"),
                             self.status, form, manage, self.table, self.circle])
         self.view.add_class("ipt-inventory")
         if notice:
@@ -125,6 +126,7 @@ class InventoryWidget:
             return False
         self.clear(keep_message=True)
         self.refresh()
+        self.name.focus()  # the next thing to do is the next person: a keyboard user starts typing at once
         return True
 
     def remove(self) -> None:
@@ -138,6 +140,7 @@ class InventoryWidget:
         self._say(f"Removed {name}. Press Undo remove to put them back.")
         self.undo_button.layout.display = None
         self.refresh()
+        self.undo_button.focus()  # one key press puts them back
 
     def undo_remove(self) -> None:
         """Put back the person removed last, where they were."""
@@ -155,6 +158,7 @@ class InventoryWidget:
         self.undo_button.layout.display = "none"
         self._say(f"Put {person.name} back.")
         self.refresh()
+        self.chooser.focus()  # the Undo button is gone: focus goes where editing and removing start
 
     def move_up(self) -> None:
         if self.chooser.value:
@@ -206,7 +210,7 @@ class InventoryWidget:
             self.status.value = f"<small>Saved automatically to <code>{html.escape(self.path.name)}</code>.</small>"
         self.chooser.options = [""] + [p.name for p in self.inventory]
         self.table.value = self._table()
-        self.circle.value = img_tag(self._png(), self.circle_text(), width=640)
+        self.circle.value = img_tag(self._png(), self.circle_text())
 
     def _table(self) -> str:
         if not len(self.inventory):
@@ -222,18 +226,14 @@ class InventoryWidget:
 
     def circle_text(self) -> str:
         """What the closeness circle shows, in words: who is on which ring."""
-        if not len(self.inventory):
-            return f"Closeness circle for {self.inventory.client}: nobody entered yet."
-        rings = []
-        for ring in ("inner", "middle", "outer"):
-            people = [f"{p.name} ({p.relationship})" if p.relationship else p.name for p in self.inventory.in_ring(ring)]
-            rings.append(f"{ring} ring: {', '.join(people) if people else 'nobody'}")
-        return f"Closeness circle for {self.inventory.client}: " + "; ".join(rings) + "."
+        from ..plots import closeness_text
+
+        return closeness_text(self.inventory)
 
     def _png(self) -> bytes:
-        from ..plots import closeness_circle, to_png
+        from ..plots import DPI, closeness_circle, to_png
 
-        return to_png(closeness_circle(self.inventory), dpi=72)
+        return to_png(closeness_circle(self.inventory), dpi=DPI)
 
     def _ipython_display_(self):
         from .keys import display_with_own_keys

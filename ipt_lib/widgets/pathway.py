@@ -66,19 +66,32 @@ class PathwayWidget:
         self.add_button.on_click(lambda _: self.submit())
         self.entry_kind.observe(lambda _: self._show_kind_help(), names="value")
 
-        form = w.VBox([self.entry_date, self.entry_kind, self.kind_help, self.entry_amount, self.entry_case,
-                       self.entry_phase, self.entry_detail, self.entry_note, self.add_button, self.message])
-        adder = w.Accordion(children=[form])
-        adder.set_title(0, "Add a log entry")
-        adder.selected_index = None
+        self.form = w.VBox([self.entry_date, self.entry_kind, self.kind_help, self.entry_amount, self.entry_case,
+                            self.entry_phase, self.entry_detail, self.entry_note, self.add_button, self.message],
+                           layout=w.Layout(display="none"))
+        # A button, not an Accordion: an Accordion's title in ipywidgets 8 is a <div> that only a mouse can open.
+        self.form_button = w.Button(description="Add a log entry", icon="plus",
+                                    tooltip="Show the form that adds one entry to the log")
+        self.form_button.add_class("ipt-path-open-form")
+        self.form_button.on_click(lambda _: self.toggle_form())
         self.view = w.VBox([w.HTML("<h3>Your road to IPT certification</h3>"), self.body, self.level,
-                            w.HBox([self.reload_button]), self.status, self.table, self.figure, adder])
+                            w.HBox([self.reload_button]), self.status, self.table, self.figure,
+                            self.form_button, self.form])
         self.view.add_class("ipt-pathway")
         self.entry_date.value = (today or dt.date.today()).isoformat()
         self._show_kind_help()
         self.reload(refresh=False)
         self._fill_levels()
         self.refresh()
+
+    def toggle_form(self) -> None:
+        """Show the entry form (focus on its first field, where the next key goes) or hide it again."""
+        opening = self.form.layout.display == "none"
+        self.form.layout.display = None if opening else "none"
+        self.form_button.description = "Hide the entry form" if opening else "Add a log entry"
+        self.form_button.icon = "minus" if opening else "plus"
+        if opening:
+            self.entry_date.focus()
 
     # --- model -------------------------------------------------------------------------------------------
     def reload(self, refresh: bool = True) -> None:
@@ -135,19 +148,20 @@ class PathwayWidget:
         body = self._body()
         self.progress = assess(self.log, body, self.level.value, today=self.today)
         self.table.value = self.progress._repr_html_()
-        from .inventory import img_tag
+        from ..plots import img_tag
 
-        self.figure.value = img_tag(self._png(), self.figure_text(), width=760)
+        self.figure.value = img_tag(self._png(), self.figure_text())
 
     def figure_text(self) -> str:
         """What the progress figure shows, in words: each requirement and its status."""
-        parts = [f"{r.requirement.description}: {r.status.value.replace('_', ' ')}" for r in self.progress]
-        return f"Progress figure. {self.progress.summary()} " + "; ".join(parts) + "."
+        from ..pathway import progress_text
+
+        return progress_text(self.progress)
 
     def _png(self) -> bytes:
         from ..pathway import _png
 
-        return _png(progress_figure(self.progress), dpi=72)
+        return _png(progress_figure(self.progress), dpi=100)  # shown at its own width: text at body size
 
     def _show_status(self) -> None:
         e = html.escape

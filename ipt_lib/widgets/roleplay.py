@@ -102,6 +102,7 @@ class RolePlayWidget:
         self.session.restart()
         self.refresh()
         self._say("Started again from the first line.")
+        self.client.focus()  # the first line again; Tab reaches the first choice
 
     # --- views ---------------------------------------------------------------
     def _say(self, text: str, ok: bool = True) -> None:
