@@ -300,7 +300,7 @@ def shade_phases(ax, planned_sessions: int = 16, scheme: str = "focus-2006", *, 
         ax.axvspan(first - 0.5, last + 0.5, color=PHASE_COLOURS[phase], alpha=0.18, lw=0, zorder=0)
         if label:
             ax.text((first + last) / 2, 1.0, phase, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
-                    fontsize=8, color="#444444")
+                    fontsize=TEXT_PT, color="#444444")
     ax.set_xlim(0.5, planned_sessions + 0.5)
     return ax
 
@@ -312,9 +312,9 @@ def _severity_lines(ax, measure: str) -> None:
     for band in s.bands:
         if band.low > s.low:
             ax.axhline(band.low - 0.5, color=GREY, lw=0.6, ls=":", zorder=1)
-        ax.text(1.01, (band.low + band.high) / 2, band.label, transform=ax.get_yaxis_transform(), fontsize=7,
-                va="center", ha="left", color=GREY, clip_on=False)
-    ax.figure.subplots_adjust(right=0.8)
+        ax.text(1.01, (band.low + band.high) / 2, band.label, transform=ax.get_yaxis_transform(),
+                fontsize=TEXT_PT, va="center", ha="left", color=_TEXT_GREY, clip_on=False)
+    ax.figure.subplots_adjust(right=0.78)
 
 
 def _long_scores(scores, measure: str):
@@ -372,11 +372,12 @@ def trajectories(scores, client_ids=None, *, measure: str = "PHQ-9", planned_ses
         ax.plot(one["session"], one["score"], marker=markers[i % len(markers)], ms=4, lw=1.4,
                 color=colours[i % len(colours)], label=str(cid))
     ax.set_ylim(s.low, s.high + 0.5)
-    ax.set_xlabel("Session")
-    ax.set_ylabel(f"{s.name} ({s.low}-{s.high})")
-    ax.set_title(title or f"{s.name} by session", pad=14)
+    ax.set_xlabel("Session", fontsize=TEXT_PT)
+    ax.set_ylabel(f"{s.name} ({s.low}-{s.high})", fontsize=TEXT_PT)
+    ax.tick_params(labelsize=TEXT_PT)
+    ax.set_title(title or f"{s.name} by session", pad=24, fontsize=12)
     if rows["client_id"].nunique() <= 12:
-        ax.legend(fontsize=7, loc="upper right", ncol=2)
+        ax.legend(fontsize=TEXT_PT, loc="upper right", ncol=3)
     return fig
 
 
@@ -417,13 +418,16 @@ def group_trajectory(scores, clients=None, *, by: str | None = None, measure: st
         ax.plot(stats.index, stats["mean"], marker=markers[i % len(markers)], ms=4, color=colour, label=str(name))
     counts = rows.groupby("session")["client_id"].nunique()
     for session, n in counts.items():
-        ax.text(session, -0.09, f"{n}", transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6,
-                color=GREY)
+        ax.text(session, -0.09, f"{n}", transform=ax.get_xaxis_transform(), ha="center", va="top",
+                fontsize=TEXT_PT, color=_TEXT_GREY)
     ax.set_ylim(s.low, s.high + 0.5)
-    ax.text(0.0, -0.09, "n =", transform=ax.transAxes, ha="right", va="top", fontsize=6, color=GREY)
-    ax.set_xlabel("Session (n = clients with a score at that session)", labelpad=12)
-    ax.set_ylabel(f"Mean {s.name} ({s.low}-{s.high})")
-    ax.set_title(title or f"Mean {s.name} by session" + (f" and {by.replace('_', ' ')}" if by else ""), pad=14)
-    ax.legend(fontsize=8, loc="upper right")
-    fig.subplots_adjust(bottom=0.2)
+    ax.text(-0.01, -0.09, "n =", transform=ax.transAxes, ha="right", va="top", fontsize=TEXT_PT,
+            color=_TEXT_GREY)
+    ax.set_xlabel("Session (n = clients with a score at that session)", labelpad=16, fontsize=TEXT_PT)
+    ax.set_ylabel(f"Mean {s.name} ({s.low}-{s.high})", fontsize=TEXT_PT)
+    ax.tick_params(labelsize=TEXT_PT)
+    ax.set_title(title or f"Mean {s.name} by session" + (f" and {by.replace('_', ' ')}" if by else ""), pad=24,
+                 fontsize=12)
+    ax.legend(fontsize=TEXT_PT, loc="upper right")
+    fig.subplots_adjust(bottom=0.22, left=0.1)
     return fig

@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from pathlib import Path
 
 import pytest
 
 from ipt_lib.inventory import Inventory
 from ipt_lib.plot_labels import DOT_GID, LABEL_GID, LEADER_GID, segments_cross
 from ipt_lib.plots import BODY_PX, closeness_circle
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NAMES = ["Ama", "Kofi", "Lunch-club friend", "Domino club", "Pauline", "Clive", "Grandmother", "Manager at work",
          "Neighbour", "Best friend Sam", "Brother", "Therapy group"]
@@ -201,3 +204,26 @@ def test_every_figure_a_lesson_shows_has_a_text_alternative_that_says_what_it_sh
     assert all(area in alt for area in clients["problem_area"].unique())
     alt = _shown_as(progress_figure(assess(sample_log, "isipt", "therapist", today=dt.date(2026, 6, 1))))
     assert alt.startswith("Progress figure.") and "met" in alt and "missing" in alt
+
+
+def test_trajectory_figures_keep_their_text_inside_at_body_size_without_overlaps():
+    """Lesson 03's trajectory figures: every label at least body size, inside the figure, none over another."""
+    import pandas as pd
+
+    from ipt_lib.plots import group_trajectory, trajectories
+
+    scores = pd.read_csv(ROOT / "data" / "cohort" / "scores.csv")
+    clients = pd.read_csv(ROOT / "data" / "cohort" / "clients.csv")
+    figures = [trajectories(scores, sorted(scores["client_id"].unique())[:8]), group_trajectory(scores),
+               group_trajectory(scores, clients, by="problem_area"), group_trajectory(scores, clients, by="setting")]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        frame = fig.bbox
+        for t in texts(fig):
+            box = t.get_window_extent(renderer)
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, \
+                f"{t.get_text()!r} is cut off"
+            assert shown_px(t) >= BODY_PX, f"{t.get_text()!r} is {shown_px(t):.1f} px"
+        boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
