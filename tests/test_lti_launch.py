@@ -75,3 +75,35 @@ def test_launches_that_cannot_log_in_are_refused_with_a_reason(tmp_path, launch,
     with pytest.raises(LaunchRefused, match=message):
         map_launch(launch, tmp_path / "u.csv", issuer=ISS, context_id="ctx-1")
     assert not (tmp_path / "u.csv").exists()
+
+
+def test_the_hub_recipe_logs_an_lti_launch_in_as_the_mapped_user(tmp_path, monkeypatch):
+    """hub/jupyterhub_config.py with IPT_HUB_AUTH=lti13: its authenticator maps verified claims (no hub started)."""
+    import asyncio
+    from pathlib import Path
+
+    pytest.importorskip("ltiauthenticator", reason="jupyterhub-ltiauthenticator (hub/requirements.txt)")
+    from traitlets.config import Config
+
+    roster = tmp_path / "roster.txt"
+    roster.write_text("prof instructor\nzoe-nunez student\n", encoding="utf-8")
+    env = {"IPT_HUB_AUTH": "lti13", "IPT_HUB_ROSTER": str(roster), "IPT_HUB_STATE": str(tmp_path),
+           "IPT_LTI_ISSUER": ISS, "IPT_LTI_CLIENT_ID": "10000000000042", "IPT_LTI_CONTEXT": "ctx-1",
+           "IPT_LTI_AUTHORIZE_URL": "https://sso.canvaslms.com/api/lti/authorize_redirect",
+           "IPT_LTI_JWKS_URL": "https://sso.canvaslms.com/api/lti/security/jwks"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config = Config()
+    source = Path(__file__).parents[1] / "hub" / "jupyterhub_config.py"
+    exec(compile(source.read_text(), str(source), "exec"), {"get_config": lambda: config, "__name__": "config"})
+    assert config.LTI13Authenticator.client_id == {"10000000000042"}
+    authenticator = config.JupyterHub.authenticator_class(config=config)
+    student = asyncio.run(authenticator.authenticate(None, claims("sub-1", email="zoe.nunez@uni.example")))
+    teacher = asyncio.run(authenticator.authenticate(None, claims("sub-9", email="prof@uni.example",
+                                                                  roles=(INSTRUCTOR,))))
+    assert student == {"name": "zoe-nunez", "admin": None} and teacher == {"name": "prof", "admin": True}
+    assert read_user_map(tmp_path / "lti-users.csv") == {"zoe-nunez": "sub-1", "prof": "sub-9"}
+    from tornado import web
+
+    with pytest.raises(web.HTTPError, match="another course"):
+        asyncio.run(authenticator.authenticate(None, claims("sub-2", context="ctx-7")))
