@@ -6,7 +6,11 @@
 #
 # Everything that differs between servers comes from the environment, so this file is used as it is:
 #   IPT_HUB_ROSTER          roster file: "username role" per line, role = instructor or student (required)
-#   IPT_HUB_AUTH            "pam" (Unix passwords; the default) or "shared-password" (workshops and tests)
+#   IPT_HUB_AUTH            "pam" (Unix passwords; the default), "shared-password" (workshops and tests) or "lti13"
+#                           (students arrive from the LMS's course link; docs/lms-passback.md, "Launch")
+#   IPT_LTI_ISSUER, IPT_LTI_CLIENT_ID, IPT_LTI_AUTHORIZE_URL, IPT_LTI_JWKS_URL  lti13 only: copied from the LMS
+#   IPT_LTI_CONTEXT         lti13, optional: the LMS course id (context id) this hub serves; other courses are refused
+#   IPT_LTI_USERS           lti13: the launch log, sub -> user name (default IPT_HUB_STATE/lti-users.csv)
 #   IPT_HUB_PASSWORD        shared-password only: the students' password (8+ characters)
 #   IPT_HUB_ADMIN_PASSWORD  shared-password only: the instructors' password (32+ characters)
 #   IPT_HUB_VENV            the shared environment (default: the one this hub runs from)
@@ -75,8 +79,40 @@ if auth == "shared-password":
     c.SharedPasswordAuthenticator.admin_password = setting("IPT_HUB_ADMIN_PASSWORD")
 elif auth == "pam":
     c.JupyterHub.authenticator_class = "pam"  # each user's own Unix password
+elif auth == "lti13":
+    # The LMS vouches for the person; ipt_lib.course.lti_launch maps the launch's `sub` to one stable user name
+    # (the same after a rename), records it for grade passback, and makes Instructor/TA roles hub admins.
+    # The roster still decides who may log in: a new student's id is recorded at the first launch, and they can
+    # log in once the instructor adds that id to the roster (hub/users.sh makes the Unix account).
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+    from tornado import web
+
+    from ipt_lib.course.lti_launch import LaunchRefused, map_launch
+
+    lti_users = Path(setting("IPT_LTI_USERS", str(state / "lti-users.csv")))
+    lti_issuer = setting("IPT_LTI_ISSUER")
+    lti_context = os.environ.get("IPT_LTI_CONTEXT") or None
+
+    class CourseLTI13Authenticator(LTI13Authenticator):
+        async def authenticate(self, handler, data=None):
+            try:
+                who = map_launch(data or {}, lti_users, issuer=lti_issuer, context_id=lti_context)
+            except LaunchRefused as exc:
+                raise web.HTTPError(403, str(exc))
+            if who.username not in self.allowed_users | self.admin_users:
+                self.log.warning("LTI launch of %s (%s, first launch: %s) is not in the roster", who.username,
+                                 who.role, who.new)
+            return {"name": who.username, "admin": who.role == "instructor" or None}
+
+    c.JupyterHub.authenticator_class = CourseLTI13Authenticator
+    c.LTI13Authenticator.issuer = lti_issuer
+    c.LTI13Authenticator.client_id = {setting("IPT_LTI_CLIENT_ID")}
+    c.LTI13Authenticator.authorize_url = setting("IPT_LTI_AUTHORIZE_URL")
+    c.LTI13Authenticator.jwks_endpoint = setting("IPT_LTI_JWKS_URL")
+    c.LTI13Authenticator.username_key = "sub"  # only a fallback: authenticate() above decides the name
+    c.LTI13Authenticator.uri_scheme = "https"  # the hub sits behind a TLS proxy
 else:
-    raise SystemExit(f"IPT_HUB_AUTH must be 'pam' or 'shared-password', not {auth!r}")
+    raise SystemExit(f"IPT_HUB_AUTH must be 'pam', 'shared-password' or 'lti13', not {auth!r}")
 
 # Each user's server runs as their own Unix user, from the shared environment, in their home folder.
 c.JupyterHub.spawner_class = "localprocess"

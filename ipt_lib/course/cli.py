@@ -8,6 +8,7 @@
     ipt-course autograde A...  grade every submission on every core, with progress; resumable (--help)
     ipt-course report          item analysis (HTML and CSV) for every assignment in a course's gradebook
     ipt-course lms             grades for Canvas and Moodle, with missing/late/ungraded made explicit
+    ipt-course lti push        send grades to the LMS over LTI 1.3 (AGS); keygen, jwks, results (docs/lms-passback.md)
 """
 
 from __future__ import annotations
@@ -50,6 +51,22 @@ def main(argv: list[str] | None = None) -> int:
                      help="a missing submission: left ungraded (default, and listed in the notes) or 0")
     lms.add_argument("--identifier", choices=("email", "idnumber", "username", "userid"), default="email",
                      help="the Moodle user field the first column is matched on")
+    lti = sub.add_parser("lti", help="LTI 1.3 grade passback (AGS) to Canvas, Moodle or another LMS")
+    lti_sub = lti.add_subparsers(dest="lti_command", required=True)
+    for name, text in [("push", "send every new or changed score; resumable (journal in the course folder)"),
+                       ("results", "show the scores the LMS holds for this tool's line items"),
+                       ("jwks", "print the public key to give the LMS"),
+                       ("keygen", "make the tool's private key (mode 600) and print its public key")]:
+        action = lti_sub.add_parser(name, help=text)
+        action.add_argument("--course", default=".", help=where)
+        action.add_argument("--config", default=None, help="the LTI settings (default: <course>/lti.toml)")
+        if name in ("push", "results"):
+            action.add_argument("assignments", nargs="*", help="default: every assignment in the gradebook")
+        if name == "push":
+            action.add_argument("--missing", choices=("ungraded", "zero"), default="ungraded",
+                                help="a missing submission: nothing sent (default) or 0")
+        if name == "keygen":
+            action.add_argument("--key", required=True, help="where to write the private key (never overwritten)")
     cohort = sub.add_parser("cohort", help="rebuild the synthetic caseload in data/cohort/ (same seed, same bytes)")
     cohort.add_argument("--check", action="store_true",
                         help="only check that the files match the generator and pass the schema check")
@@ -86,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         return _main(["check"] + ([args.folder] if args.folder else []))
     if args.command == "cohort":
         return _cohort(args.check)
+    if args.command == "lti":
+        from .lti_cli import run
+
+        return run(args)
     if args.command in {"report", "lms"}:
         try:
             if args.command == "report":
