@@ -42,6 +42,7 @@ DEFENCES = {  # preprocessor or function -> what it defends
     "LimitOutputBytes": "output bytes capped",
     "StaticAnswerGrader": "keyed items scored in the grader, not the kernel",
     "SetExamStudent": "the exam variant drawn for the submitting student, not a neighbour's",
+    "WrapLongLines": "(readability: long messages wrapped for Formgrader and feedback)",
     "RobustExecute": "(execution itself, in the sandbox, with the kernel's clean environment and time limits)",
 }
 
@@ -95,18 +96,20 @@ def inside_autograde(base: Path, students: int) -> None:
     for line in timings.read_text().splitlines():
         name, seconds = line.split("\t")
         totals[name].append(float(seconds))
-    print(f"\n1. inside `ipt-course autograde --warm`, {students} submissions of {bench_autograde.A1}, "
-          f"wall {wall:.1f} s = {1000 * per:.0f} ms per submission (the baseline for the shares below)")
+    all_steps = sum(sum(v) for v in totals.values()) / students
+    print(f"\n1. inside `ipt-course autograde --warm`, {students} submissions of {bench_autograde.A1}: wall "
+          f"{wall:.1f} s ({1000 * per:.0f} ms per submission with the workers in parallel); the steps below take "
+          f"{1000 * all_steps:.0f} ms of a worker's time per submission, the baseline for the shares")
     print(f"   {'step':28} {'ms/submission':>13} {'share':>7}  what it defends")
     rows = sorted(totals.items(), key=lambda kv: -sum(kv[1]))
     for name, values in rows:
         ms = 1000 * sum(values) / students
-        print(f"   {name:28} {ms:13.2f} {ms / (1000 * per):7.1%}  {DEFENCES.get(name, '(nbgrader)')}")
-    defences = sum(sum(v) for k, v in totals.items() if k in DEFENCES and k not in ("RobustExecute",
-                                                                                     "OverwriteCells", "LimitOutput"))
-    print(f"   the course's own defences together: {1000 * defences / students:.2f} ms per submission, "
-          f"{defences / wall:.1%} of the wall time (worker CPU; the workers run in parallel, so the share of wall "
-          "time is an upper bound)")
+        print(f"   {name:28} {ms:13.2f} {ms / (1000 * all_steps):7.1%}  {DEFENCES.get(name, '(nbgrader)')}")
+    own = [k for k in totals if k in DEFENCES and k not in ("RobustExecute", "OverwriteCells", "LimitOutput",
+                                                              "WrapLongLines")]
+    defences = sum(sum(totals[k]) for k in own) / students
+    print(f"   the course's own defences ({', '.join(sorted(own))}) together: {1000 * defences:.2f} ms per "
+          f"submission, {defences / all_steps:.1%} of a worker's time per submission")
     del parallel
 
 
