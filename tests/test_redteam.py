@@ -71,6 +71,12 @@ def attacked(tmp_path_factory, listener):
     return result, hits
 
 
+def _unwrapped(text: str) -> str:
+    """Printed lines as the kernel printed them: graded notebooks wrap long lines at 88 characters, breaking at a
+    space and indenting the rest by two (ipt_lib/course/wraplines.py); these prints start at column 0."""
+    return text.replace("\n  ", " ")
+
+
 def _graded_text(result, student: str) -> str:
     path = result.course / "autograded" / student / assignment1.ASSIGNMENT / assignment1.NOTEBOOK
     graded = nbformat.read(path, as_version=4)
@@ -91,7 +97,7 @@ def test_no_key_is_readable_by_the_kernel(attacked):
 def test_kernel_inherits_no_secret_from_the_grader(attacked):
     result, _ = attacked
     text = _graded_text(result, "rt_env")
-    environment = json.loads(text.split("ENVIRONMENT ", 1)[1].splitlines()[0])
+    environment = json.loads(_unwrapped(text).split("ENVIRONMENT ", 1)[1].splitlines()[0])
     assert not set(CANARIES) & set(environment), environment
     assert not any(value in text for value in CANARIES.values())
     assert set(environment) <= {"PATH", "HOME", "MPLCONFIGDIR", "IPYTHONDIR", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
@@ -119,7 +125,7 @@ def test_probe_sees_no_source_data_gradebook_or_other_students(attacked):
     graded = nbformat.read(result.course / "autograded" / "rt_probe" / assignment1.ASSIGNMENT / assignment1.NOTEBOOK,
                            as_version=4)
     text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
-    report = json.loads(text.split("PROBE ", 1)[1].splitlines()[0])
+    report = json.loads(_unwrapped(text).split("PROBE ", 1)[1].splitlines()[0])
     own = ["rt_probe"]
     assert report == {"source_readable": False, "gradebook_readable": False, "others_listed": [],
                       "repo_data_readable": False, "network": False, "autograded_listed": own,

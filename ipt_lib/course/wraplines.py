@@ -2,7 +2,8 @@
 text and not as one line that scrolls sideways (both show outputs in a ``<pre>``, which never wraps).
 
 A preprocessor, last in autograde (what Formgrader shows) and in generate_feedback (what the student reads); it
-rewraps error tracebacks and printed text of every code cell, and leaves scores (``execute_result``) alone.
+rewraps error tracebacks of every code cell and the printed text of test cells (the course's messages; what a
+student's own cell prints is left as printed), and leaves scores (``execute_result``) alone.
 """
 
 from __future__ import annotations
@@ -42,9 +43,13 @@ class WrapLongLines(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
+        # The course's messages come from the test cells; what a student's own cell prints (a table, a list) is
+        # theirs and is shown as printed, so that its columns stay aligned. Errors are wrapped everywhere.
+        is_test = bool(cell.metadata.get("nbgrader", {}).get("grade")) and \
+            not cell.metadata.get("nbgrader", {}).get("solution")
         for output in cell.get("outputs", []):
             kind = output.get("output_type")
-            if kind == "stream":
+            if kind == "stream" and is_test:
                 output["text"] = wrap_lines(output.get("text", ""))
             elif kind == "error":
                 output["traceback"] = [wrap_lines(line) for line in output.get("traceback", [])]
