@@ -103,16 +103,17 @@ def test_format_check_of_a_typo_raises_the_parser_error():
 
 
 def test_wrong_answer_message_never_names_the_expected_area():
-    case_3 = "grief"  # noqa: F841
+    # case names that no assignment uses, so that no line here repeats a real key (the leak check reads the sdist)
+    case_93 = "grief"  # noqa: F841
     with pytest.raises(WrongAnswer) as info:
-        assert_area("case_3", "role transition")
+        assert_area("case_93", "role transition")
     assert "role transition" not in str(info.value)
     assert isinstance(info.value, AssertionError)
 
 
 def test_right_answer_in_any_valid_format_passes(capsys):
-    case_4 = "  Interpersonal_Sensitivity. "  # noqa: F841
-    assert_area("case_4", "interpersonal deficits")
+    case_94 = "  Interpersonal_Sensitivity. "  # noqa: F841
+    assert_area("case_94", "interpersonal deficits")
     assert "correct" in capsys.readouterr().out
 
 
