@@ -42,6 +42,20 @@ def shown_px(text, scale: float = 1.0) -> float:
     return text.get_fontsize() * text.figure.dpi / 72 * scale
 
 
+def assert_text_inside_at_body_size_without_overlaps(fig, what: str) -> None:
+    """Every drawn text inside the figure and at least body size; no two of the first axes' texts overlap."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    for t in texts(fig):
+        box = t.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, \
+            f"{what}: {t.get_text()!r} is cut off ({box} outside {frame})"
+        assert shown_px(t) >= BODY_PX, f"{what}: {t.get_text()!r} is {shown_px(t):.1f} px"
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), what
+
+
 def png_width(png: bytes) -> int:
     return int.from_bytes(png[16:20], "big")
 
@@ -153,16 +167,7 @@ def test_every_progress_figure_keeps_its_text_inside_and_at_body_size(sample_log
     for body in load_bodies():
         for level in body.levels:
             fig = progress_figure(assess(sample_log, body, level.id, today=dt.date(2026, 6, 1)))
-            fig.canvas.draw()
-            renderer = fig.canvas.get_renderer()
-            frame = fig.bbox
-            for t in texts(fig):
-                box = t.get_window_extent(renderer)
-                assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, \
-                    f"{body.id}/{level.id}: {t.get_text()!r} is cut off ({box} outside {frame})"
-                assert shown_px(t) >= BODY_PX, f"{t.get_text()!r} is {shown_px(t):.1f} px"
-            boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
-            assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), f"{body.id}/{level.id}"
+            assert_text_inside_at_body_size_without_overlaps(fig, f"{body.id}/{level.id}")
             checked += 1
     assert checked >= 10
 
@@ -217,13 +222,4 @@ def test_trajectory_figures_keep_their_text_inside_at_body_size_without_overlaps
     figures = [trajectories(scores, sorted(scores["client_id"].unique())[:8]), group_trajectory(scores),
                group_trajectory(scores, clients, by="problem_area"), group_trajectory(scores, clients, by="setting")]
     for fig in figures:
-        fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
-        frame = fig.bbox
-        for t in texts(fig):
-            box = t.get_window_extent(renderer)
-            assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, \
-                f"{t.get_text()!r} is cut off"
-            assert shown_px(t) >= BODY_PX, f"{t.get_text()!r} is {shown_px(t):.1f} px"
-        boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
-        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+        assert_text_inside_at_body_size_without_overlaps(fig, fig.axes[0].get_title())

@@ -49,24 +49,16 @@ CANARIES = {"JUPYTERHUB_API_TOKEN": "canary-hub-token-7f3a9", "PGPASSWORD": "can
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory, listener):
     port, hits = listener
-    import os
-
-    saved = {name: os.environ.get(name) for name in CANARIES}
-    os.environ.update(CANARIES)  # what a hub sets for the grader: never for the student's kernel
     profiles = redteam_class() + [renamed_notebook_profile(), probe_profile(str(ROOT), port)]
     specs = default_specs(ROOT)
     specs[0].profiles = profiles
     specs[1].profiles = redteam_inventory_class() + [redteam_match_everything_profile()]
     specs[2].profiles = redteam_caseload_class()
     root = tmp_path_factory.mktemp("redteam") / "run"
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in CANARIES.items():  # what a hub sets for the grader: never for the student's kernel
+            env.setenv(name, value)
         result = run_cycle(root, specs=specs, timeout=10, quiet=True)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     print(format_summary(result))
     return result, hits
 

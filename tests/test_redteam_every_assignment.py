@@ -6,7 +6,6 @@ secret (in any disguise) into a graded notebook or feedback, and never stop the 
 import base64
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
@@ -47,16 +46,10 @@ def run(request, tmp_path_factory):
         spec.profiles = [p for p in every_assignment_attackers(root, spec, victim)
                          if p.student == "xb_blank" or p.student in attackers_for(request.param)]
     sources = {p: _sha(p) for p in (ROOT / "source").rglob("*.ipynb")}
-    saved = {name: os.environ.get(name) for name in CANARIES}
-    os.environ.update(CANARIES)  # what a hub sets for the grader: never for the student's kernel
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in CANARIES.items():  # what a hub sets for the grader: never for the student's kernel
+            env.setenv(name, value)
         result = run_cycle(root, specs=specs, timeout=10, quiet=True, parallel=request.param == "warm")
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     return request.param, result, specs, victim, sources
 
 

@@ -228,23 +228,13 @@ def vet_submitted(course_root: str, student: str, assignment: str) -> list[tuple
     if not os.path.isdir(folder):
         return moved
     quarantine = os.path.join(course_root, "quarantine", student, assignment)
-    for here, dirs, files in os.walk(folder, followlinks=False):
-        for name in list(dirs) + files:
-            path = os.path.join(here, name)
-            try:
-                why = _refusal(os.lstat(path), MAX_FILE_BYTES)
-            except FileNotFoundError:
-                continue
-            if not why:
-                continue
-            relative = os.path.relpath(path, folder)
-            destination = os.path.join(quarantine, relative)
-            os.makedirs(os.path.dirname(destination), exist_ok=True)
-            os.replace(path, destination)  # a rename moves the link or pipe itself; nothing is opened or followed
-            what = f"{why} moved to quarantine/ before grading (never followed or opened)"
-            _record(course_root, student, assignment, relative, what)
-            moved.append((relative, what))
-        dirs[:] = [d for d in dirs if os.path.isdir(os.path.join(here, d)) and not os.path.islink(os.path.join(here, d))]
+    for relative, why in unsafe_entries(folder):
+        destination = os.path.join(quarantine, relative)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        os.replace(os.path.join(folder, relative), destination)  # moves the link or pipe itself: nothing is opened
+        what = f"{why} moved to quarantine/ before grading (never followed or opened)"
+        _record(course_root, student, assignment, relative, what)
+        moved.append((relative, what))
     return moved
 
 
