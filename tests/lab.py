@@ -143,3 +143,19 @@ def notebook_state(page) -> dict:
                 edit_mode: nb.classList.contains('jp-mod-editMode'),
                 dialogs: document.querySelectorAll('.jp-Dialog').length};
     }""")
+
+
+@contextmanager
+def lesson_in_lab(tmp_path: Path, lesson: str):
+    """A copy of ``notebooks/<lesson>`` opened in its own JupyterLab and run from the top; yields
+    (page, work folder, screenshots folder, base url, token)."""
+    import shutil
+
+    work, shots = tmp_path / "work", tmp_path / "screenshots"
+    work.mkdir()
+    shots.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / lesson, work / lesson)
+    with running_lab(work, tmp_path) as (base, token), browser_page() as page:
+        open_notebook(page, base, token, lesson)
+        run_all(page)
+        yield page, work, shots, base, token

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from a11y import assert_accessible, axe, blocking, lab_chrome_report, OURS
-from lab import browser_page, notebook_state, open_notebook, run_all, running_lab, tab_to, wait_idle
+from lab import browser_page, lesson_in_lab, notebook_state, tab_to, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "05_training_pathway.ipynb"
@@ -52,14 +52,7 @@ def test_the_item_analysis_report_has_no_critical_or_serious_violation(tmp_path)
 
 
 def test_the_pathway_widget_and_its_lesson_have_no_critical_or_serious_violation(tmp_path):
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(ROOT / "notebooks" / LESSON, work / LESSON)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    with running_lab(work, tmp_path) as (base, token), browser_page() as page:
-        open_notebook(page, base, token, LESSON)
-        run_all(page)
+    with lesson_in_lab(tmp_path, LESSON) as (page, work, shots, base, token):
         widget = page.locator(".ipt-pathway")
         try:
             widget.locator(".ipt-path-figure img[alt^='Progress figure']").wait_for(timeout=90_000)

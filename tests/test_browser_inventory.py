@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from a11y import assert_accessible, lab_chrome_report, OURS
-from lab import browser_page, focused, notebook_state, open_notebook, run_all, running_lab, tab_to, wait_idle
+from lab import focused, lesson_in_lab, notebook_state, open_notebook, run_all, tab_to, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "02_interpersonal_inventory.ipynb"
@@ -89,14 +89,7 @@ def _keyboard_walk(page, work: Path) -> None:
 
 
 def test_widget_state_survives_restart_and_reload(tmp_path):
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(ROOT / "notebooks" / LESSON, work / LESSON)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    with running_lab(work, tmp_path) as (base, token), browser_page() as page:
-        open_notebook(page, base, token, LESSON)
-        run_all(page)
+    with lesson_in_lab(tmp_path, LESSON) as (page, work, shots, base, token):
         try:
             page.locator(".ipt-inventory").wait_for(timeout=90_000)
         finally:

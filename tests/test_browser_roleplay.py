@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from a11y import assert_accessible
 from ipt_lib.roleplay import Session, find_scenario
-from lab import browser_page, notebook_state, open_notebook, run_all, running_lab, tab_to, wait_idle
+from lab import lesson_in_lab, notebook_state, open_notebook, run_all, tab_to, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "04_techniques_in_practice.ipynb"
@@ -42,14 +42,7 @@ def test_roleplay_played_to_its_end_survives_reload_and_restart(tmp_path):
     started = time.monotonic()
     expected = _expected_session()
     ending = expected.node.ending_label
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(ROOT / "notebooks" / LESSON, work / LESSON)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    with running_lab(work, tmp_path) as (base, token), browser_page() as page:
-        open_notebook(page, base, token, LESSON)
-        run_all(page)
+    with lesson_in_lab(tmp_path, LESSON) as (page, work, shots, base, token):
         widget = page.locator(".ipt-rp-R01")
         try:
             widget.locator("button.ipt-rp-choice").first.wait_for(timeout=90_000)
