@@ -7,7 +7,7 @@
 #       make it from the system's /usr/bin/python3.11, never from a Python under /root or a home)
 # REPO  this repository (default: the folder above this script)
 #
-# First run: a venv from $PYTHON (default /usr/bin/python3.11) with the IPT Workbook, JupyterHub and
+# First run: a venv from $PYTHON (default /usr/bin/python3.11) with the IPT Workbook, JupyterHub, ngshare and
 # configurable-http-proxy (from npm) in it, and the course's nbgrader settings in VENV/etc/jupyter.
 # Later runs reinstall only the IPT Workbook package (after a `git pull`), keeping everything else.
 set -euo pipefail
@@ -40,6 +40,9 @@ else
   echo "make_env: updating the IPT Workbook package in $VENV"
   "${PIP[@]}" install --no-deps --force-reinstall "$stage"
 fi
+# ngshare and its nbgrader exchange (IPT_HUB_EXCHANGE=ngshare), without their declared dependencies:
+# ngshare-exchange pins jupyter-core<4.11.2, older than nbgrader 0.9 needs; what they use is installed above.
+"${PIP[@]}" install --no-deps -r "$HERE/requirements-nodeps.txt"
 
 # Course-wide nbgrader settings for every user of this environment (instructors and students).
 mkdir -p "$VENV/etc/jupyter"

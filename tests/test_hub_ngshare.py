@@ -1,0 +1,212 @@
+"""The course on a real JupyterHub whose nbgrader exchange is the ngshare service (IPT_HUB_EXCHANGE=ngshare).
+
+As across the nodes of a cluster: no user shares a folder with another; releases, submissions and feedback go over
+HTTP to ngshare, which the hub starts as a service (running as `nobody`) and which asks the hub whose token each
+request carries. An instructor and two students are real Unix users: the instructor runs new_course.py (which
+creates the course in ngshare from the roster), generate and release in a terminal of their hub server; student A
+lists, fetches, submits and fetches feedback through nbgrader's Assignment List REST API of A's server (what the
+Assignment List in JupyterLab calls); student B runs the nbgrader commands in a terminal of B's server; the
+instructor collects, autogrades in the sandbox, returns feedback and exports. Then what ngshare refuses: another
+student's submission or feedback, releasing, listing submissions, a path outside the assignment, a body over its
+size limit, no token.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+
+import pytest
+
+from hub_helpers import HUB, ROOT, hub_users, missing_requirements, run_as, running_hub, shared_venv
+from test_hub import ASSIGNMENT, COURSE, NOTEBOOK, Clock, _ok, _text
+
+pytestmark = [pytest.mark.slow, pytest.mark.hub]
+
+
+@pytest.fixture(scope="module")
+def ngshare_hub():
+    reason = missing_requirements()
+    if reason:
+        pytest.skip(reason)
+    clock = Clock()
+    venv, seconds = shared_venv()
+    clock.add("shared venv (hub/make_env.sh; cached under /var/cache/ipt-workbook)", seconds)
+    clock.last = time.perf_counter()
+    with hub_users() as users:
+        clock("Unix users (hub/users.sh)")
+        with running_hub(venv, users, password=secrets.token_urlsafe(12), admin_password=secrets.token_urlsafe(33),
+                         exchange="ngshare") as hub:
+            clock("JupyterHub and its ngshare service up")
+            yield {"hub": hub, "users": users, "venv": venv, "clock": clock}
+    print("\nngshare hub test timings:\n" + clock.report(), flush=True)
+
+
+def _ngshare(hub, method: str, path: str, token: str | None, headers: dict | None = None, **kwargs):
+    """One request to ngshare's REST API through the hub's proxy, as the owner of ``token``."""
+    import requests
+
+    headers = {**({"Authorization": f"token {token}"} if token else {}), **(headers or {})}
+    return requests.request(method, f"{hub.url}/services/ngshare/{path}", headers=headers, timeout=120, **kwargs)
+
+
+def _refused(reply) -> str:
+    """ngshare's answer to a request it must refuse: not a success (its message, or the HTTP status)."""
+    try:
+        body = reply.json()
+    except ValueError:
+        body = {}
+    assert reply.status_code >= 400 or body.get("success") is False, (reply.status_code, reply.text[:500])
+    return body.get("message") or f"HTTP {reply.status_code}"
+
+
+def test_whole_cycle_over_ngshare(ngshare_hub):
+    import nbformat
+
+    from ipt_lib.course.assignment1 import answer_key
+    from ipt_lib.course.samples import set_answer
+    from ipt_lib.vignettes import load_vignettes
+
+    hub, users, clock = ngshare_hub["hub"], ngshare_hub["users"], ngshare_hub["clock"]
+    instructor, (student_a, student_b) = users.instructor, users.students
+    key = answer_key(load_vignettes(ROOT / "data" / "vignettes"))
+    ngshare_state = users.base / "ngshare"
+
+    repo = users.base / "repo"
+    (repo / "hub").mkdir(parents=True)
+    shutil.copy(HUB / "new_course.py", repo / "hub" / "new_course.py")
+    shutil.copytree(ROOT / "source" / ASSIGNMENT, repo / "source" / ASSIGNMENT)
+    for path in [repo, *repo.rglob("*")]:
+        shutil.chown(path, instructor)
+    repo.chmod(0o700)
+
+    # 1. The instructor: the course folder and the course in ngshare (from the roster), generate, release.
+    hub.start_server(instructor)
+    clock("instructor's server started")
+    course = users.home(instructor) / COURSE
+    out = _ok(hub.terminal(instructor, f"python {repo}/hub/new_course.py ~/{COURSE} --roster {users.roster} "
+                                       f"--source {repo}/source/{ASSIGNMENT} --hide {repo} && cd ~/{COURSE} && "
+                                       f"nbgrader generate_assignment {ASSIGNMENT} && "
+                                       f"nbgrader release_assignment {ASSIGNMENT}"), "instructor release")
+    assert f"ngshare: course {COURSE} created" in out and "1 instructor(s) and 2 student(s)" in out, out[-2000:]
+    assert "configureExchange" in (course / "nbgrader_config.py").read_text()
+    assert not (users.base / "exchange" / COURSE).exists(), "the release went to the folder exchange"
+    assert ngshare_state.stat().st_uid != 0 and oct(ngshare_state.stat().st_mode)[-3:] == "700"
+    assert run_as(student_a, "ls", str(ngshare_state)).returncode != 0, "a student can read ngshare's files"
+    listed = _ngshare(hub, "GET", f"assignments/{COURSE}", hub.user_token(student_a)).json()
+    assert listed["success"] and listed["assignments"] == [ASSIGNMENT], listed
+    clock("instructor: new_course.py (course and roster in ngshare), generate_assignment, release_assignment")
+
+    # 2. Student A: the Assignment List's REST API of A's own server (what JupyterLab's Assignment List calls).
+    hub.start_server(student_a)
+    token_a = hub.user_token(student_a)
+    body = {"course_id": COURSE, "assignment_id": ASSIGNMENT}
+    listing = hub.api("GET", f"/user/{student_a}/assignments", token=token_a, params={"course_id": COURSE}).json()
+    assert listing["success"] and [a["status"] for a in listing["value"]] == ["released"], listing
+    listing = hub.api("POST", f"/user/{student_a}/assignments/fetch", token=token_a, json=body).json()
+    assert listing["success"] and "fetched" in [a["status"] for a in listing["value"]], listing
+    path = f"/user/{student_a}/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
+    nb = nbformat.from_dict(hub.api("GET", path, token=token_a).json()["content"])
+    for case, area in key.items():
+        set_answer(nb, case, repr(area.label))
+    hub.api("PUT", path, token=token_a, json={"type": "notebook", "format": "json", "content": nb})
+    listing = hub.api("POST", f"/user/{student_a}/assignments/submit", token=token_a, json=body).json()
+    assert listing["success"] and "submitted" in [a["status"] for a in listing["value"]], listing
+    clock("student A: list, fetch, answer, submit (Assignment List REST API)")
+
+    # 3. Student B: the nbgrader commands in a terminal of B's server; B's folder also holds a symbolic link.
+    hub.start_server(student_b)
+    token_b = hub.user_token(student_b)
+    out = _ok(hub.terminal(student_b, f"nbgrader list --course {COURSE} && "
+                                      f"nbgrader fetch_assignment {ASSIGNMENT} --course {COURSE} && "
+                                      f"ln -s /etc/hostname {ASSIGNMENT}/link-to-hostname && whoami",
+                           token=token_b), "B list and fetch")
+    assert student_b in out and ASSIGNMENT in out
+    path = f"/user/{student_b}/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
+    nb = nbformat.from_dict(hub.api("GET", path, token=token_b).json()["content"])
+    set_answer(nb, "1", repr(key["1"].label))  # one case right, the other seven blank
+    hub.api("PUT", path, token=token_b, json={"type": "notebook", "format": "json", "content": nb})
+    _ok(hub.terminal(student_b, f"nbgrader submit {ASSIGNMENT} --course {COURSE}", token=token_b), "B submit")
+    assert not list(users.base.glob(f"exchange/{COURSE}/inbound/*")), "a submission went to the folder exchange"
+    clock("student B: nbgrader list, fetch_assignment, submit (terminal)")
+
+    # 4. The instructor collects (over ngshare), autogrades (sandboxed), returns feedback, exports.
+    _ok(hub.terminal(instructor, f"cd ~/{COURSE} && nbgrader collect {ASSIGNMENT} && "
+                                 f"nbgrader autograde {ASSIGNMENT} && nbgrader generate_feedback {ASSIGNMENT} && "
+                                 f"nbgrader release_feedback {ASSIGNMENT} && nbgrader export --to grades.csv",
+                     timeout=300), "instructor grading")
+    grades = {row["student_id"]: row for row in csv.DictReader(open(course / "grades.csv"))}
+    assert float(grades[student_a]["raw_score"]) == 8, grades
+    assert float(grades[student_b]["raw_score"]) == 1, grades
+    # The link B submitted arrives as a plain file: ngshare_exchange read it as B at submit (what B may read).
+    collected = course / "submitted" / student_b / ASSIGNMENT
+    linked = collected / "link-to-hostname"
+    assert linked.is_file() and not linked.is_symlink(), sorted(p.name for p in collected.iterdir())
+    assert not [p for p in course.joinpath("submitted").rglob("*") if p.is_symlink()]
+    assert (collected / "timestamp.txt").is_file()
+    formgrader = hub.api("GET", f"/user/{instructor}/formgrader/api/assignments").json()
+    assert {a["name"]: a["num_submissions"] for a in formgrader}[ASSIGNMENT] == 2, formgrader
+    clock("instructor: collect, autograde, generate_feedback, release_feedback, export (terminal)")
+
+    # 5. Feedback: A through the Assignment List's REST API, B with the command.
+    listing = hub.api("GET", f"/user/{student_a}/assignments", token=token_a, params={"course_id": COURSE}).json()
+    submitted = [a for a in listing["value"] if a["status"] == "submitted"]
+    assert submitted and any(s.get("feedback_updated") or s.get("has_exchange_feedback")
+                             for a in submitted for s in a.get("submissions", [a])), json.dumps(listing)[:3000]
+    listing = hub.api("POST", f"/user/{student_a}/assignments/fetch_feedback", token=token_a, json=body).json()
+    assert listing["success"], listing
+    _ok(hub.terminal(student_b, f"nbgrader fetch_feedback {ASSIGNMENT} --course {COURSE}", token=token_b),
+        "B fetch_feedback")
+    feedback = {s: sorted((users.home(s) / ASSIGNMENT / "feedback").rglob("*.html")) for s in users.students}
+    assert all(len(files) == 1 for files in feedback.values()), feedback
+    text_a, text_b = (_text(feedback[s][0].read_text()) for s in users.students)
+    assert "problem_areas (Score: 8.0 / 12.0)" in text_a, text_a[:500]
+    assert "problem_areas (Score: 1.0 / 12.0)" in text_b, text_b[:500]
+    assert all(feedback[s][0].stat().st_uid == users.home(s).stat().st_uid for s in users.students)
+    clock("students: fetch_feedback (A: REST API, B: terminal)")
+
+    # 6. What ngshare refuses. B (a student of the course) asks for A's work, and for the instructor's powers.
+    for method, what in (("GET", f"submission/{COURSE}/{ASSIGNMENT}/{student_a}"),
+                         ("GET", f"submissions/{COURSE}/{ASSIGNMENT}"),
+                         ("GET", f"submissions/{COURSE}/{ASSIGNMENT}/{student_a}"),
+                         ("GET", f"students/{COURSE}"),
+                         ("DELETE", f"assignment/{COURSE}/{ASSIGNMENT}")):
+        message = _refused(_ngshare(hub, method, what, token_b))
+        assert "ermission" in message or "403" in message, (what, message)
+    stamp = _ngshare(hub, "GET", f"submissions/{COURSE}/{ASSIGNMENT}", hub.user_token(instructor)).json()
+    stamp_a = next(s["timestamp"] for s in stamp["submissions"] if s["student_id"] == student_a)
+    message = _refused(_ngshare(hub, "GET", f"feedback/{COURSE}/{ASSIGNMENT}/{student_a}", token_b,
+                                params={"timestamp": stamp_a}))
+    assert "ermission" in message, message
+    released = [{"path": NOTEBOOK, "content": base64.b64encode(b"{}").decode()}]
+    assert "ermission" in _refused(_ngshare(hub, "POST", f"assignment/{COURSE}/{ASSIGNMENT}", token_b,
+                                            data={"files": json.dumps(released)}))
+    # A path that leaves the assignment folder, and a request with no token.
+    escape = [{"path": "../../outside.txt", "content": base64.b64encode(b"x").decode()}]
+    assert _refused(_ngshare(hub, "POST", f"submission/{COURSE}/{ASSIGNMENT}", token_b,
+                             data={"files": json.dumps(escape)})) == "Illegal path"
+    _refused(_ngshare(hub, "GET", f"assignments/{COURSE}", None))
+    # A body over ngshare's limit (Tornado's default max_body_size, 100 MB) is refused before it is stored.
+    big = b"files=" + b"A" * (101 * 1024 * 1024)
+    try:
+        reply = _ngshare(hub, "POST", f"submission/{COURSE}/{ASSIGNMENT}", token_b, data=big,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        _refused(reply)
+    except Exception as exc:  # the service may close the connection instead of answering
+        import requests
+
+        assert isinstance(exc, requests.ConnectionError), exc
+    del big
+    after = _ngshare(hub, "GET", f"submissions/{COURSE}/{ASSIGNMENT}/{student_b}", hub.user_token(instructor)).json()
+    assert len(after["submissions"]) == 1, after  # none of the refused posts became a submission of B's
+    stored = sum(p.stat().st_size for p in (ngshare_state / "files").rglob("*"))
+    print(f"[ngshare hub test] ngshare's stored files: {stored} bytes; database "
+          f"{(ngshare_state / 'ngshare.db').stat().st_size} bytes")
+    assert stored < 20_000_000
+    clock("ngshare refuses: another student's work, instructor actions, an escaping path, no token, 101 MB")
