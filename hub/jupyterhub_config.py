@@ -167,7 +167,8 @@ if exchange_kind == "ngshare":
         "url": f"http://127.0.0.1:{ngshare_port}",
         "user": ngshare_user.pw_name,
         "cwd": str(ngshare_state),
-        "command": [str(venv / "bin" / "python"), "-m", "ngshare",
+        # its own venv (SQLAlchemy 1.4: hub/requirements-ngshare.txt), made by make_env.sh
+        "command": [str(venv / "opt" / "ngshare" / "bin" / "python"), "-m", "ngshare",
                     "--admins", ",".join(roster["instructor"]),
                     "--database", f"sqlite:///{ngshare_state / 'ngshare.db'}",
                     "--storage", str(ngshare_state / "files")],

@@ -63,7 +63,8 @@ def shared_venv(log=print) -> tuple[Path, float]:
     Its name is keyed by what decides the dependencies (pyproject.toml, hub/requirements*.txt); when only the
     package, make_env.sh or the hub's settings changed, make_env.sh runs again and reinstalls just the package.
     Returns (venv, seconds spent making or updating it)."""
-    key = _digest([ROOT / "pyproject.toml", HUB / "requirements.txt", HUB / "requirements-nodeps.txt"])
+    key = _digest([ROOT / "pyproject.toml", HUB / "requirements.txt", HUB / "requirements-nodeps.txt",
+                   HUB / "requirements-ngshare.txt"])
     stamp_key = _digest([ROOT / "ipt_lib", HUB / "nbgrader_config.py", HUB / "lab_overrides.json"])
     CACHE.mkdir(parents=True, exist_ok=True)
     CACHE.chmod(0o755)
@@ -312,15 +313,15 @@ def running_hub(venv: Path, users: HubUsers, *, password: str, admin_password: s
     running as nobody with its state in BASE/ngshare; ready when its health check answers through the proxy)."""
     state = users.base / "state"
     state.mkdir(mode=0o700)
-    exchange = users.base / "exchange"
+    folder = users.base / "exchange"
     # As hub/README.md says: one exchange folder, mode 777.
-    subprocess.run(["install", "-d", "-m", "0777", str(exchange)], check=True)
+    subprocess.run(["install", "-d", "-m", "0777", str(folder)], check=True)
     port, api_port, proxy_port = free_port(), free_port(), free_port()
     token = secrets.token_hex(32)
     env = {**_clean_env(), "HOME": "/root",
            "IPT_HUB_ROSTER": str(users.roster), "IPT_HUB_AUTH": "shared-password",
            "IPT_HUB_PASSWORD": password, "IPT_HUB_ADMIN_PASSWORD": admin_password,
-           "IPT_HUB_STATE": str(state), "IPT_NBGRADER_EXCHANGE": str(exchange),
+           "IPT_HUB_STATE": str(state), "IPT_NBGRADER_EXCHANGE": str(folder),
            "IPT_HUB_PORT": str(port), "IPT_HUB_API_PORT": str(api_port), "IPT_HUB_PROXY_API_PORT": str(proxy_port),
            "IPT_HUB_SERVICE_TOKEN": token, "IPT_HUB_EXCHANGE": exchange}
     if exchange == "ngshare":

@@ -53,7 +53,8 @@ def _ngshare(hub, method: str, path: str, token: str | None, headers: dict | Non
     import requests
 
     headers = {**({"Authorization": f"token {token}"} if token else {}), **(headers or {})}
-    return requests.request(method, f"{hub.url}/services/ngshare/{path}", headers=headers, timeout=120, **kwargs)
+    return requests.request(method, f"{hub.url}/services/ngshare/{path}", headers=headers, timeout=120,
+                            allow_redirects=False, **kwargs)
 
 
 def _refused(reply) -> str:
@@ -100,7 +101,7 @@ def test_whole_cycle_over_ngshare(ngshare_hub):
     assert ngshare_state.stat().st_uid != 0 and oct(ngshare_state.stat().st_mode)[-3:] == "700"
     assert run_as(student_a, "ls", str(ngshare_state)).returncode != 0, "a student can read ngshare's files"
     listed = _ngshare(hub, "GET", f"assignments/{COURSE}", hub.user_token(student_a)).json()
-    assert listed["success"] and listed["assignments"] == [ASSIGNMENT], listed
+    assert listed["success"] and listed["assignments"] == [ASSIGNMENT], (listed, out[-3000:])
     clock("instructor: new_course.py (course and roster in ngshare), generate_assignment, release_assignment")
 
     # 2. Student A: the Assignment List's REST API of A's own server (what JupyterLab's Assignment List calls).
@@ -191,7 +192,8 @@ def test_whole_cycle_over_ngshare(ngshare_hub):
     escape = [{"path": "../../outside.txt", "content": base64.b64encode(b"x").decode()}]
     assert _refused(_ngshare(hub, "POST", f"submission/{COURSE}/{ASSIGNMENT}", token_b,
                              data={"files": json.dumps(escape)})) == "Illegal path"
-    _refused(_ngshare(hub, "GET", f"assignments/{COURSE}", None))
+    anonymous = _ngshare(hub, "GET", f"assignments/{COURSE}", None)  # sent to the hub's login, nothing listed
+    assert anonymous.status_code == 302 and ASSIGNMENT not in anonymous.text, (anonymous.status_code, anonymous.text)
     # A body over ngshare's limit (Tornado's default max_body_size, 100 MB) is refused before it is stored.
     big = b"files=" + b"A" * (101 * 1024 * 1024)
     try:
