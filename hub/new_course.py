@@ -91,7 +91,8 @@ NGSHARE_CONFIG = """
 # The hub's exchange is ngshare (IPT_HUB_EXCHANGE=ngshare; written by hub/new_course.py).
 import os
 
-from ngshare_exchange import configureExchange
+os.environ.setdefault("USER", os.environ.get("JUPYTERHUB_USER") or __import__("getpass").getuser())
+from ngshare_exchange import configureExchange  # noqa: E402 (it reads $JUPYTERHUB_USER or $USER at import)
 
 configureExchange(c, os.environ["IPT_NGSHARE_URL"])
 """

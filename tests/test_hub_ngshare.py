@@ -27,7 +27,130 @@ import pytest
 from hub_helpers import HUB, ROOT, hub_users, missing_requirements, run_as, running_hub, shared_venv
 from test_hub import ASSIGNMENT, COURSE, NOTEBOOK, Clock, _ok, _text
 
-pytestmark = [pytest.mark.slow, pytest.mark.hub]
+SNIPPETS = ROOT / "docs" / "snippets"
+
+
+def _load_hub_config(env: dict[str, str], monkeypatch):
+    from traitlets.config import Config
+
+    for name in list(os.environ):
+        if name.startswith(("IPT_HUB_", "IPT_NGSHARE_")) or name == "IPT_NBGRADER_EXCHANGE":
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    c = Config()
+    exec(compile((HUB / "jupyterhub_config.py").read_text(), "jupyterhub_config.py", "exec"), {"get_config": lambda: c})
+    return c
+
+
+def test_hub_config_runs_ngshare_as_a_service(tmp_path, monkeypatch):
+    """IPT_HUB_EXCHANGE=ngshare: the hub starts ngshare from its own venv, as an unprivileged user, with the
+    roster's instructors as its admins, and tells every user server where it is (through the proxy)."""
+    import getpass
+
+    roster = tmp_path / "roster.txt"
+    roster.write_text("teach instructor\nann student\nbob student\n")
+    state = tmp_path / "ngshare"
+    c = _load_hub_config({"IPT_HUB_ROSTER": str(roster), "IPT_HUB_VENV": "/opt/ipt", "IPT_HUB_EXCHANGE": "ngshare",
+                          "IPT_NGSHARE_STATE": str(state), "IPT_NGSHARE_USER": getpass.getuser(),
+                          "IPT_NGSHARE_PORT": "10123"}, monkeypatch)
+    [service] = c.JupyterHub.services
+    assert service["name"] == "ngshare" and service["url"] == "http://127.0.0.1:10123"
+    assert service["user"] == getpass.getuser() and service["cwd"] == str(state)
+    command = service["command"]
+    assert command[:3] == ["/opt/ipt/opt/ngshare/bin/python", "-m", "ngshare"]
+    assert command[command.index("--admins") + 1] == "teach"
+    assert command[command.index("--storage") + 1] == str(state / "files")
+    assert oct(state.stat().st_mode)[-3:] == "700" and (state / "files").is_dir()
+    assert c.Spawner.environment["IPT_HUB_EXCHANGE"] == "ngshare"
+    assert c.Spawner.environment["IPT_NGSHARE_URL"] == "http://127.0.0.1:8000/services/ngshare"
+
+    c = _load_hub_config({"IPT_HUB_ROSTER": str(roster), "IPT_HUB_VENV": "/opt/ipt"}, monkeypatch)
+    assert "services" not in c.JupyterHub and c.Spawner.environment["IPT_HUB_EXCHANGE"] == "folder"
+    with pytest.raises(SystemExit, match="folder.*ngshare"):
+        _load_hub_config({"IPT_HUB_ROSTER": str(roster), "IPT_HUB_EXCHANGE": "nfs"}, monkeypatch)
+
+
+class _FakeNgshareExchange:
+    """Stands in for ngshare_exchange (installed only in the hub's venv): records configureExchange's calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def configureExchange(self, c, url):
+        self.calls.append(url)
+        for step in ("exchange", "fetch_assignment", "fetch_feedback", "release_assignment", "release_feedback",
+                     "list", "submit", "collect"):
+            c.ExchangeFactory[step] = f"ngshare_exchange.{step}"
+
+
+def _load_nbgrader_config(text: str, env: dict[str, str], monkeypatch, fake) -> "Config":  # noqa: F821
+    import sys
+
+    from traitlets.config import Config
+
+    monkeypatch.setitem(sys.modules, "ngshare_exchange", fake)
+    # $USER and $JUPYTERHUB_USER unset (a service, cron, a container build): ngshare_exchange reads one of them at
+    # import; hub/nbgrader_config.py sets $USER first.
+    for name in ("IPT_HUB_EXCHANGE", "IPT_NGSHARE_URL", "IPT_NBGRADER_EXCHANGE", "USER", "JUPYTERHUB_USER"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    c = Config()
+    exec(compile(text, "nbgrader_config.py", "exec"), {"get_config": lambda: c, "c": c})
+    return c
+
+
+def test_nbgrader_config_uses_ngshare_for_every_step_of_the_exchange(monkeypatch):
+    """The shared environment's nbgrader_config.py, and the course folder's one that new_course.py writes (read
+    after it, and applying configure() again), both end with ngshare_exchange for all eight exchange steps."""
+    import importlib.util
+
+    from ipt_lib.course.config import config_file_text
+
+    url = "http://127.0.0.1:8000/services/ngshare"
+    env = {"IPT_HUB_EXCHANGE": "ngshare", "IPT_NGSHARE_URL": url}
+    fake = _FakeNgshareExchange()
+    shared = _load_nbgrader_config((HUB / "nbgrader_config.py").read_text(), env, monkeypatch, fake)
+    spec = importlib.util.spec_from_file_location("new_course", HUB / "new_course.py")
+    new_course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(new_course)
+    course = _load_nbgrader_config(config_file_text(CourseDirectory__root="/c") + new_course.NGSHARE_CONFIG, env,
+                                   monkeypatch, fake)
+    assert fake.calls == [url, url] and os.environ["USER"]
+    for c in (shared, course):
+        assert c.ExchangeFactory.submit == "ngshare_exchange.submit", c.ExchangeFactory
+        assert c.ExchangeFactory.collect == "ngshare_exchange.collect", c.ExchangeFactory
+        assert "root" not in c.Exchange
+    folder = _load_nbgrader_config((HUB / "nbgrader_config.py").read_text(), {"IPT_NBGRADER_EXCHANGE": "/x"},
+                                   monkeypatch, fake)
+    assert folder.Exchange.root == "/x" and folder.ExchangeFactory.collect.endswith("SafeExchangeCollect")
+    assert fake.calls == [url, url]
+
+
+def test_kubernetes_values_use_the_tested_ngshare_settings():
+    """Not a cluster: the Helm values for ngshare and the hub are the settings the one-server hub test runs."""
+    import yaml
+
+    z2jh = yaml.safe_load((SNIPPETS / "z2jh-values.yaml").read_text())
+    overlay = yaml.safe_load((SNIPPETS / "z2jh-values-ngshare.yaml").read_text())
+    chart = yaml.safe_load((SNIPPETS / "ngshare-values.yaml").read_text())
+    env = overlay["singleuser"]["extraEnv"]
+    assert env["IPT_HUB_EXCHANGE"] == "ngshare"
+    assert set(env) <= set(re.findall(r"IPT_[A-Z_]+", (HUB / "nbgrader_config.py").read_text()))
+    service = overlay["hub"]["services"]["ngshare"]
+    assert env["IPT_NGSHARE_URL"] == service["url"] + "/services/ngshare"  # the service's name is its URL prefix
+    assert "apiToken" not in service and "hub_api_token" not in chart["ngshare"]  # tokens come from --set
+    assert overlay["singleuser"]["storage"]["extraVolumes"] == [] == overlay["singleuser"]["storage"]["extraVolumeMounts"]
+    assert set(chart["ngshare"]["admins"]) == set(z2jh["hub"]["config"]["Authenticator"]["admin_users"])
+    port = int(service["url"].rsplit(":", 1)[1])
+    [egress] = overlay["singleuser"]["networkPolicy"]["egress"]
+    assert egress["ports"] == [{"port": port}]
+    assert egress["to"][0]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "ngshare"}
+    pins = dict(line.split("==") for line in (HUB / "requirements-ngshare.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    assert chart["image"]["tag"] == "v" + pins["ngshare"]
+    assert "requirements-nodeps.txt" in (SNIPPETS / "Dockerfile").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +190,8 @@ def _refused(reply) -> str:
     return body.get("message") or f"HTTP {reply.status_code}"
 
 
+@pytest.mark.slow
+@pytest.mark.hub
 def test_whole_cycle_over_ngshare(ngshare_hub):
     import nbformat
 
