@@ -337,3 +337,23 @@ def test_whole_cycle_over_ngshare(ngshare_hub):
           f"{(ngshare_state / 'ngshare.db').stat().st_size} bytes")
     assert stored < 20_000_000
     clock("ngshare refuses: another student's work, instructor actions, an escaping path, no token, 101 MB")
+
+    # 7. A file over the course's 50 MB limit, posted straight to ngshare (nbgrader submit would send it too: its
+    # own limit is 100 MB). ngshare stores it and collect writes it to submitted/ (only the folder exchange's
+    # collect refuses it); autograde's RefuseLinkedSubmission then refuses to grade it and quarantines the file.
+    notebook = (collected / NOTEBOOK).read_bytes()
+    files = [{"path": NOTEBOOK, "content": base64.b64encode(notebook).decode()},
+             {"path": "big.bin", "content": base64.b64encode(b"\0" * 51_000_000).decode()}]
+    reply = _ngshare(hub, "POST", f"submission/{COURSE}/{ASSIGNMENT}", token_b, data={"files": json.dumps(files)})
+    del files
+    assert reply.json()["success"], reply.text[:500]
+    status, out = hub.terminal(instructor, f"cd ~/{COURSE} && nbgrader collect --update {ASSIGNMENT} && "
+                                           f"ls -l submitted/{student_b}/{ASSIGNMENT}/big.bin && "
+                                           f"nbgrader autograde {ASSIGNMENT} --student {student_b} --force",
+                               timeout=300)
+    assert "51000000" in out, out[-3000:]  # collect wrote the file
+    integrity = (course / "integrity-files.csv").read_text()
+    assert student_b in integrity and "big.bin" in integrity and "not graded" in integrity, integrity
+    assert not (course / "autograded" / student_b / ASSIGNMENT / "big.bin").exists()
+    print(f"[ngshare hub test] autograde of the 51 MB submission exited {status}; integrity-files.csv:\n{integrity}")
+    clock("a 51 MB file: stored by ngshare, collected, refused by autograde (RefuseLinkedSubmission)")
