@@ -1,4 +1,5 @@
-# JupyterHub for the IPT Workbook on one server (see hub/README.md). Tested by tests/test_hub.py.
+# JupyterHub for the IPT Workbook on one server (see hub/README.md). Tested by tests/test_hub.py (the folder
+# exchange) and tests/test_hub_ngshare.py (IPT_HUB_EXCHANGE=ngshare).
 #
 # Run as root from the shared course environment made by hub/make_env.sh:
 #     IPT_HUB_ROSTER=/etc/ipt-hub/roster.txt IPT_HUB_PASSWORD=... \
