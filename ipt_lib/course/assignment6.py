@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -19,7 +20,7 @@ import nbformat
 from ..measures import is_remission, is_response, severity
 from ..transcripts import load_transcripts
 from ..vignettes import load_vignettes
-from .assignment1 import _code, _keyed_test, _md, _notebook, repo_root
+from .cells import code, keyed_test, md, notebook, prose, repo_root
 
 ASSIGNMENT = "a6_final_exam"
 NOTEBOOK = "final_exam.ipynb"
@@ -194,18 +195,6 @@ def build_bank(root: Path | None = None) -> tuple[dict, dict]:
     return bank, keys
 
 
-INTRO = f"""
-# Final exam
-
-**Time:** 90 minutes. **Points:** {9 + FORMULATION_POINTS} (9 autograded, {FORMULATION_POINTS} graded by your
-instructor). Closed book unless your instructor says otherwise.
-
-**Your exam is your own.** Each question is drawn from a bank for you (from your login name), so your neighbour's
-questions differ. The set-up cell says whose exam this is: if it is not your login name, stop and tell your
-instructor. Answer each question in its answer cell, in quotes unless a number is asked for. The check under each
-answer only says whether the answer can be read.
-"""
-
 SETUP = f"""
 # Set-up: run this cell first.
 import ipt_lib
@@ -214,58 +203,32 @@ exam = load_exam("{BANK}")
 exam
 """
 
-FORMULATION = f"""
-## Case formulation ({FORMULATION_POINTS} points, graded by your instructor)
-
-Read your case (below) and write a short formulation, modelled on the elements of an IPT Institute certification
-portfolio (IPT Institute, n.d.-a): a case report, an interpersonal inventory (circle), an interpersonal formulation, and a
-self-evaluation.
-
-In 350-500 words:
-1. **Case report:** the presenting problem, the interpersonal event and its timing relative to onset (Focus review, 2006; Markowitz, 2016).
-2. **Diagnosis, risk and medication:** the diagnosis you would confirm and the scale you would use (with its band,
-   if the case gives a score) (Weissman et al., 2018; Kroenke et al., 2001; Focus review, 2006); how you would ask about thoughts of death or self-harm and what you
-   would do if the answer were positive (Simon et al., 2013; Posner et al., 2011; Stanley & Brown, 2012); whether the need for medication should be assessed
-   (Weissman et al., 2018; Focus review, 2006).
-3. **Inventory:** the important people and where you would place them on a closeness circle (inner, middle,
-   outer), with what the case says about support and expectations (IPT Institute, n.d.-a; Dietz et al., 2018).
-4. **Formulation:** the problem area you would choose and why, including why not the nearest alternative
-   (Weissman et al., 2018; ISIPT, n.d.-b), and how you would say it to the client (Weissman et al., 2018; Focus review, 2006).
-5. **Plan and measures:** the phase structure and number of sessions, and which scale you would give when (ISIPT, n.d.-b; Weissman et al., 2018; IPT Institute, n.d.-a).
-6. **Self-evaluation:** one thing in this case you are unsure about and how supervision would help.
-
-**Rubric** (6 points): case report with event and timing (1); diagnosis with a named scale, the risk question with
-what follows a positive answer, and the medication question (1); inventory with rings and what each relationship
-offers or lacks (1); a problem area justified from the cues, with the alternative ruled out (1); a plan with
-phases, sessions and measurement (1); an honest self-evaluation (1).
-"""
-
-
-def build_notebook(bank: dict, keys: dict) -> nbformat.NotebookNode:
-    cells = [_md("intro", INTRO), _code("setup", SETUP, locked=True)]
+def build_notebook(bank: dict, keys: dict, root: Path | None = None) -> nbformat.NotebookNode:
+    text = partial(prose, root or repo_root(), ASSIGNMENT)
+    cells = [md("intro", text("intro", total=9 + FORMULATION_POINTS, points=FORMULATION_POINTS)),
+             code("setup", SETUP, locked=True)]
     for number, (slot, spec) in enumerate(bank["slots"].items(), 1):
-        cells.append(_md(f"{slot}-title", f"### Question {number} (1 point)"))
-        cells.append(_code(f"{slot}-show", f'exam.show("{slot}")', locked=True))
+        cells.append(md(f"{slot}-title", f"### Question {number} (1 point)"))
+        cells.append(code(f"{slot}-show", f'exam.show("{slot}")', locked=True))
         hint = "a number" if spec["kind"] == "number" else "your answer in quotes"
         # The instructor's copy answers whichever item the current student draws (for `nbgrader validate`).
         solution = f"{keys[slot]!r}[pick(exam.student, {slot!r}, {sorted(keys[slot])!r})]"
-        cells.append(_code(f"{slot}_answer", f"# Question {number}: {hint}.\n{slot} = (\n    ### BEGIN SOLUTION\n"
+        cells.append(code(f"{slot}_answer", f"# Question {number}: {hint}.\n{slot} = (\n    ### BEGIN SOLUTION\n"
                                              f"    {solution}\n    ### END SOLUTION\n)", solution=True))
-        cells.append(_keyed_test(f"{slot}_test", f"Question {number}: checks that your answer can be read (format "
+        cells.append(keyed_test(f"{slot}_test", f"Question {number}: checks that your answer can be read (format "
                                  "only);\nwhether it is right is checked at grading.", "check_exam",
                                  f"{slot!r}, {spec['kind']!r}", "assert_exam", f"{slot!r}, {keys[slot]!r}, "
                                  f"{spec['kind']!r}"))
-    cells.append(_md("formulation-question", FORMULATION, locked=True))
-    cells.append(_code("formulation-case", "from ipt_lib.deck import Card\n"
+    cells.append(md("formulation-question", text("formulation-question", points=FORMULATION_POINTS), locked=True))
+    cells.append(code("formulation-case", "from ipt_lib.deck import Card\n"
                                            "case_id = pick(exam.student, 'formulation', exam.bank['formulation']['items'])\n"
                                            "Card(dict(exam.bank['formulation']['items'][case_id], case='F'))",
                        locked=True))
-    cells.append(_md("formulation_answer", "### BEGIN SOLUTION\n*For graders only (removed from the student version): "
+    cells.append(md("formulation_answer", "### BEGIN SOLUTION\n*For graders only (removed from the student version): "
                                            "grade with the rubric; the case is shown in the cell above.*\n"
                                            "### END SOLUTION", solution=True, grade=True, points=FORMULATION_POINTS))
-    cells.append(_md("checklist", "## Before you submit\n\nEvery check printed \"reads as\". **Kernel → Restart "
-                                  "Kernel and Run All Cells**, save, **Validate**, **Submit**."))
-    return _notebook(cells)
+    cells.append(md("checklist", text("checklist")))
+    return notebook(cells)
 
 
 def build(root: Path | None = None) -> list[Path]:
@@ -273,7 +236,7 @@ def build(root: Path | None = None) -> list[Path]:
     bank, keys = build_bank(root)
     folder = root / "source" / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build_notebook(bank, keys), folder / NOTEBOOK)
+    nbformat.write(build_notebook(bank, keys, root), folder / NOTEBOOK)
     (folder / BANK).write_text(json.dumps(bank, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return [folder / NOTEBOOK, folder / BANK]
 

@@ -144,8 +144,11 @@ def _edited(nb, key):
     set_essay(nb, GOOD_ESSAY)
 
 
-def sample_class() -> list[Profile]:
-    """The sample submissions the instructor command grades, with the scores they must get (8 autograded)."""
+def sample_class(key: dict | None = None) -> list[Profile]:
+    """The sample submissions the instructor command grades, with the scores they must get (8 autograded).
+
+    Like every sample class here it takes the assignment's key (``registry.Assignment.sample_class``); the classes
+    that derive their answers from the key when they edit a notebook do not need it beforehand."""
     return [
         Profile("ada", "perfect: every case right, a full written answer", _perfect, 8, 4,
                 "All four rubric elements are present."),
@@ -207,7 +210,7 @@ def _other_area(key: dict) -> str:
     return repr(wrong_area(ProblemArea(key["area"])).label)
 
 
-def inventory_class() -> list[Profile]:
+def inventory_class(key: dict | None = None) -> list[Profile]:
     """Sample submissions for Assignment 2, with the scores they must get (4 autograded)."""
     def good(folder, key):
         _inventory(folder, key["client"], _key_people(key))
@@ -244,7 +247,7 @@ def inventory_class() -> list[Profile]:
 
 
 # --- Assignment 3: analysing an IPT caseload ----------------------------------------------------------------
-# The code the sample students type is in data/assignments/a3_caseload.py (it contains right answers), passed in
+# The code the sample students type is in data/assignments/a3_caseload/key.py (it contains right answers), passed in
 # as key["module"]; here are only who does what and the score each must get (12 autograded points).
 
 def _caseload(pick: Callable[[object], dict[str, str]], essay: str | None = None, figure: bool = False,
@@ -286,7 +289,7 @@ def _tamper_tests(nb) -> None:
         _cell(nb, f"{name}_test").source = f"print('{name}: correct.')"
 
 
-def caseload_class() -> list[Profile]:
+def caseload_class(key: dict | None = None) -> list[Profile]:
     """Sample submissions for Assignment 3 with the autograded score each must get (out of 12)."""
     every = _with()
     return [
@@ -421,7 +424,7 @@ ANALYSIS_GOOD = (
 )
 
 
-def techniques_class() -> list[Profile]:
+def techniques_class(key: dict | None = None) -> list[Profile]:
     return [
         Profile("ada", "perfect: every label right, a full communication analysis", _techniques(essay=ANALYSIS_GOOD),
                 14, 4, "Turn-by-turn, precise, in his voice, concrete role play."),
@@ -491,7 +494,7 @@ DISCUSSION_GOOD = (
 )
 
 
-def approaches_class() -> list[Profile]:
+def approaches_class(key: dict | None = None) -> list[Profile]:
     return [
         Profile("ada", "perfect matching and a full discussion", _matching(essay=DISCUSSION_GOOD), 4, 4,
                 "Justified focus, accurate evidence with its limits, concrete review point."),
