@@ -11,7 +11,7 @@ from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, a
 from ipt_lib.course import registry
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
-from ipt_lib.course.samples import Profile, _exam, sample_class
+from ipt_lib.course.samples import Profile, exam_edit, sample_class
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def cycle(tmp_path_factory):
     specs = default_specs(ROOT)
     for spec in specs:
         if spec.name == assignment6.ASSIGNMENT:
-            spec.profiles.append(Profile("zoe", "her own exam variant answered right", _exam("zoe"), 9))
+            spec.profiles.append(Profile("zoe", "her own exam variant answered right", exam_edit("zoe"), 9))
         else:
             description, points = own_solutions[spec.name]
             spec.profiles.append(Profile("zoe", description, _solution_for(spec.name, spec.notebook), points))

@@ -278,7 +278,6 @@ def vet_feedback(course: Path, assignment: str, secrets) -> dict[str, list[str]]
     folder moved to ``feedback-withheld/`` (so release_feedback skips it) and is named; the rest of the class is
     not held back. Returns {student: [why]}."""
     from .folderguard import _record
-    from .leaks import scan_feedback
 
     withheld: dict[str, list[str]] = {}
     feedback = course / "feedback"
