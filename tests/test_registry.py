@@ -37,3 +37,14 @@ def test_names_are_unique_and_looked_up_by_name():
 
 def test_the_cycle_runs_every_assignment_with_a_sample_class_in_order():
     assert [s.name for s in default_specs(ROOT)] == [a.name for a in registry.ASSIGNMENTS if a.sample_class]
+
+
+def test_a_brace_the_builder_cannot_fill_is_named_with_its_file(tmp_path):
+    from ipt_lib.course.cells import prose
+
+    folder = tmp_path / "data" / "assignments" / "a9_new"
+    folder.mkdir(parents=True)
+    (folder / "intro.md").write_text("Points: {points}; a set {x}.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"intro\.md: .*'x'.*This block can use \{points\}"):
+        prose(tmp_path, "a9_new", "intro", points=3)
+    assert prose(tmp_path, "a9_new", "intro") == "Points: {points}; a set {x}.\n"  # no values: read as it is

@@ -29,8 +29,16 @@ def prose(root: Path, assignment: str, block: str, **values: object) -> str:
     """The Markdown of one block (``<block>.md``), with ``{name}`` placeholders filled from ``values``.
 
     Only blocks given ``values`` are formatted, so a block with no computed value may hold braces freely."""
-    text = (assignment_data(root, assignment) / f"{block}.md").read_text(encoding="utf-8")
-    return text.format(**values) if values else text
+    path = assignment_data(root, assignment) / f"{block}.md"
+    text = path.read_text(encoding="utf-8")
+    if not values:
+        return text
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        names = ", ".join("{" + name + "}" for name in values)
+        raise ValueError(f"{path}: a name in braces that the builder cannot fill in ({exc}). This block can use "
+                         f"{names}; write a brace meant as text as {{{{ or }}}}.") from None
 
 
 def nbgrader_meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
