@@ -77,26 +77,23 @@ def main(argv: list[str] | None = None) -> int:
 
         return cycle_main(args.dir, args.timeout, sandbox=not args.no_sandbox)
     if args.command in {"build", "release"}:
-        from . import assignment1
+        from .cells import repo_root
         from .release import regenerate_release
 
-        root = assignment1.repo_root()
+        root = repo_root()
         if args.command == "build":
-            from . import assignment2, assignment3, assignment4, assignment5, assignment6
-
             from .packaged import write_packaged_data
+            from .registry import ASSIGNMENTS
 
-            for path in (assignment1.build(root) + assignment2.build(root) + assignment3.build(root)
-                         + assignment4.build(root) + assignment5.build(root) + assignment6.build(root)
-                         + write_packaged_data(root)):
+            for path in [path for a in ASSIGNMENTS for path in a.build(root)] + write_packaged_data(root):
                 print("wrote", path.relative_to(root))
         for path in regenerate_release(root):
             print("released", path.relative_to(root))
         return _check_leaks(root, [])
     if args.command == "check-leaks":
-        from . import assignment1
+        from .cells import repo_root
 
-        return _check_leaks(assignment1.repo_root(), [Path(p) for p in args.paths])
+        return _check_leaks(repo_root(), [Path(p) for p in args.paths])
     if args.command == "check-data":
         from ..vignettes import _main
 
