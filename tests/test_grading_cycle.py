@@ -68,7 +68,7 @@ def test_source_solution_scores_full_marks_on_every_autograded_item(cycle):
 @pytest.mark.slow
 def test_blank_release_scores_zero_without_crashing(cycle):
     ben = by_student(cycle)["ben"]
-    assert ben.auto_score == 0 and ben.auto_max == len(assignment1.GRADED_IDS)
+    assert ben.auto_score == 0 and ben.auto_max == len(assignment1.case_sets().graded)
 
 
 @pytest.mark.slow

@@ -236,9 +236,9 @@ def test_confusion_matrix_from_the_answer_text(tmp_path):
 def test_most_confused_vignettes_name_the_vignette_and_the_wrong_area(tmp_path):
     analysis = item_analysis(a1_course(tmp_path), A)
     (confused,) = analysis.most_confused
-    assert confused.item == "case_3_test" and confused.vignette == assignment1.GRADED_IDS[2]
+    assert confused.item == "case_3_test" and confused.vignette == assignment1.case_sets().graded[2]
     assert confused.key == "role transition" and confused.wrong_classes == (("grief", 1),)
-    assert by_item(analysis)["case_1_test"].vignette == assignment1.GRADED_IDS[0]
+    assert by_item(analysis)["case_1_test"].vignette == assignment1.case_sets().graded[0]
 
 
 def test_blank_answers_are_told_apart_from_unreadable_ones(tmp_path):

@@ -35,6 +35,11 @@ def answer_key(root: Path | None = None) -> dict:
     key["vignette"] = vignettes[key["case_id"]]
     return key
 
+
+def shows(root: Path) -> set[str]:
+    """The vignette this assignment shows students (its inventory case)."""
+    return {tomllib.loads((assignment_data(root, ASSIGNMENT) / "key.toml").read_text(encoding="utf-8"))["case_id"]}
+
 SETUP = f"""
 # Set-up: run this cell first.
 import ipt_lib

@@ -31,6 +31,11 @@ def answer_key(root: Path | None = None) -> dict:
             "part_a_case": " ".join(raw["part_a_case"].replace("\\\n", " ").split())}
 
 
+def shows(root: Path) -> set[str]:
+    """The vignette this assignment shows students (Part B's case)."""
+    return {answer_key(root)["case_id"]}
+
+
 SETUP = f"""
 # Set-up: run this cell first.
 import ipt_lib

@@ -98,6 +98,11 @@ def _check_pathway_item(item_id: str, reqs, missing: str, amounts: dict) -> None
         raise ValueError(f"exam item {item_id}: the missing requirement {missing} is not among the options")
 
 
+def shows(root: Path) -> set[str]:
+    """Every vignette an exam can show (each student sees one item of each pool)."""
+    return {*AREA_POOLS["q1"], *AREA_POOLS["q2"], *STAGE_POOL, *FORMULATION_POOL}
+
+
 def build_bank(root: Path | None = None) -> tuple[dict, dict]:
     """(public bank, keys per question). The keys are instructor-only."""
     root = root or repo_root()

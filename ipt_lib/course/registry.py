@@ -33,6 +33,8 @@ class Assignment:
     sample_class: Callable[[dict], list[Profile]] | None = None  # the demo's submissions, with the scores they must get
     # graded test cell -> the vignette it asks about, for the item analysis (None: the items are not vignettes)
     item_vignettes: Callable[[], dict[str, str]] | None = None
+    # the vignette ids this assignment shows students, kept out of Assignment 1's graded set (None: no vignettes)
+    shows: Callable[[Path], set[str]] | None = None
 
     @property
     def manual_ids(self) -> tuple[str, ...]:
@@ -45,17 +47,18 @@ class Assignment:
 
 ASSIGNMENTS: tuple[Assignment, ...] = (
     Assignment(assignment1.ASSIGNMENT, assignment1.NOTEBOOK, {"justify_answer": assignment1.MANUAL_POINTS},
-               assignment1.build, assignment1.cycle_key, samples.sample_class, assignment1.item_vignettes),
+               assignment1.build, assignment1.cycle_key, samples.sample_class, assignment1.item_vignettes,
+               assignment1.shows),
     Assignment(assignment2.ASSIGNMENT, assignment2.NOTEBOOK, {"reflection_answer": assignment2.MANUAL_POINTS},
-               assignment2.build, assignment2.answer_key, samples.inventory_class),
+               assignment2.build, assignment2.answer_key, samples.inventory_class, shows=assignment2.shows),
     Assignment(assignment3.ASSIGNMENT, assignment3.NOTEBOOK, assignment3.MANUAL,
                assignment3.build, assignment3.cycle_key, samples.caseload_class),
     Assignment(assignment4.ASSIGNMENT, assignment4.NOTEBOOK, {"analysis_answer": assignment4.MANUAL_POINTS},
                assignment4.build, assignment4.answer_key, samples.techniques_class),
     Assignment(assignment5.ASSIGNMENT, assignment5.NOTEBOOK, {"discussion_answer": assignment5.MANUAL_POINTS},
-               assignment5.build, assignment5.answer_key, samples.approaches_class),
+               assignment5.build, assignment5.answer_key, samples.approaches_class, shows=assignment5.shows),
     Assignment(assignment6.ASSIGNMENT, assignment6.NOTEBOOK, {"formulation_answer": assignment6.FORMULATION_POINTS},
-               assignment6.build, assignment6.answer_key, samples.exam_class),
+               assignment6.build, assignment6.answer_key, samples.exam_class, shows=assignment6.shows),
 )
 
 

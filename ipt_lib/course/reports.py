@@ -315,7 +315,7 @@ def _vignette_ids(assignment: str) -> dict[str, str]:
 
     if assignment != assignment1.ASSIGNMENT:
         return {}
-    return {f"case_{i}_test": vid for i, vid in enumerate(assignment1.GRADED_IDS, 1)}
+    return {f"case_{i}_test": vid for i, vid in enumerate(assignment1.case_sets().graded, 1)}
 
 
 def _read_answers(course_dir: Path, assignment: str, students: list[str],
