@@ -66,7 +66,7 @@ _EXPORTS = {
     "load_bodies": "pathway",
     "assess": "pathway",
     "progress_figure": "pathway",
-    "pathway_widget": "widgets.pathway",
+    "pathway_widget": "widgets",
     "Scenario": "roleplay",
     "ScenarioError": "roleplay",
     "Session": "roleplay",
@@ -77,7 +77,7 @@ _EXPORTS = {
     "PhaseTask": "phase_tasks",
     "PhaseTaskError": "phase_tasks",
     "check_tasks": "phase_tasks",
-    "roleplay_widget": "widgets.roleplay",
+    "roleplay_widget": "widgets",
     "load_exam": "exam",
 }
 
