@@ -65,7 +65,7 @@ _EXPORTS = {
     "PathwayDataError": "pathway",
     "load_bodies": "pathway",
     "assess": "pathway",
-    "progress_figure": "pathway",
+    "progress_figure": "plot_progress",
     "pathway_widget": "widgets",
     "Scenario": "roleplay",
     "ScenarioError": "roleplay",
