@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NoReturn
 
 from .content_notes import missing_note_problem, sensitive_phrase
+from .corpus import Corpus, Fields
 from .errors import StudentFacingError
 from .problem_areas import DisputeStage, ProblemArea
 from .references import check_cited
@@ -145,34 +145,18 @@ class Vignette:
 
 
 def default_folder() -> Path:
-    """data/vignettes in a checkout of the course repository."""
-    return Path(__file__).resolve().parent.parent / "data" / "vignettes"
+    """data/vignettes in a checkout of the course repository (graded labels are never packaged)."""
+    return CORPUS.default_folder()
 
 
 def load_vignette(path: Path | str) -> Vignette:
     """Read and validate one vignette file."""
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise VignetteError(path, "(file)", f"not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise VignetteError(path, "(file)", "not UTF-8 text") from None
-    return _validate(path, raw)
+    return CORPUS.load(path)
 
 
 def load_vignettes(folder: Path | str | None = None) -> list[Vignette]:
     """Read every ``*.toml`` vignette in ``folder``, sorted by id; stops at the first bad file."""
-    folder = Path(folder) if folder is not None else default_folder()
-    if not folder.is_dir():
-        raise VignetteError(folder, "(folder)", "no such folder of vignettes")
-    vignettes = [load_vignette(p) for p in sorted(folder.glob("*.toml"))]
-    seen: dict[str, Path] = {}
-    for v in vignettes:
-        if v.id in seen:
-            raise VignetteError(v.source, "id", f"{v.id} is also used by {seen[v.id].name}")
-        seen[v.id] = Path(v.source)
-    return sorted(vignettes, key=lambda v: v.id)
+    return CORPUS.load_all(folder)
 
 
 def corpus_summary():
@@ -217,30 +201,17 @@ def vignettes_frame(vignettes: Iterable[Vignette] | Path | str | None = None):
 # --- validation ----------------------------------------------------------------
 
 def _validate(path: Path, raw: dict) -> Vignette:
-    def fail(name: str, problem: str) -> None:
+    def fail(name: str, problem: str) -> NoReturn:
         raise VignetteError(path, name, problem)
 
-    unknown = sorted(set(raw) - set(_FIELDS))
-    if unknown:
-        fail(unknown[0], f"unknown field (allowed: {', '.join(_FIELDS)})")
-    for name in _FIELDS:
-        if name not in raw and name not in _OPTIONAL:
-            fail(name, "missing")
+    fields = Fields(raw, fail)
+    fields.only(_FIELDS, [name for name in _FIELDS if name not in _OPTIONAL])
 
     def text_field(name: str, *, allow_empty: bool = False) -> str:
-        value = raw.get(name, "")
-        if not isinstance(value, str):
-            fail(name, f"must be text, got {type(value).__name__}")
-        value = value.strip()
-        if not value and not allow_empty:
-            fail(name, "is empty")
-        return value
+        return fields.text(name, empty_ok=allow_empty, collapse=False)  # paragraphs of a vignette's text stay
 
     def choice(name: str, allowed: tuple[str, ...]) -> str:
-        value = text_field(name)
-        if value not in allowed:
-            fail(name, f"{value!r} is not one of: {', '.join(allowed)}")
-        return value
+        return fields.choice(name, allowed, collapse=False)
 
     vid = text_field("id")
     if not _ID.match(vid):
@@ -308,12 +279,7 @@ def _validate(path: Path, raw: dict) -> Vignette:
     if uncited:
         fail("rationale", uncited)
 
-    event_raw = raw.get("event")
-    if not isinstance(event_raw, dict):
-        fail("event", "must be a table: { description = ..., timing = ..., months_before_onset = ... }")
-    extra = sorted(set(event_raw) - {"description", "timing", "months_before_onset"})
-    if extra:
-        fail(f"event.{extra[0]}", "unknown field (allowed: description, timing, months_before_onset)")
+    event_raw = fields.table("event", ("description", "timing", "months_before_onset"), required=()).raw
     description = event_raw.get("description")
     if not isinstance(description, str) or not description.strip():
         fail("event.description", "missing or empty")
@@ -465,31 +431,18 @@ def balance_problems(vignettes: list[Vignette]) -> list[str]:
     return problems
 
 
+def _balance_lines(vignettes: list[Vignette]) -> tuple[list[str], bool]:
+    balance = balance_problems(vignettes)
+    head = "balance: " + ("every rule holds" if not balance else f"{len(balance)} rule(s) broken")
+    return [head] + [f"BALANCE {line}" for line in balance], bool(balance)
+
+
 def _main(argv: list[str]) -> int:
-    if len(argv) < 1 or argv[0] != "check":
-        print("usage: python -m ipt_lib.vignettes check [FOLDER]", file=sys.stderr)
-        return 2
-    folder = Path(argv[1]) if len(argv) > 1 else default_folder()
-    errors, good = [], []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            good.append(load_vignette(path))
-        except VignetteError as exc:
-            errors.append(str(exc))
-    ids: dict[str, str] = {}
-    for v in good:
-        if v.id in ids:
-            errors.append(f"{Path(v.source).name}: field 'id': {v.id} is also used by {ids[v.id]}")
-        ids[v.id] = Path(v.source).name
-    print(coverage_table(good))
-    print(f"{len(good)} valid vignette(s), {len(errors)} with errors")
-    for line in errors:
-        print("ERROR", line)
-    balance = balance_problems(good)
-    print("balance: " + ("every rule holds" if not balance else f"{len(balance)} rule(s) broken"))
-    for line in balance:
-        print("BALANCE", line)
-    return 1 if errors or balance else 0
+    """``check [FOLDER]``: every file's errors, the coverage table and the balance rules."""
+    return CORPUS.main(argv, {"check": lambda good: [coverage_table(good)]}, after=_balance_lines)
+
+
+CORPUS = Corpus("vignette", "vignettes", "vignettes", "ipt_lib.vignettes", VignetteError, _validate, packaged=False)
 
 
 if __name__ == "__main__":
