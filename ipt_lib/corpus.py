@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterable, Mapping, NoReturn, Sequence, TypeVar
 
-__all__ = ["Corpus", "Fields", "data_folder"]
+__all__ = ["Corpus", "Field", "Fields", "Schema", "data_folder"]
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
@@ -139,6 +139,49 @@ class Corpus(Generic[T]):
         return 1 if errors or failed else 0
 
 
+@dataclass(frozen=True)
+class Field:
+    """One field of a corpus's table, declared: what it holds, whether a file may leave it out, what it means.
+
+    ``kind`` is ``text``, ``choice`` (one of ``choices``), ``whole`` (a whole number from ``low`` to ``high``),
+    ``parse`` (text read by ``parse``, whose ``errors`` are written for a student), ``table`` (a sub-table of
+    ``fields``), ``tables`` (a list of such sub-tables, read by the corpus) or ``any`` (checked by the corpus).
+    """
+
+    name: str
+    doc: str
+    kind: str = "text"
+    required: bool = True
+    empty_ok: bool = False
+    choices: tuple[str, ...] = ()
+    low: int = 0
+    high: int = 0
+    parse: Callable[[object], Any] | None = None
+    errors: type | tuple[type, ...] = ()
+    fields: "Schema | None" = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The fields of one kind of table, in the order a file gives them (and a template and README describe them)."""
+
+    fields: tuple[Field, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+    def __getitem__(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
 class Fields:
     """Reads the fields of one TOML table; every problem goes to ``fail(field, problem)``, which names the place.
 
@@ -216,6 +259,30 @@ class Fields:
             return parser(self.raw.get(name) if value is ... else value)
         except errors as exc:
             self.fail(name, str(exc))
+
+    def read(self, schema: Schema) -> dict[str, Any]:
+        """Every field of ``schema``, checked by its kind, in the schema's order (``any`` and ``tables`` fields as
+        written, for the corpus to check). A field left out reads as ``""`` (or None when not text)."""
+        self.only(schema.names, schema.required)
+        values: dict[str, Any] = {}
+        for f in schema.fields:
+            if f.name not in self.raw and f.kind in ("any", "tables", "whole", "table"):
+                values[f.name] = None
+            elif f.kind in ("any", "tables"):
+                values[f.name] = self.raw[f.name]
+            elif f.kind == "text":
+                values[f.name] = self.text(f.name, empty_ok=f.empty_ok or not f.required)
+            elif f.kind == "choice":
+                values[f.name] = self.choice(f.name, f.choices)
+            elif f.kind == "whole":
+                values[f.name] = self.whole(f.name, f.low, f.high)
+            elif f.kind == "parse":
+                values[f.name] = self.parsed(f.name, f.parse, f.errors)
+            elif f.kind == "table":
+                values[f.name] = self.table(f.name, f.fields.names, f.fields.required).read(f.fields)
+            else:
+                raise ValueError(f"field {f.name!r} has no kind {f.kind!r}")
+        return values
 
     def table(self, name: str, allowed: Sequence[str], required: Iterable[str] | None = None) -> "Fields":
         """A sub-table with only the fields ``allowed`` and every one of ``required`` (default: all of them); its
