@@ -159,6 +159,7 @@ class Field:
     parse: Callable[[object], Any] | None = None
     errors: type | tuple[type, ...] = ()
     fields: "Schema | None" = None
+    missing: str = "missing"        # the problem when a required field is left out
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,9 @@ class Fields:
     def __init__(self, raw: Mapping, fail: Callable[[str, str], NoReturn], prefix: str = ""):
         self.raw, self._fail, self.prefix = raw, fail, prefix
 
-    def fail(self, name: str, problem: str) -> NoReturn:
-        self._fail(self.prefix + name, problem)
+    def fail(self, name: str | None, problem: str) -> NoReturn:
+        """Report ``problem`` at field ``name`` (None: the table as a whole)."""
+        self._fail(None if name is None else self.prefix + name, problem)
         raise AssertionError("fail() must raise")  # pragma: no cover
 
     def __contains__(self, name: str) -> bool:
@@ -263,7 +265,10 @@ class Fields:
     def read(self, schema: Schema) -> dict[str, Any]:
         """Every field of ``schema``, checked by its kind, in the schema's order (``any`` and ``tables`` fields as
         written, for the corpus to check). A field left out reads as ``""`` (or None when not text)."""
-        self.only(schema.names, schema.required)
+        self.only(schema.names)
+        for f in schema.fields:
+            if f.required and f.name not in self.raw:
+                self.fail(f.name, f.missing)
         values: dict[str, Any] = {}
         for f in schema.fields:
             if f.name not in self.raw and f.kind in ("any", "tables", "whole", "table"):
@@ -279,7 +284,7 @@ class Fields:
             elif f.kind == "parse":
                 values[f.name] = self.parsed(f.name, f.parse, f.errors)
             elif f.kind == "table":
-                values[f.name] = self.table(f.name, f.fields.names, f.fields.required).read(f.fields)
+                values[f.name] = self.table(f.name, f.fields.names, ()).read(f.fields)
             else:
                 raise ValueError(f"field {f.name!r} has no kind {f.kind!r}")
         return values

@@ -29,17 +29,17 @@ import difflib
 import re
 import sys
 import time
-import tomllib
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NoReturn
 
+from .corpus import Corpus, Field, Fields, Schema
 from .errors import StudentFacingError
-from .problem_areas import DisputeStage, DisputeStageError, ProblemArea, ProblemAreaError
+from .problem_areas import DisputeStage, ProblemArea, ProblemAreaError
 from .references import check_cited, unresolved
 from .techniques import Phase, PhaseError, Technique, TechniqueError
-from .transcripts import _SENSITIVE, Client
+from .transcripts import _SENSITIVE, Client, dispute_stage
 
 __all__ = [
     "Scenario", "Node", "Choice", "Session", "Step", "Summary", "ScenarioError", "SessionError",
@@ -51,12 +51,6 @@ KIND = "ipt-roleplay-progress"
 SCHEMA_VERSION = 1
 MIN_CHOICES, MAX_CHOICES = 2, 4
 
-_FIELDS = ("id", "title", "problem_area", "dispute_stage", "phase", "client", "setup", "content_note", "start",
-           "nodes")
-_OPTIONAL = {"dispute_stage", "content_note"}
-_CLIENT_FIELDS = ("name", "age", "pronouns", "background")
-_NODE_FIELDS = ("id", "client", "choices", "closing", "ending")
-_CHOICE_FIELDS = ("text", "technique", "quality", "feedback", "next", "reply")
 _ID = re.compile(r"^R\d{2,3}$")
 _NODE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
@@ -165,41 +159,17 @@ class Scenario:
 
 def default_folder() -> Path:
     """data/scenarios in a checkout of the course repository, else a copy packaged with ipt_lib (if any)."""
-    repo = Path(__file__).resolve().parent.parent / "data" / "scenarios"
-    return repo if repo.is_dir() else Path(__file__).resolve().parent / "_data" / "scenarios"
+    return CORPUS.default_folder()
 
 
 def load_scenario(path: Path | str) -> Scenario:
     """Read one scenario file and check its fields and its graph."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, "no such file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, "not UTF-8 text") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = _error_line(str(exc))
-        node, choice = _node_at_line(text, line) if line else (None, None)
-        raise ScenarioError(path, f"not valid TOML: {exc}", node=node, choice=choice) from None
-    return _validate(path, raw)
+    return CORPUS.load(path)
 
 
 def load_scenarios(folder: Path | str | None = None) -> list[Scenario]:
     """Every ``*.toml`` scenario in ``folder`` (default: the repository's data/scenarios), sorted by id."""
-    folder = Path(folder) if folder is not None else default_folder()
-    if not folder.is_dir():
-        raise ScenarioError(folder, "no such folder of scenarios")
-    scenarios = [load_scenario(p) for p in sorted(folder.glob("*.toml"))]
-    seen: dict[str, str] = {}
-    for s in scenarios:
-        if s.id in seen:
-            raise ScenarioError(s.source, f"{s.id} is also the id of {seen[s.id]}; give each scenario its own id",
-                                field_name="id")
-        seen[s.id] = Path(s.source).name
-    return sorted(scenarios, key=lambda s: s.id)
+    return CORPUS.load_all(folder)
 
 
 def find_scenario(name: str | Path | Scenario, folder: Path | str | None = None) -> Scenario:
@@ -490,143 +460,132 @@ def _node_at_line(text: str, line: int) -> tuple[str | None, int | None]:
     return node, choice
 
 
+CLIENT = Schema((
+    Field("name", "the client's first name (invented)"),
+    Field("age", "a whole number from 12 to 110", kind="whole", low=12, high=110),
+    Field("pronouns", "e.g. she/her, he/him, they/them"),
+    Field("background", "culture, family, work: specific, not stereotyped"),
+))
+CHOICE = Schema((
+    Field("text", "what the therapist says"),
+    Field("technique", "the technique it uses (read by Technique.parse)", kind="parse", parse=Technique.parse,
+          errors=TechniqueError),
+    Field("quality", "good, acceptable or poor", kind="any"),
+    Field("feedback", "why, tied to the technique; cites the course bibliography",
+          missing="missing: every choice needs feedback that ties it to the technique and the course bibliography, "
+                  "e.g. (Weissman et al., 2018)"),
+    Field("next", "the id of the node it leads to"),
+    Field("reply", "optional: what the client says back", required=False),
+))
+NODE = Schema((
+    Field("id", "a short name of letters, digits, _ or - starting with a letter", kind="any"),
+    Field("client", "what the client says here"),
+    Field("choices", f"{MIN_CHOICES}-{MAX_CHOICES} [[nodes.choices]], or none at an ending", kind="tables",
+          required=False, fields=CHOICE),
+    Field("closing", "at an ending: the closing text", kind="any", required=False),
+    Field("ending", "at an ending, optional: its short name", kind="any", required=False),
+))
+SCHEMA = Schema((
+    Field("id", "R and 2-3 digits (R01); unique across the folder"),
+    Field("title", "short, neutral"),
+    Field("problem_area", "grief, role dispute, role transition, interpersonal deficits", kind="parse",
+          parse=ProblemArea.parse, errors=ProblemAreaError),
+    Field("dispute_stage", "required for a role dispute, absent otherwise", kind="any", required=False),
+    Field("phase", "initial, middle, ending", kind="parse", parse=Phase.parse, errors=PhaseError),
+    Field("client", "who the client is", kind="table", fields=CLIENT),
+    Field("setup", "what the student reads before the first line"),
+    Field("content_note", "required if anything said touches suicide, self-harm, violent death or trauma",
+          required=False),
+    Field("start", "the id of the first node"),
+    Field("nodes", "the [[nodes]] of the graph", kind="tables", fields=NODE),
+))
+
+
 def _validate(path: Path, raw: dict) -> Scenario:
-    def fail(problem: str, *, node: str | None = None, choice: int | None = None, name: str | None = None):
-        raise ScenarioError(path, problem, node=node, choice=choice, field_name=name)
+    def at(node: str | None = None, choice: int | None = None):
+        def fail(name: str | None, problem: str) -> NoReturn:
+            raise ScenarioError(path, problem, node=node, choice=choice, field_name=name)
+        return fail
 
-    def text_of(value: object, name: str, *, node=None, choice=None, allow_empty=False) -> str:
-        if not isinstance(value, str):
-            kind = "nothing" if value is None else type(value).__name__
-            fail(f"must be text in quotes, got {kind}", node=node, choice=choice, name=name)
-        value = " ".join(value.split())
-        if not value and not allow_empty:
-            fail("is empty", node=node, choice=choice, name=name)
-        return value
-
-    def parsed(value: object, name: str, parser, errors, *, node=None, choice=None):
-        try:
-            return parser(value)
-        except errors as exc:
-            fail(str(exc), node=node, choice=choice, name=name)
-
-    def unknown(table: Mapping, allowed: tuple[str, ...], *, node=None, choice=None, prefix=""):
-        extra = sorted(set(table) - set(allowed))
-        if extra:
-            fail(f"unknown field (allowed: {', '.join(allowed)})", node=node, choice=choice, name=prefix + extra[0])
-
-    unknown(raw, _FIELDS)
-    for name in _FIELDS:
-        if name not in raw and name not in _OPTIONAL:
-            fail("missing", name=name)
-
-    sid = text_of(raw.get("id"), "id")
+    fields = Fields(raw, at())
+    values = fields.read(SCHEMA)
+    sid = values["id"]
     if not _ID.match(sid):
-        fail(f"{sid!r} must look like R01", name="id")
-    area = parsed(raw.get("problem_area"), "problem_area", ProblemArea.parse, ProblemAreaError)
-    stage_raw = raw.get("dispute_stage", "")
-    if area is ProblemArea.ROLE_DISPUTE:
-        if stage_raw in ("", None):
-            fail("missing: a role-dispute scenario needs its stage (renegotiation, impasse or dissolution)",
-                 name="dispute_stage")
-        stage = parsed(stage_raw, "dispute_stage", DisputeStage.parse, DisputeStageError)
-    else:
-        if stage_raw not in ("", None):
-            fail(f"only a role-dispute scenario has a stage; this one is {area.label}", name="dispute_stage")
-        stage = None
-    phase = parsed(raw.get("phase"), "phase", Phase.parse, PhaseError)
+        fields.fail("id", f"{sid!r} must look like R01")
+    area = values["problem_area"]
+    stage = dispute_stage(fields, area, "scenario")
+    setup = values["setup"]
 
-    client_raw = raw.get("client")
-    if not isinstance(client_raw, dict):
-        fail("must be a table: { name = ..., age = ..., pronouns = ..., background = ... }", name="client")
-    unknown(client_raw, _CLIENT_FIELDS, prefix="client.")
-    for name in _CLIENT_FIELDS:
-        if name not in client_raw:
-            fail("missing", name=f"client.{name}")
-    age = client_raw["age"]
-    if isinstance(age, bool) or not isinstance(age, int) or not 12 <= age <= 110:
-        fail(f"must be a whole number from 12 to 110, got {age!r}", name="client.age")
-    client = Client(text_of(client_raw["name"], "client.name"), age,
-                    text_of(client_raw["pronouns"], "client.pronouns"),
-                    text_of(client_raw["background"], "client.background"))
-    setup = text_of(raw.get("setup"), "setup")
-    start = text_of(raw.get("start"), "start")
-
-    nodes_raw = raw.get("nodes")
+    nodes_raw = values["nodes"]
     if not isinstance(nodes_raw, list) or not nodes_raw or not all(isinstance(n, dict) for n in nodes_raw):
-        fail("must be a list of [[nodes]] tables", name="nodes")
+        fields.fail("nodes", "must be a list of [[nodes]] tables")
     nodes: list[Node] = []
     seen: set[str] = set()
     for position, entry in enumerate(nodes_raw, 1):
         nid = entry.get("id")
-        label = nid if isinstance(nid, str) and nid else f"#{position}"
-        unknown(entry, _NODE_FIELDS, node=label)
-        nid = text_of(nid, "id", node=label)
+        unnamed = Fields(entry, at(nid if isinstance(nid, str) and nid else f"#{position}"))
+        unnamed.only(NODE.names)
+        nid = unnamed.text("id", default=None)
+        node = Fields(entry, at(nid))
         if not _NODE_ID.match(nid):
-            fail("a node id is a short name of letters, digits, _ or - starting with a letter", node=nid, name="id")
+            node.fail("id", "a node id is a short name of letters, digits, _ or - starting with a letter")
         if nid in seen:
-            fail("this node id is used twice; give each node its own id", node=nid, name="id")
+            node.fail("id", "this node id is used twice; give each node its own id")
         seen.add(nid)
-        line = text_of(entry.get("client"), "client", node=nid)
-        if "choices" in entry:
-            if "closing" in entry or "ending" in entry:
-                fail("a node has either choices or, at an ending, a closing text; not both", node=nid)
-            choices_raw = entry["choices"]
-            if not isinstance(choices_raw, list) or not all(isinstance(c, dict) for c in choices_raw):
-                fail("must be a list of [[nodes.choices]] tables", node=nid, name="choices")
-            if not MIN_CHOICES <= len(choices_raw) <= MAX_CHOICES:
-                fail(f"has {len(choices_raw)} choice(s); a node offers {MIN_CHOICES}-{MAX_CHOICES}", node=nid,
-                     name="choices")
-            choices = []
-            for number, c in enumerate(choices_raw, 1):
-                unknown(c, _CHOICE_FIELDS, node=nid, choice=number)
-                for name in _CHOICE_FIELDS:
-                    if name not in c and name != "reply":
-                        what = {"feedback": "missing: every choice needs feedback that ties it to the technique "
-                                            "and the course bibliography, e.g. (Weissman et al., 2018)"}.get(name, "missing")
-                        fail(what, node=nid, choice=number, name=name)
-                text = text_of(c["text"], "text", node=nid, choice=number)
-                technique = parsed(c["technique"], "technique", Technique.parse, TechniqueError, node=nid,
-                                   choice=number)
-                quality = text_of(c["quality"], "quality", node=nid, choice=number).lower()
-                if quality not in QUALITIES:
-                    fail(f"{c['quality']!r} is not one of: {', '.join(QUALITIES)}", node=nid, choice=number,
-                         name="quality")
-                feedback = text_of(c["feedback"], "feedback", node=nid, choice=number)
-                uncited = check_cited(feedback)
-                if uncited:
-                    fail(uncited, node=nid, choice=number, name="feedback")
-                target = text_of(c["next"], "next", node=nid, choice=number)
-                reply = text_of(c.get("reply", ""), "reply", node=nid, choice=number, allow_empty=True)
-                choices.append(Choice(number, text, technique, quality, feedback, target, reply))
-            nodes.append(Node(nid, line, tuple(choices)))
-        elif "closing" in entry:
-            closing = text_of(entry["closing"], "closing", node=nid)
-            if unresolved(closing):
-                fail(check_cited(closing), node=nid, name="closing")
-            ending = text_of(entry.get("ending", ""), "ending", node=nid, allow_empty=True)
-            nodes.append(Node(nid, line, (), closing, ending))
-        else:
-            fail(f"needs either choices ({MIN_CHOICES}-{MAX_CHOICES} [[nodes.choices]]) or, at an ending, a "
-                 "closing text", node=nid)
+        nodes.append(_node(nid, node, at))
 
-    content_note = text_of(raw.get("content_note", ""), "content_note", allow_empty=True)
+    content_note = values["content_note"]
     if not content_note:
         for node in nodes:
             for spoken in (node.client, node.closing, *(c.reply for c in node.choices), *(c.text for c in node.choices)):
                 found = _SENSITIVE.search(" ".join(spoken.split()))
                 if found:
-                    fail(f"mentions suicide or self-harm, violent death or trauma ({found.group(0)!r}): add a short "
-                         "content_note", node=node.id)
-        found = _SENSITIVE.search(" ".join(setup.split()))
+                    at(node.id)(None, f"mentions suicide or self-harm, violent death or trauma ({found.group(0)!r}): "
+                                      "add a short content_note")
+        found = _SENSITIVE.search(setup)
         if found:
-            fail(f"the setup mentions suicide or self-harm, violent death or trauma ({found.group(0)!r}): add a "
-                 "short content_note", field_name="content_note")
+            fields.fail("content_note", f"the setup mentions suicide or self-harm, violent death or trauma "
+                                        f"({found.group(0)!r}): add a short content_note")
 
-    scenario = Scenario(id=sid, title=text_of(raw.get("title"), "title"), problem_area=area, dispute_stage=stage,
-                        phase=phase, client=client, setup=setup, start=start, nodes=tuple(nodes),
+    scenario = Scenario(id=sid, title=values["title"], problem_area=area, dispute_stage=stage, phase=values["phase"],
+                        client=Client(**values["client"]), setup=setup, start=values["start"], nodes=tuple(nodes),
                         content_note=content_note, source=str(path))
     _check_graph(path, scenario)
     return scenario
+
+
+def _node(nid: str, fields: Fields, at) -> Node:
+    """One [[nodes]] table: the client's line and either 2-4 choices or, at an ending, a closing text."""
+    line = fields.text("client", default=None)
+    if "choices" in fields:
+        if "closing" in fields or "ending" in fields:
+            fields.fail(None, "a node has either choices or, at an ending, a closing text; not both")
+        choices_raw = fields.get("choices")
+        if not isinstance(choices_raw, list) or not all(isinstance(c, dict) for c in choices_raw):
+            fields.fail("choices", "must be a list of [[nodes.choices]] tables")
+        if not MIN_CHOICES <= len(choices_raw) <= MAX_CHOICES:
+            fields.fail("choices", f"has {len(choices_raw)} choice(s); a node offers {MIN_CHOICES}-{MAX_CHOICES}")
+        return Node(nid, line, tuple(_choice(number, Fields(c, at(nid, number)))
+                                     for number, c in enumerate(choices_raw, 1)))
+    if "closing" in fields:
+        closing = fields.text("closing")
+        if unresolved(closing):
+            fields.fail("closing", check_cited(closing))
+        return Node(nid, line, (), closing, fields.text("ending", empty_ok=True))
+    fields.fail(None, f"needs either choices ({MIN_CHOICES}-{MAX_CHOICES} [[nodes.choices]]) or, at an ending, a "
+                      "closing text")
+
+
+def _choice(number: int, fields: Fields) -> Choice:
+    values = fields.read(CHOICE)
+    quality = fields.text("quality").lower()
+    if quality not in QUALITIES:
+        fields.fail("quality", f"{fields.get('quality')!r} is not one of: {', '.join(QUALITIES)}")
+    uncited = check_cited(values["feedback"])
+    if uncited:
+        fields.fail("feedback", uncited)
+    return Choice(number, values["text"], values["technique"], quality, values["feedback"], values["next"],
+                  values["reply"])
 
 
 def _check_graph(path: Path, s: Scenario) -> None:
@@ -676,34 +635,28 @@ def _did_you_mean(name: str, ids: Iterable[str]) -> str:
 
 # --- command line ----------------------------------------------------------------------
 
+def _line(s: Scenario) -> str:
+    q = Counter(c.quality for c in s.choices)
+    return (f"{s.id} {s.title}: {s.problem_area.label}, {s.phase.label} phase; {s.client.name}, {s.client.age}; "
+            f"{len(s.nodes)} nodes, {len(s.endings)} endings; choices: " + ", ".join(f"{q[k]} {k}" for k in QUALITIES))
+
+
 def _main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("check", "outline"):
-        print("usage: python -m ipt_lib.roleplay check|outline [FOLDER]", file=sys.stderr)
-        return 2
-    folder = Path(argv[1]) if len(argv) > 1 else default_folder()
-    errors, good = [], []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            good.append(load_scenario(path))
-        except ScenarioError as exc:
-            errors.append(str(exc))
-    ids: dict[str, str] = {}
-    for s in good:
-        if s.id in ids:
-            errors.append(f"{Path(s.source).name}, id: {s.id} is also the id of {ids[s.id]}")
-        ids[s.id] = Path(s.source).name
-    for s in good:
-        if argv[0] == "outline":
-            print(s.outline())
-            continue
-        q = Counter(c.quality for c in s.choices)
-        print(f"{s.id} {s.title}: {s.problem_area.label}, {s.phase.label} phase; {s.client.name}, {s.client.age}; "
-              f"{len(s.nodes)} nodes, {len(s.endings)} endings; choices: "
-              + ", ".join(f"{q[k]} {k}" for k in QUALITIES))
-    print(f"{len(good)} valid scenario(s), {len(errors)} with errors")
-    for line in errors:
-        print("ERROR", line)
-    return 1 if errors else 0
+    """``check [FOLDER]``: one line per scenario and every file's errors; ``outline [FOLDER]``: each graph."""
+    return CORPUS.main(argv, {"check": lambda good: [_line(s) for s in good],
+                              "outline": lambda good: [s.outline() for s in good]})
+
+
+def _toml_error(path: Path, text: str, exc: Exception) -> ScenarioError:
+    line = _error_line(str(exc))
+    node, choice = _node_at_line(text, line) if line else (None, None)
+    return ScenarioError(path, f"not valid TOML: {exc}", node=node, choice=choice)
+
+
+CORPUS = Corpus("scenario", "scenarios", "scenarios", "ipt_lib.roleplay", ScenarioError, _validate,
+                make_error=lambda path, name, problem: ScenarioError(path, problem, field_name=(
+                    None if name.startswith("(") else name)),
+                toml_error=_toml_error)
 
 
 if __name__ == "__main__":
