@@ -13,8 +13,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NoReturn
 
+from ..corpus import Corpus, Fields
 from ..errors import StudentFacingError
 from .log import PHASES, milestone_name
 
@@ -163,25 +164,12 @@ class Body:
 
 def default_folder() -> Path:
     """data/training in a checkout of the course repository, else the copy packaged with ipt_lib."""
-    package = Path(__file__).resolve().parent.parent
-    repo = package.parent / "data" / "training"
-    return repo if repo.is_dir() else package / "_data" / "training"
+    return CORPUS.default_folder()
 
 
 def load_bodies(folder: Path | str | None = None) -> list[Body]:
     """Every ``*.toml`` body in ``folder`` (default data/training), current bodies first, then by id."""
-    folder = Path(folder) if folder is not None else default_folder()
-    if not folder.is_dir():
-        raise PathwayDataError(folder, "(folder)", "no such folder of training bodies")
-    bodies = [load_body(p) for p in sorted(folder.glob("*.toml"))]
-    if not bodies:
-        raise PathwayDataError(folder, "(folder)", "has no *.toml training body files")
-    seen: dict[str, str] = {}
-    for b in bodies:
-        if b.id in seen:
-            raise PathwayDataError(b.path, "id", f"{b.id!r} is also used by {seen[b.id]}")
-        seen[b.id] = Path(b.path).name
-    return sorted(bodies, key=lambda b: (not b.current, b.id))
+    return CORPUS.load_all(folder)
 
 
 def find_body(body: str | Body, bodies: Iterable[Body] | None = None) -> Body:
@@ -198,98 +186,58 @@ def find_body(body: str | Body, bodies: Iterable[Body] | None = None) -> Body:
 
 def load_body(path: Path | str) -> Body:
     """Read and validate one body file."""
-    import tomllib
-
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PathwayDataError(path, "(file)", f"not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise PathwayDataError(path, "(file)", "not UTF-8 text") from None
-    return _Validator(path).body(raw)
+    return CORPUS.load(path)
 
 
 class _Validator:
     def __init__(self, path: Path):
         self.path = path
 
-    def fail(self, where: str, problem: str):
+    def fail(self, where: str, problem: str) -> NoReturn:
         raise PathwayDataError(self.path, where, problem)
 
-    def keys(self, raw: dict, allowed: Sequence[str], required: Sequence[str], where: str) -> None:
-        prefix = f"{where}." if where else ""
-        for key in raw:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                self.fail(prefix + key, f"unknown field{hint}; allowed here: {', '.join(allowed)}")
-        for key in required:
-            if key not in raw:
-                self.fail(prefix + key, "missing")
+    def fields(self, raw: dict, where: str) -> Fields:
+        return Fields(raw, self.fail, f"{where}." if where else "")
 
-    def text(self, raw: dict, key: str, where: str, *, required: bool = True) -> str:
-        value = raw.get(key, "")
-        if not isinstance(value, str):
-            self.fail(f"{where}.{key}".lstrip("."), f"must be text, got {type(value).__name__}")
-        value = " ".join(value.split())
-        if required and not value:
-            self.fail(f"{where}.{key}".lstrip("."), "is empty")
-        return value
-
-    def texts(self, raw: dict, key: str, where: str) -> tuple[str, ...]:
-        value = raw.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.fail(f"{where}.{key}".lstrip("."), "must be a text or a list of non-empty texts")
-        return tuple(" ".join(v.split()) for v in value)
-
-    def sources(self, raw: dict, where: str, *, required: bool) -> tuple[str, ...]:
-        name = f"{where}.sources".lstrip(".")
-        values = self.texts(raw, "sources", where)
+    def sources(self, f: Fields, *, required: bool) -> tuple[str, ...]:
+        values = f.texts("sources")
         if required and not values:
-            self.fail(name, "missing: give the source ids of works in the course bibliography (the `ids` of "
-                            "data/references.toml), e.g. [\"S42\"]")
+            f.fail("sources", "missing: give the source ids of works in the course bibliography (the `ids` of "
+                              "data/references.toml), e.g. [\"S42\"]")
         from ..references import works_for_ids
 
         for s in values:
             if not _SOURCE.match(s):
-                self.fail(name, f"{s!r} is not a source id like 'S42' (the `ids` of data/references.toml)")
+                f.fail("sources", f"{s!r} is not a source id like 'S42' (the `ids` of data/references.toml)")
             if not works_for_ids([s]):
-                self.fail(name, f"{s!r} is the id of no work in the course bibliography: add the work to "
-                                "data/references.toml (with this id in its `ids`) or cite one that is there")
+                f.fail("sources", f"{s!r} is the id of no work in the course bibliography: add the work to "
+                                  "data/references.toml (with this id in its `ids`) or cite one that is there")
         return values
 
-    def flag(self, raw: dict, key: str, where: str, default: bool) -> bool:
-        value = raw.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(f"{where}.{key}".lstrip("."), "must be true or false")
-        return value
-
-    def number(self, raw: dict, key: str, where: str) -> float | None:
-        if key not in raw:
+    def number(self, f: Fields, key: str) -> float | None:
+        if key not in f:
             return None
-        value = raw[key]
+        value = f.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            self.fail(f"{where}.{key}", f"must be a number above 0, got {value!r}")
+            f.fail(key, f"must be a number above 0, got {value!r}")
         return float(value)
 
-    def slug(self, raw: dict, where: str) -> str:
-        value = self.text(raw, "id", where)
+    def slug(self, f: Fields) -> str:
+        value = f.text("id")
         if not _SLUG.match(value):
-            self.fail(f"{where}.id".lstrip("."), f"{value!r} must be lower case letters, digits and hyphens")
+            f.fail("id", f"{value!r} must be lower case letters, digits and hyphens")
         return value
 
     # --- the three levels of the file --------------------------------------------------------------------
     def body(self, raw: dict) -> Body:
         allowed = ("id", "name", "country", "section", "sources", "urls", "retrieved", "notes", "current", "levels")
-        self.keys(raw, allowed, ("id", "name", "section", "sources", "urls", "retrieved", "levels"), "")
-        body_id = self.slug(raw, "")
+        f = self.fields(raw, "")
+        f.only(allowed, ("id", "name", "section", "sources", "urls", "retrieved", "levels"))
+        body_id = self.slug(f)
         if body_id != self.path.stem:
             self.fail("id", f"{body_id!r} does not match the file name (expected {self.path.stem!r}, "
                             "or rename the file)")
-        section = self.text(raw, "section", "")
+        section = f.text("section")
         if not re.match(r"^\d+(\.\d+)*$", section):
             self.fail("section", f"{section!r} must be a section number of the course team's fact sheet such as "
                                  "'7.2' (a pointer for developers; students see the works of `sources`)")
@@ -309,21 +257,22 @@ class _Validator:
             for pre in level.prerequisites:
                 if pre not in ids:
                     self.fail(f"levels[{level.id}].prerequisites", f"{pre!r} is not a level of this body")
-        return Body(id=body_id, name=self.text(raw, "name", ""), section=section,
-                    sources=self.sources(raw, "", required=True), urls=self.texts(raw, "urls", ""),
-                    retrieved=self.text(raw, "retrieved", ""), levels=tuple(levels),
-                    country=self.text(raw, "country", "", required=False),
-                    notes=self.text(raw, "notes", "", required=False),
-                    current=self.flag(raw, "current", "", True), path=str(self.path))
+        return Body(id=body_id, name=f.text("name"), section=section,
+                    sources=self.sources(f, required=True), urls=f.texts("urls"),
+                    retrieved=f.text("retrieved"), levels=tuple(levels),
+                    country=f.text("country", empty_ok=True),
+                    notes=f.text("notes", empty_ok=True),
+                    current=f.flag("current", True), path=str(self.path))
 
     def level(self, raw: dict, index: int, section: str) -> Level:
         where = f"levels[{raw.get('id') if isinstance(raw.get('id'), str) else index}]"
         allowed = ("id", "name", "summary", "route", "prerequisites", "sources", "notes", "current", "requirements")
-        self.keys(raw, allowed, ("id", "name", "requirements"), where)
-        level_id = self.slug(raw, where)
+        f = self.fields(raw, where)
+        f.only(allowed, ("id", "name", "requirements"))
+        level_id = self.slug(f)
         reqs_raw = raw["requirements"]
         if not isinstance(reqs_raw, list) or not reqs_raw:
-            self.fail(f"{where}.requirements", "must be a non-empty list of [[levels.requirements]] tables")
+            f.fail("requirements", "must be a non-empty list of [[levels.requirements]] tables")
         reqs, ids = [], set()
         for j, rq in enumerate(reqs_raw, 1):
             if not isinstance(rq, dict):
@@ -333,83 +282,88 @@ class _Validator:
                 self.fail(f"{where}.requirements[{req.id}].id", "is used by two requirements of this level")
             ids.add(req.id)
             reqs.append(req)
-        return Level(id=level_id, name=self.text(raw, "name", where), requirements=tuple(reqs),
-                     summary=self.text(raw, "summary", where, required=False),
-                     route=self.text(raw, "route", where, required=False),
-                     prerequisites=self.texts(raw, "prerequisites", where),
-                     sources=self.sources(raw, where, required=False),
-                     notes=self.text(raw, "notes", where, required=False),
-                     current=self.flag(raw, "current", where, True))
+        return Level(id=level_id, name=f.text("name"), requirements=tuple(reqs),
+                     summary=f.text("summary", empty_ok=True),
+                     route=f.text("route", empty_ok=True),
+                     prerequisites=f.texts("prerequisites"),
+                     sources=self.sources(f, required=False),
+                     notes=f.text("notes", empty_ok=True),
+                     current=f.flag("current", True))
 
     def requirement(self, raw: dict, parent: str, index: int, section: str) -> Requirement:
         where = f"{parent}[{raw.get('id') if isinstance(raw.get('id'), str) else index}]"
+        f = self.fields(raw, where)
         kind = raw.get("kind")
         if kind not in REQUIREMENT_KINDS:
             close = difflib.get_close_matches(str(kind), REQUIREMENT_KINDS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            self.fail(f"{where}.kind", f"{kind!r} is not a requirement kind{hint}; use one of: "
-                                       f"{', '.join(REQUIREMENT_KINDS)}")
+            f.fail("kind", f"{kind!r} is not a requirement kind{hint}; use one of: {', '.join(REQUIREMENT_KINDS)}")
         spec = REQUIREMENT_KINDS[kind]
-        self.keys(raw, _COMMON + spec.extra, ("id", "kind", "description"), where)
-        unknown = self.flag(raw, "unknown", where, False)
-        note = self.text(raw, "note", where, required=False)
-        values: dict = dict(id=self.slug(raw, where), kind=kind, description=self.text(raw, "description", where),
-                            unknown=unknown, note=note, quote=self.texts(raw, "quote", where),
-                            section=self.text(raw, "section", where, required=False) or section)
+        f.only(_COMMON + spec.extra, ("id", "kind", "description"))
+        unknown = f.flag("unknown", False)
+        note = f.text("note", empty_ok=True)
+        values: dict = dict(id=self.slug(f), kind=kind, description=f.text("description"),
+                            unknown=unknown, note=note, quote=f.texts("quote"),
+                            section=f.text("section", empty_ok=True) or section)
         for key in ("minimum", "maximum", "min_case_supervision_hours", "min_case_recordings", "pass_score",
                     "every_sessions"):
             if key in raw:
-                values[key] = self.number(raw, key, where)
+                values[key] = self.number(f, key)
         if "phases" in raw:
-            phases = self.texts(raw, "phases", where)
+            phases = f.texts("phases")
             bad = [p for p in phases if p not in PHASES]
             if bad or not phases:
-                self.fail(f"{where}.phases", f"{bad[0] if bad else '[]'!r} is not a phase; use: {', '.join(PHASES)}")
+                f.fail("phases", f"{bad[0] if bad else '[]'!r} is not a phase; use: {', '.join(PHASES)}")
             values["phases"] = phases
         if "all_sessions_recorded" in raw:
-            values["all_sessions_recorded"] = self.flag(raw, "all_sessions_recorded", where, False)
+            values["all_sessions_recorded"] = f.flag("all_sessions_recorded", False)
         if "supervision_ratio" in raw:
             ratio = raw["supervision_ratio"]
             if (not isinstance(ratio, list) or len(ratio) != 2
                     or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in ratio)):
-                self.fail(f"{where}.supervision_ratio", "must be [hours of supervision, per hours of therapy], "
+                f.fail("supervision_ratio", "must be [hours of supervision, per hours of therapy], "
                                                         "e.g. [1, 2]")
             values["supervision_ratio"] = (float(ratio[0]), float(ratio[1]))
         if "instruments" in raw:
-            values["instruments"] = self.texts(raw, "instruments", where)
+            values["instruments"] = f.texts("instruments")
         if "milestone" in raw:
-            milestone = milestone_name(self.text(raw, "milestone", where))
+            milestone = milestone_name(f.text("milestone"))
             values["milestone"] = milestone
 
-        req_sources = self.sources(raw, where, required=False)
+        req_sources = self.sources(f, required=False)
         values["sources"] = req_sources
         numbers = [k for k in ("minimum", "maximum", "min_case_supervision_hours", "min_case_recordings",
                                "pass_score", "every_sessions", "supervision_ratio") if k in raw]
         if unknown:
             if numbers:
-                self.fail(f"{where}.{numbers[0]}", "an unknown requirement carries no number: remove it, or remove "
+                f.fail(numbers[0], "an unknown requirement carries no number: remove it, or remove "
                                                    "`unknown = true` if the reference confirms the number")
             if not note:
-                self.fail(f"{where}.note", "an unknown requirement needs a note saying what the reference lacks")
+                f.fail("note", "an unknown requirement needs a note saying what the reference lacks")
         else:
             if kind == "unspecified":
-                self.fail(f"{where}.kind", "'unspecified' is only for requirements with `unknown = true`")
+                f.fail("kind", "'unspecified' is only for requirements with `unknown = true`")
             if spec.numeric and kind != "years_since" and "minimum" not in raw:
-                self.fail(f"{where}.minimum", f"missing: a {kind} requirement needs its number from the "
+                f.fail("minimum", f"missing: a {kind} requirement needs its number from the "
                                               "reference, or `unknown = true` with a note")
             if not spec.numeric and numbers:
-                self.fail(f"{where}.{numbers[0]}", f"a {kind} requirement carries no number")
+                f.fail(numbers[0], f"a {kind} requirement carries no number")
             if kind == "years_since":
                 if not values.get("milestone"):
-                    self.fail(f"{where}.milestone", "missing: name the milestone the years are counted from")
+                    f.fail("milestone", "missing: name the milestone the years are counted from")
                 if ("minimum" in raw) == ("maximum" in raw):
-                    self.fail(f"{where}.minimum", "give either minimum (at least so many years since) or maximum "
+                    f.fail("minimum", "give either minimum (at least so many years since) or maximum "
                                                   "(within so many years), not both or neither")
             if kind == "measures_given" and (not values.get("instruments") or "every_sessions" not in raw):
-                self.fail(f"{where}.instruments", "a measures_given requirement needs instruments and every_sessions")
+                f.fail("instruments", "a measures_given requirement needs instruments and every_sessions")
             if numbers or values["quote"]:
                 if not req_sources:
-                    self.fail(f"{where}.sources", "missing: a requirement with a number needs its source ids")
+                    f.fail("sources", "missing: a requirement with a number needs its source ids")
             if numbers and not values["quote"]:
-                self.fail(f"{where}.quote", "missing: quote the reference's words that give the number")
+                f.fail("quote", "missing: quote the reference's words that give the number")
         return Requirement(**values)
+
+
+CORPUS = Corpus("training body", "training bodies", "training", "ipt_lib.pathway.bodies", PathwayDataError,
+                lambda path, raw: _Validator(path).body(raw), source=lambda body: body.path,
+                order=lambda body: (not body.current, body.id), require_files=True)
