@@ -5,7 +5,8 @@ its error, its validator) and reads each table's fields with :class:`Fields`; wh
 fields and its semantic checks. This module finds the folder, reads the TOML with errors that name the file, reads
 fields with errors that name the field, refuses two files with one id, and runs the ``check`` command line::
 
-    python -m ipt_lib.vignettes check [FOLDER]       # and ipt_lib.transcripts, ipt_lib.roleplay, ipt_lib.pathway.bodies
+    python -m ipt_lib.vignettes check [FOLDER]     # and ipt_lib.transcripts, ipt_lib.scenarios, ipt_lib.pathway
+    ipt-course check-data --corpus transcripts       # the same, for any corpus in data/
 
 No TOML parser is imported until a file is read.
 """
@@ -18,10 +19,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterable, Mapping, NoReturn, Sequence, TypeVar
 
-__all__ = ["Corpus", "Field", "Fields", "Schema", "data_folder"]
+__all__ = ["CORPORA", "Corpus", "Field", "Fields", "Schema", "check", "data_folder"]
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
+
+# Every corpus by its folder under data/, and the module that declares it (imported only when it is checked).
+CORPORA = {"vignettes": "ipt_lib.vignettes", "transcripts": "ipt_lib.transcripts", "scenarios": "ipt_lib.scenarios",
+           "training": "ipt_lib.pathway.bodies"}
+
+
+def check(name: str, folder: Path | str | None = None) -> int:
+    """``check`` one corpus by its folder name (see :data:`CORPORA`): what ``ipt-course check-data`` runs."""
+    from importlib import import_module
+
+    return import_module(CORPORA[name])._main(["check"] + ([str(folder)] if folder else []))
 
 
 def data_folder(name: str, *, packaged: bool = True) -> Path:
@@ -51,6 +63,7 @@ class Corpus(Generic[T]):
     require_files: bool = False
     make_error: Callable[[Path, str, str], Exception] | None = None
     toml_error: Callable[[Path, str, Exception], Exception] | None = None
+    counted: str = ""                               # the command line's count: "vignette(s)" unless given
 
     def fail(self, path: Path, field_name: str, problem: str) -> Exception:
         return (self.make_error or self.error)(path, field_name, problem)
@@ -110,7 +123,10 @@ class Corpus(Generic[T]):
 
     def check(self, folder: Path | str | None = None) -> tuple[list[T], list[str]]:
         """Every file that validates, and one line per problem (every bad file, not just the first)."""
-        _, files = self._files(folder)
+        try:
+            _, files = self._files(folder)
+        except self.error as exc:  # no folder, or no files: a problem to list like any other
+            return [], [str(exc)]
         good, errors = [], []
         for path in files:
             try:
@@ -130,7 +146,7 @@ class Corpus(Generic[T]):
         good, errors = self.check(argv[1] if len(argv) > 1 else None)
         for line in reports[argv[0]](good):
             print(line)
-        print(f"{len(good)} valid {self.noun}(s), {len(errors)} with errors")
+        print(f"{len(good)} valid {self.counted or self.noun + '(s)'}, {len(errors)} with errors")
         for line in errors:
             print("ERROR", line)
         more, failed = after(good) if after else ([], False)
@@ -271,8 +287,8 @@ class Fields:
                 self.fail(f.name, f.missing)
         values: dict[str, Any] = {}
         for f in schema.fields:
-            if f.name not in self.raw and f.kind in ("any", "tables", "whole", "table"):
-                values[f.name] = None
+            if f.name not in self.raw:  # only an optional field may be absent (checked above)
+                values[f.name] = "" if f.kind == "text" else None
             elif f.kind in ("any", "tables"):
                 values[f.name] = self.raw[f.name]
             elif f.kind == "text":

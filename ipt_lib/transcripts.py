@@ -7,7 +7,8 @@ A malformed file fails with a message naming the file, the turn and the field::
 ``load_transcripts()`` returns :class:`Transcript` records; ``Transcript.to_frame()`` and
 ``transcripts_frame(...)`` return pandas DataFrames (pandas is imported only then).
 ``Transcript.show(labels)`` renders the dialogue as HTML and, for practice items only, marks
-a student's labels against the key. The schema is documented in data/transcripts/README.md.
+a student's labels against the key. The schema is :data:`SCHEMA` (with :data:`CLIENT` and :data:`TURN`),
+described for authors in data/transcripts/README.md.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .techniques import CommunicationProblem, CommunicationProblemError, Phase, 
 
 __all__ = [
     "Turn", "Transcript", "Client", "TranscriptError", "LabelError", "load_transcript", "load_transcripts",
-    "transcripts_frame", "default_folder", "POPULATIONS", "SETTINGS", "CONDITIONS", "USES", "SPEAKERS",
+    "transcripts_frame", "default_folder", "POPULATIONS", "SETTINGS", "CONDITIONS", "USES", "SPEAKERS", "SCHEMA",
 ]
 
 POPULATIONS = ("adolescent", "adult", "older adult")
@@ -371,7 +372,6 @@ SCHEMA = Schema((
     Field("turns", f"{MIN_TURNS}-{MAX_TURNS} [[turns]] tables, numbered from 1 in file order", kind="tables",
           fields=TURN),
 ))
-_FIELDS, _TURN_FIELDS = SCHEMA.names, TURN.names
 
 
 def _validate(path: Path, raw: dict) -> Transcript:

@@ -16,6 +16,7 @@ def test_import_ipt_lib_loads_no_heavy_module_and_reads_no_file():
     modules = loaded_after("import ipt_lib")
     assert not {m for m in modules if m.split(".")[0] in HEAVY}
     assert "tomllib" not in modules and "ipt_lib.vignettes" not in modules
+    assert "ipt_lib.corpus" not in modules and "jsonschema" not in modules
 
 
 def test_what_test_cells_import_stays_light():

@@ -364,6 +364,19 @@ class _Validator:
         return Requirement(**values)
 
 
-CORPUS = Corpus("training body", "training bodies", "training", "ipt_lib.pathway.bodies", PathwayDataError,
+def _line(body: Body) -> str:
+    requirements = [r for level in body.levels for r in level.requirements]
+    unknown = sum(r.unknown for r in requirements)
+    return (f"{body.id}: {body.name}{'' if body.current else ' (historical)'}; {len(body.levels)} level(s), "
+            f"{len(requirements)} requirements ({unknown} unknown); retrieved {body.retrieved}")
+
+
+def _main(argv: list[str]) -> int:
+    """``check [FOLDER]``: one line per body and every file's errors."""
+    return CORPUS.main(argv, {"check": lambda good: [_line(b) for b in good]})
+
+
+CORPUS = Corpus("training body", "training bodies", "training", "ipt_lib.pathway", PathwayDataError,
                 lambda path, raw: _Validator(path).body(raw), source=lambda body: body.path,
-                order=lambda body: (not body.current, body.id), require_files=True)
+                order=lambda body: (not body.current, body.id), require_files=True,
+                counted="training-body file(s)")
