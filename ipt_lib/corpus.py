@@ -176,6 +176,7 @@ class Field:
     errors: type | tuple[type, ...] = ()
     fields: "Schema | None" = None
     missing: str = "missing"        # the problem when a required field is left out
+    collapse: bool = True           # text: collapse white space (False: only strip, so paragraphs stay)
 
 
 @dataclass(frozen=True)
@@ -292,9 +293,9 @@ class Fields:
             elif f.kind in ("any", "tables"):
                 values[f.name] = self.raw[f.name]
             elif f.kind == "text":
-                values[f.name] = self.text(f.name, empty_ok=f.empty_ok or not f.required)
+                values[f.name] = self.text(f.name, empty_ok=f.empty_ok or not f.required, collapse=f.collapse)
             elif f.kind == "choice":
-                values[f.name] = self.choice(f.name, f.choices)
+                values[f.name] = self.choice(f.name, f.choices, collapse=f.collapse)
             elif f.kind == "whole":
                 values[f.name] = self.whole(f.name, f.low, f.high)
             elif f.kind == "parse":
