@@ -47,8 +47,9 @@ class Corpus(Generic[T]):
     """One corpus: where its files are, how a problem is reported, and how a file's table becomes a record.
 
     ``error`` is the corpus's own error class; ``make_error(path, field, problem)`` makes one (default: the class
-    itself); the field is ``"(file)"`` or ``"(folder)"`` when the whole file or folder is wrong. ``toml_error(path, text, exc)``, if given, reports a TOML syntax error itself
-    (the role-play scenarios name the node the bad line is in).
+    itself); the field is ``"(file)"`` or ``"(folder)"`` when the whole file or folder is wrong.
+    ``toml_error(path, text, exc)``, if given, reports a TOML syntax error itself (the role-play scenarios name the
+    node the bad line is in).
     """
 
     noun: str                                       # "vignette": for messages and the command line's counts
@@ -93,30 +94,29 @@ class Corpus(Generic[T]):
         """Read and validate one file."""
         return self.validate(Path(path), self.read(path))
 
-    def _files(self, folder: Path | str | None) -> tuple[Path, list[Path]]:
+    def _files(self, folder: Path | str | None) -> list[Path]:
         folder = Path(folder) if folder is not None else self.default_folder()
         if not folder.is_dir():
             raise self.fail(folder, "(folder)", f"no such folder of {self.plural}")
         files = sorted(folder.glob("*.toml"))
         if self.require_files and not files:
             raise self.fail(folder, "(folder)", f"has no *.toml {self.noun} files")
-        return folder, files
+        return files
 
     def _duplicates(self, records: Iterable[T]) -> list[Exception]:
         seen: dict[str, str] = {}
         found = []
         for record in records:
-            name = Path(self.source(record)).name
+            path = Path(self.source(record))
             if record.id in seen:
-                found.append(self.fail(Path(self.source(record)), "id", f"{record.id} is also used by {seen[record.id]}"))
-            seen.setdefault(record.id, name)
+                found.append(self.fail(path, "id", f"{record.id} is also used by {seen[record.id]}"))
+            seen.setdefault(record.id, path.name)
         return found
 
     def load_all(self, folder: Path | str | None = None) -> list[T]:
         """Every ``*.toml`` file in ``folder`` (default: the corpus's own), in the corpus's order; stops at the
         first bad file."""
-        _, files = self._files(folder)
-        records = [self.load(p) for p in files]
+        records = [self.load(p) for p in self._files(folder)]
         for problem in self._duplicates(records):
             raise problem
         return sorted(records, key=self.order)
@@ -124,7 +124,7 @@ class Corpus(Generic[T]):
     def check(self, folder: Path | str | None = None) -> tuple[list[T], list[str]]:
         """Every file that validates, and one line per problem (every bad file, not just the first)."""
         try:
-            _, files = self._files(folder)
+            files = self._files(folder)
         except self.error as exc:  # no folder, or no files: a problem to list like any other
             return [], [str(exc)]
         good, errors = [], []
@@ -168,7 +168,6 @@ class Field:
     doc: str
     kind: str = "text"
     required: bool = True
-    empty_ok: bool = False
     choices: tuple[str, ...] = ()
     low: int = 0
     high: int = 0
@@ -189,15 +188,6 @@ class Schema:
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    @property
-    def required(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.required)
-
-    def __getitem__(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(name)
 
 
 class Fields:
@@ -271,11 +261,10 @@ class Fields:
             self.fail(name, "must be true or false")
         return value
 
-    def parsed(self, name: str, parser: Callable[[object], T], errors: type | tuple[type, ...],
-               value: object = ...) -> T:
-        """``parser`` applied to the field (or to ``value``); its error, written for a student, becomes the problem."""
+    def parsed(self, name: str, parser: Callable[[object], T], errors: type | tuple[type, ...]) -> T:
+        """``parser`` applied to the field; its error, written for a student, becomes the problem."""
         try:
-            return parser(self.raw.get(name) if value is ... else value)
+            return parser(self.raw.get(name))
         except errors as exc:
             self.fail(name, str(exc))
 
@@ -293,7 +282,7 @@ class Fields:
             elif f.kind in ("any", "tables"):
                 values[f.name] = self.raw[f.name]
             elif f.kind == "text":
-                values[f.name] = self.text(f.name, empty_ok=f.empty_ok or not f.required, collapse=f.collapse)
+                values[f.name] = self.text(f.name, empty_ok=not f.required, collapse=f.collapse)
             elif f.kind == "choice":
                 values[f.name] = self.choice(f.name, f.choices, collapse=f.collapse)
             elif f.kind == "whole":
@@ -301,17 +290,14 @@ class Fields:
             elif f.kind == "parse":
                 values[f.name] = self.parsed(f.name, f.parse, f.errors)
             elif f.kind == "table":
-                values[f.name] = self.table(f.name, f.fields.names, ()).read(f.fields)
+                values[f.name] = self.table(f.name, f.fields)
             else:
                 raise ValueError(f"field {f.name!r} has no kind {f.kind!r}")
         return values
 
-    def table(self, name: str, allowed: Sequence[str], required: Iterable[str] | None = None) -> "Fields":
-        """A sub-table with only the fields ``allowed`` and every one of ``required`` (default: all of them); its
-        problems are named ``name.field``."""
+    def table(self, name: str, schema: Schema) -> dict[str, Any]:
+        """A sub-table read by ``schema``; its problems are named ``name.field``."""
         value = self.raw.get(name)
         if not isinstance(value, dict):
-            self.fail(name, f"must be a table: {{ {' = ..., '.join(allowed)} = ... }}")
-        inner = Fields(value, self._fail, f"{self.prefix}{name}.")
-        inner.only(allowed, allowed if required is None else required)
-        return inner
+            self.fail(name, f"must be a table: {{ {' = ..., '.join(schema.names)} = ... }}")
+        return Fields(value, self._fail, f"{self.prefix}{name}.").read(schema)
