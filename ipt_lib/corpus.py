@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterable, Mapping, NoReturn, Sequence, TypeVar
 
-__all__ = ["CORPORA", "Corpus", "Field", "Fields", "Schema", "check", "data_folder"]
+from .errors import StudentFacingError
+
+__all__ = ["CORPORA", "Corpus", "CorpusFileError", "Field", "Fields", "Schema", "check", "data_folder"]
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
@@ -40,6 +42,15 @@ def data_folder(name: str, *, packaged: bool = True) -> Path:
     """data/<name> in a checkout of the course repository, else (when ``packaged``) the copy packaged with ipt_lib."""
     repo = _PACKAGE.parent / "data" / name
     return repo if repo.is_dir() or not packaged else _PACKAGE / "_data" / name
+
+
+class CorpusFileError(StudentFacingError):
+    """A corpus file does not follow its schema: ``file: field 'name': problem`` (a corpus that also names a turn
+    or a node has its own error)."""
+
+    def __init__(self, path: Path | str, field_name: str, problem: str):
+        self.path, self.field, self.problem = Path(path), field_name, problem
+        super().__init__(f"{self.path.name}: field '{field_name}': {problem}")
 
 
 @dataclass(frozen=True)

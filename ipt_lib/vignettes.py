@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Iterable, NoReturn
 
 from .content_notes import missing_note_problem, sensitive_phrase
-from .corpus import Corpus, Field, Fields, Schema
-from .errors import StudentFacingError
+from .corpus import Corpus, CorpusFileError, Field, Fields, Schema
 from .problem_areas import DisputeStage, ProblemArea
 from .references import check_cited
 
@@ -60,14 +59,10 @@ GIVEAWAY_WORDS = (
 _ID = re.compile(r"^V\d{2,3}$")
 
 
-class VignetteError(StudentFacingError):
+class VignetteError(CorpusFileError):
     """A vignette file does not follow the schema; the message names the file and the field."""
 
     title = "Vignette file problem"
-
-    def __init__(self, path: Path | str, field_name: str, problem: str):
-        self.path, self.field, self.problem = Path(path), field_name, problem
-        super().__init__(f"{self.path.name}: field '{field_name}': {problem}")
 
 
 @dataclass(frozen=True)

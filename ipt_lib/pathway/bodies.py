@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, NoReturn
 
-from ..corpus import Corpus, Fields
+from ..corpus import Corpus, CorpusFileError, Fields
 from ..errors import StudentFacingError
 from .log import PHASES, milestone_name
 
@@ -59,14 +59,10 @@ _SOURCE = re.compile(r"^S\d+$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
-class PathwayDataError(StudentFacingError):
+class PathwayDataError(CorpusFileError):
     """A training-body file does not follow the schema; the message names the file and the field."""
 
     title = "Training data file problem"
-
-    def __init__(self, path: Path | str, field_name: str, problem: str):
-        self.path, self.field, self.problem = Path(path), field_name, problem
-        super().__init__(f"{self.path.name}: field '{field_name}': {problem}")
 
 
 @dataclass(frozen=True)
