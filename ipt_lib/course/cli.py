@@ -3,7 +3,7 @@
     ipt-course demo            the whole grading cycle on the sample class (scratch folder, SQLite, local exchange)
     ipt-course build           rebuild assignment sources and case files from data/, then release/
     ipt-course release         regenerate release/ from source/ with nbgrader generate_assignment
-    ipt-course check-data      validate every vignette and print the coverage table
+    ipt-course check-data      validate every vignette and print the coverage table (--corpus: another corpus)
     ipt-course cohort          rebuild data/cohort/ from its seeded generator (--check: verify, change nothing)
     ipt-course autograde A...  grade every submission on every core, with progress; resumable (--help)
     ipt-course report          item analysis (HTML and CSV) for every assignment in a course's gradebook
@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("release", help="regenerate release/ from source/")
     leaks = sub.add_parser("check-leaks", help="scan what students can read for solutions, hidden tests and keys")
     leaks.add_argument("paths", nargs="*", help="files or folders (default: release/, notebooks/, ipt_lib/)")
-    check = sub.add_parser("check-data", help="validate data/vignettes and print coverage")
-    check.add_argument("folder", nargs="?", help="folder of vignette files (default: data/vignettes)")
+    check = sub.add_parser("check-data", help="validate data/vignettes (or another corpus) and print coverage")
+    check.add_argument("folder", nargs="?", help="folder of the corpus's files (default: data/<corpus>)")
+    check.add_argument("--corpus", choices=("vignettes", "transcripts", "scenarios", "training"), default="vignettes",
+                       help="which corpus of data/ to check (default: vignettes)")
     report = sub.add_parser("report", help="item analysis (HTML and CSV) from a course's gradebook")
     where = "the course folder (its nbgrader_config.py says where the gradebook is)"
     report.add_argument("--course", default=".", help=where)
@@ -95,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return _check_leaks(repo_root(), [Path(p) for p in args.paths])
     if args.command == "check-data":
-        from ..vignettes import _main
+        from ..corpus import check
 
-        return _main(["check"] + ([args.folder] if args.folder else []))
+        return check(args.corpus, args.folder)
     if args.command == "cohort":
         return _cohort(args.check)
     if args.command == "lti":
