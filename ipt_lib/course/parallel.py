@@ -162,7 +162,6 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
 
     from . import nbgrader_speedups
 
-    speedups = nbgrader_speedups.apply()  # before anything imports jsonschema or nbgrader
     os.chdir(course)
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     bindir = str(Path(sys.executable).parent)
@@ -174,6 +173,7 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     course_path = Path(course)
+    speedups = nbgrader_speedups.apply()  # before anything imports jsonschema or nbgrader (the config does)
     config = _load_config(course_path)
     if speedups:
         nbgrader_speedups.configure(config)
@@ -332,9 +332,9 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
     ``warm``: take each kernel from a fork server that has already imported the scientific libraries (see
     ipt_lib.course.warm_kernels), sandboxed like the ipt-sandbox kernel whose kernelspec is in ``jupyter_path``.
     """
-    course = Path(course).resolve()
     from .nbgrader_speedups import unsupported_warning
 
+    course = Path(course).resolve()
     warning = unsupported_warning()
     if warning:
         echo(warning)
