@@ -506,7 +506,7 @@ class RobustExecute(Execute):
     """
 
     def create_kernel_manager(self):
-        from .forkserver import KERNEL_NAME, WarmKernelManager
+        from .warm_kernels import KERNEL_NAME, WarmKernelManager
 
         if self.kernel_name == KERNEL_NAME:  # a warm kernel: its own start-up handshake and shutdown check
             self.kernel_manager_class = WarmKernelManager
