@@ -181,6 +181,10 @@ def test_lti_launch_into_the_hub_and_grades_back_to_the_lms():
                 SUBS["i"]: instructor, SUBS["a"]: student_a, SUBS["b"]: student_b, SUBS["new"]: "nia-newcomer"}
             assert rows[SUBS["a"]]["name"] == "Ada Renamed" and rows[SUBS["i"]]["role"] == "instructor"
             assert not lms.refusals, lms.refusals
+            # Five launches, each through the LMS's authorization endpoint with an id_token lti1p3platform signed.
+            assert [c["sub"] for c in lms.launches] == [SUBS[k] for k in ("i", "a", "b", "a", "new")]
+            assert sum(1 for m, p, s in lms.course.calls if p == "/authorize" and s == 200) == 5
+            assert lms.launches[0]["https://purl.imsglobal.org/spec/lti/claim/roles"] == [INSTRUCTOR]
             browser.close()
             clock("A renamed: same id and server; a newcomer not in the roster: refused, recorded (Chromium)")
 
