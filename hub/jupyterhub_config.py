@@ -116,6 +116,13 @@ elif auth == "lti13":
                                  who.role, who.new)
             return {"name": who.username, "admin": who.role == "instructor" or None}
 
+        def check_allowed(self, username, authentication=None):
+            # JupyterHub's own check (the roster), with a 403 that says what to do instead of "User missing or null"
+            if super().check_allowed(username, authentication):
+                return True
+            raise web.HTTPError(403, f"Your course account is {username}; this hub's roster does not have it yet. "
+                                     "Ask your instructor to add it, then follow the course link again.")
+
     c.JupyterHub.authenticator_class = CourseLTI13Authenticator
     c.LTI13Authenticator.issuer = lti_issuer
     c.LTI13Authenticator.client_id = {setting("IPT_LTI_CLIENT_ID")}

@@ -36,6 +36,7 @@ from test_hub import ASSIGNMENT, COURSE, NOTEBOOK, Clock, _ok
 pytest.importorskip("lti1p3platform", reason="the test extra")
 from lti_platform import CLIENT_ID, INSTRUCTOR, ISSUER, LoopbackPlatform, Person, Tool  # noqa: E402
 
+ARTIFACTS = ROOT / "test-artifacts" / "hub-lti"  # screenshots of where each launch landed (git-ignored)
 SUBS = {"i": "lms-3c9d1a", "a": "lms-5f1c0e", "b": "lms-77a0b4", "new": "lms-9e21f7"}
 
 
@@ -44,6 +45,11 @@ def _lab_user(page, expected: str, timeout_ms: int = 180_000) -> dict:
     page.wait_for_url(re.compile(rf"/user/{re.escape(expected)}/lab"), timeout=timeout_ms)
     page.wait_for_selector("#jp-main-dock-panel", state="visible", timeout=timeout_ms)
     return page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def _launch(browser, lms: LoopbackPlatform, sub: str):
@@ -107,6 +113,7 @@ def test_lti_launch_into_the_hub_and_grades_back_to_the_lms():
             page = _launch(browser, lms, SUBS["i"])
             config = _lab_user(page, instructor)
             assert config["hubUser"] == instructor, config
+            _shot(page, "instructor_landed")
             assert hub.api("GET", f"/hub/api/users/{instructor}").json()["admin"] is True
             page.context.close()
             clock("instructor: launch from the LMS into their JupyterLab (Chromium)")
@@ -139,6 +146,7 @@ def test_lti_launch_into_the_hub_and_grades_back_to_the_lms():
             # 3. The students' launches, and their work.
             page_a = _launch(browser, lms, SUBS["a"])
             assert _lab_user(page_a, student_a)["hubUser"] == student_a
+            _shot(page_a, "student_a_landed")
             page_b = _launch(browser, lms, SUBS["b"])
             assert _lab_user(page_b, student_b)["hubUser"] == student_b
             assert hub.api("GET", f"/hub/api/users/{student_a}").json()["admin"] is False
@@ -174,7 +182,8 @@ def test_lti_launch_into_the_hub_and_grades_back_to_the_lms():
             page_new.wait_for_url(re.compile(r"/hub/lti13/oauth_callback"), timeout=120_000)
             page_new.wait_for_load_state("load")
             refused_text = page_new.locator("body").inner_text()
-            assert "403" in refused_text, refused_text[:1000]
+            assert "403" in refused_text and "Your course account is nia-newcomer" in refused_text, refused_text[:1000]
+            _shot(page_new, "newcomer_refused")
             assert "nia-newcomer" in hub.log_path.read_text() and "is not in the roster" in hub.log_path.read_text()
             rows = {row["sub"]: row for row in csv.DictReader(open(lti_users, encoding="utf-8"))}
             assert {sub: rows[sub]["student_id"] for sub in SUBS.values()} == {
