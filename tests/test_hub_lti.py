@@ -25,7 +25,6 @@ import csv
 import re
 import secrets
 import shutil
-import subprocess
 import time
 
 import pytest
