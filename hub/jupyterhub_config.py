@@ -11,7 +11,10 @@
 #                           (students arrive from the LMS's course link; docs/lms-passback.md, "Launch")
 #   IPT_LTI_ISSUER, IPT_LTI_CLIENT_ID, IPT_LTI_AUTHORIZE_URL, IPT_LTI_JWKS_URL  lti13 only: copied from the LMS
 #   IPT_LTI_CONTEXT         lti13, optional: the LMS course id (context id) this hub serves; other courses are refused
-#   IPT_LTI_USERS           lti13: the launch log, sub -> user name (default IPT_HUB_STATE/lti-users.csv)
+#   IPT_LTI_USERS           lti13: the launch log, sub -> user name (default IPT_HUB_STATE/lti-users.csv; put it in
+#                           a setgid folder of the teaching team's group so that `ipt-course lti push` can read it)
+#   IPT_LTI_URI_SCHEME      lti13: the scheme of the hub's LTI URLs the browser is sent to (default https: the hub
+#                           sits behind a TLS proxy; the test on loopback, without TLS, sets http)
 #   IPT_HUB_PASSWORD        shared-password only: the students' password (8+ characters)
 #   IPT_HUB_ADMIN_PASSWORD  shared-password only: the instructors' password (32+ characters)
 #   IPT_HUB_VENV            the shared environment (default: the one this hub runs from)
@@ -113,13 +116,20 @@ elif auth == "lti13":
                                  who.role, who.new)
             return {"name": who.username, "admin": who.role == "instructor" or None}
 
+        def check_allowed(self, username, authentication=None):
+            # JupyterHub's own check (the roster), with a 403 that says what to do instead of "User missing or null"
+            if super().check_allowed(username, authentication):
+                return True
+            raise web.HTTPError(403, f"Your course account is {username}; this hub's roster does not have it yet. "
+                                     "Ask your instructor to add it, then follow the course link again.")
+
     c.JupyterHub.authenticator_class = CourseLTI13Authenticator
     c.LTI13Authenticator.issuer = lti_issuer
     c.LTI13Authenticator.client_id = {setting("IPT_LTI_CLIENT_ID")}
     c.LTI13Authenticator.authorize_url = setting("IPT_LTI_AUTHORIZE_URL")
     c.LTI13Authenticator.jwks_endpoint = setting("IPT_LTI_JWKS_URL")
     c.LTI13Authenticator.username_key = "sub"  # only a fallback: authenticate() above decides the name
-    c.LTI13Authenticator.uri_scheme = "https"  # the hub sits behind a TLS proxy
+    c.LTI13Authenticator.uri_scheme = setting("IPT_LTI_URI_SCHEME", "https")  # the hub sits behind a TLS proxy
 else:
     raise SystemExit(f"IPT_HUB_AUTH must be 'pam', 'shared-password' or 'lti13', not {auth!r}")
 

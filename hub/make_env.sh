@@ -29,7 +29,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "make_env: creating $VENV from $("$PYTHON" --version)"
   "$PYTHON" -m venv "$VENV"
   "${PIP[@]}" install --upgrade pip
-  "${PIP[@]}" install "$stage" -r "$HERE/requirements.txt"
+  # [lti]: `ipt-course lti push` from an instructor's hub terminal (grade passback; the key stays in their course)
+  "${PIP[@]}" install "$stage[lti]" -r "$HERE/requirements.txt"
   if command -v npm >/dev/null; then
     # JupyterHub's proxy is a Node.js program; an EBADENGINE warning on Node 20 is harmless.
     npm install --silent --no-audit --no-fund --prefix "$VENV/opt/chp" configurable-http-proxy@5 >/dev/null

@@ -64,7 +64,7 @@ def shared_venv(log=print) -> tuple[Path, float]:
     package, make_env.sh or the hub's settings changed, make_env.sh runs again and reinstalls just the package.
     Returns (venv, seconds spent making or updating it)."""
     key = _digest([ROOT / "pyproject.toml", HUB / "requirements.txt", HUB / "requirements-nodeps.txt",
-                   HUB / "requirements-ngshare.txt"])
+                   HUB / "requirements-ngshare.txt", HUB / "make_env.sh"])
     stamp_key = _digest([ROOT / "ipt_lib", HUB / "nbgrader_config.py", HUB / "lab_overrides.json"])
     CACHE.mkdir(parents=True, exist_ok=True)
     CACHE.chmod(0o755)
@@ -306,11 +306,12 @@ def memory_of(user: str) -> dict[str, int]:
 
 @contextmanager
 def running_hub(venv: Path, users: HubUsers, *, password: str, admin_password: str, exchange: str = "folder",
-                log=print):
+                extra_env: dict[str, str] | None = None, log=print):
     """JupyterHub from hub/jupyterhub_config.py on 127.0.0.1, as root, with the ipt-ops service token.
 
     ``exchange`` is IPT_HUB_EXCHANGE: "folder" (a shared folder, mode 777) or "ngshare" (the hub's ngshare service,
-    running as nobody with its state in BASE/ngshare; ready when its health check answers through the proxy)."""
+    running as nobody with its state in BASE/ngshare; ready when its health check answers through the proxy).
+    ``extra_env`` overrides or adds settings (tests/test_hub_lti.py: IPT_HUB_AUTH=lti13 and the IPT_LTI_* values)."""
     state = users.base / "state"
     state.mkdir(mode=0o700)
     folder = users.base / "exchange"
@@ -326,6 +327,7 @@ def running_hub(venv: Path, users: HubUsers, *, password: str, admin_password: s
            "IPT_HUB_SERVICE_TOKEN": token, "IPT_HUB_EXCHANGE": exchange}
     if exchange == "ngshare":
         env.update(IPT_NGSHARE_PORT=str(free_port()), IPT_NGSHARE_STATE=str(users.base / "ngshare"))
+    env.update(extra_env or {})
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
     log_path = users.base / "jupyterhub.log"
     log_file = open(log_path, "w")
