@@ -30,7 +30,7 @@ from pathlib import Path
 PRELOAD = ("ipykernel.kernelapp", "IPython", "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
            "ipt_lib", "ipt_lib.grading", "ipt_lib.problem_areas", "ipt_lib.deck", "ipt_lib.vignettes",
            "ipt_lib.measures", "ipt_lib.techniques", "ipt_lib.transcripts", "ipt_lib.inventory", "ipt_lib.plots",
-           "ipt_lib.exam", "ipt_lib.widgets",
+           "ipt_lib.exam", "ipt_lib.corpus", "ipt_lib.widgets", "ipt_lib.widgets.inventory",
            # what a kernel imports while it starts (most of it for debugpy)
            "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.debugger",
            "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio",
