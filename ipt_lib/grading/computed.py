@@ -1,9 +1,10 @@
-"""Computed answers (assignment 3): a rate, a median, a list of clients, which only running the student's code produces.
+"""Computed answers (assignment 3): a rate, a median, a list of clients, which only running the student's code
+produces.
 
 The visible check reads the answer's format. The hidden ``assert_computed`` call holds the key; at autograde the
-grader takes that call out of the cell before the kernel sees it, puts ``report_computed`` in its place, and compares
-the reported value with the key in the grader's own process (``ipt_lib.course.static_grading``), so no code in the
-notebook can read or change the key.
+grader takes that call out of the cell before the kernel sees it (``ipt_lib.course.preprocessors.SealComputedKeys``),
+puts ``report_computed`` in its place, and compares the reported value with the key in the grader's own process
+(``StaticAnswerGrader``), so no code in the notebook can read or change the key.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 of the item's points and the message) and how the item-analysis report tabulates it.
 
 The same rule object judges in both places an answer is checked: the test-cell function in the student's (or the
-instructor's) kernel, and the grader (``ipt_lib.course.static_grading``), which reads the answer from the
-submission's text and the key from the gradebook, outside the student's reach. Every feedback message is written
-once, in its rule. No rule holds a key: the key is always an argument.
+instructor's) kernel, and the grader (``ipt_lib.course.preprocessors.StaticAnswerGrader``), which reads the answer
+from the submission's text and the key from the gradebook, outside the student's reach. Every feedback message is
+written once, in its rule. No rule holds a key: the key is always an argument.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .answers import WrongAnswer
+from .answers import WrongAnswer, case_label
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,6 @@ class Rule:
 
     def unreadable(self, name: str, problem: str) -> Verdict:
         """The verdict on an answer that ``read`` could not read."""
-        from .answers import case_label
-
         return Verdict.wrong(f"{case_label(name)}: {problem}.", "UnreadableAnswer")
 
     def refused(self, name: str, why: object) -> Verdict:
@@ -93,8 +91,6 @@ class ClassificationRule(Rule):
         return Verdict.right(f"{label}: correct.")
 
     def grade(self, name: str, value: object, expected=None, *_) -> Verdict:
-        from .answers import case_label
-
         label = case_label(name)
         try:
             chosen = self.tabulates.parse(value)
