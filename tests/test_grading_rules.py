@@ -26,6 +26,17 @@ def test_the_kernel_and_the_grader_give_the_same_feedback():
         assert (verdict.share, verdict.message) == (0.0, str(kernel.value))
 
 
+def test_the_kernel_and_the_grader_judge_an_inventory_file_alike(tmp_path):
+    """The ring rule in a kernel reads the file itself; the grader passes the bytes it read safely."""
+    missing = str(tmp_path / "inventory.json")
+    key = (["lotte", "wife"], "inner", 2, [["mees", "son"]])
+    with pytest.raises(WrongAnswer) as kernel:
+        grading.assert_in_ring(missing, *key)
+    verdict = RULES["assert_in_ring"].grade(missing, (missing, None), *key)
+    assert (verdict.share, verdict.message) == (0.0, str(kernel.value))
+    assert "there is no inventory.json in the submission" in verdict.message
+
+
 def test_only_classification_rules_are_tabulated_by_the_report():
     assert {name for name, rule in RULES.items() if rule.tabulates is not None} == {"assert_area", "assert_stage"}
     assert {rule.kind for rule in RULES.values() if rule.tabulates} == {"problem area", "dispute stage"}

@@ -58,7 +58,7 @@ class RingRule(Rule):
         """``value`` is (path, the file's bytes or None when it is missing)."""
         path, text = value
         passed, message = inventory_verdict(path, *key, text=text)
-        return Verdict.right(f"Inventory: correct ({message}).") if passed else self.refused(message)
+        return Verdict.right(f"Inventory: correct ({message}).") if passed else self.refused(name, message)
 
     def refused(self, name: str, why: object) -> Verdict:
         return Verdict.wrong(f"Inventory: {why}.")

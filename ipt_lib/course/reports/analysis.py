@@ -296,7 +296,7 @@ def vignette_ids_for(assignment: str) -> dict[str, str]:
 
 
 def read_answers(course_dir: Path, assignment: str, students: list[str],
-                  keyed: dict[str, tuple[str, str, str, str]]) -> dict[str, dict[str, str]]:
+                 keyed: dict[str, tuple[str, str, str, str]]) -> dict[str, dict[str, str]]:
     """item -> student -> answered class (or "unreadable" / "blank"), read from the submitted notebook's answer
     cell *text* as the grader reads it (the rule's ``read``, then its enum's parser)."""
     import nbformat
