@@ -158,14 +158,14 @@ def test_rest_without_variance_and_single_item_are_explained(tmp_path):
 
 
 def test_flag_thresholds_are_strict():
-    from ipt_lib.course.reports import _flags
+    from ipt_lib.course.reports.analysis import flags as _flags
 
     assert _flags(0.9, 0.0) == () and _flags(0.3, None) == ()
     assert _flags(0.91, -0.01) == ("too easy", "negatively discriminating") and _flags(0.29, 0.5) == ("too hard",)
 
 
 def test_a_discrimination_shown_as_minus_zero_is_not_flagged():
-    from ipt_lib.course.reports import _flags
+    from ipt_lib.course.reports.analysis import flags as _flags
 
     assert _flags(0.5, -0.004) == () and _flags(0.5, -0.0) == ()
     assert _flags(0.5, -0.006) == ("negatively discriminating",)
@@ -242,7 +242,7 @@ def test_most_confused_vignettes_name_the_vignette_and_the_wrong_area(tmp_path):
 
 
 def test_blank_answers_are_told_apart_from_unreadable_ones(tmp_path):
-    from ipt_lib.course.reports import _read_answers
+    from ipt_lib.course.reports.analysis import read_answers as _read_answers
 
     course = make_course(tmp_path, {"s": {"case_1_test": 0}}, {"case_1_test": 1},
                          keys={"case_1_test": KEYS["case_1_test"]})

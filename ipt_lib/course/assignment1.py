@@ -111,9 +111,14 @@ def cycle_key(root: Path) -> dict[str, ProblemArea]:
     return answer_key(root=root)
 
 
-def item_vignettes(root: Path | None = None) -> dict[str, str]:
-    """Graded test cell -> the vignette it asks about (for the item analysis)."""
-    return {f"case_{i}_test": vid for i, vid in enumerate(case_sets(root).graded, 1)}
+def item_vignettes(course: Path) -> dict[str, str]:
+    """Graded test cell -> the vignette it asks about, for the item analysis: read from the case file of the
+    course's own source/ (what was released, even if data/ has changed since or is not at hand)."""
+    try:
+        deck = json.loads((course / "source" / ASSIGNMENT / DECK).read_text(encoding="utf-8"))
+        return {f"case_{c['case']}_test": c["id"] for c in deck["cases"] if str(c["case"]).isdigit()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def shows(root: Path) -> set[str]:

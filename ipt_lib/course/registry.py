@@ -31,8 +31,8 @@ class Assignment:
     build: Callable[[Path], list[Path]]  # writes source/<name>/ from data/ in a checkout; returns what it wrote
     key: Callable[[Path], dict] | None = None  # instructor-only: what the sample class's answers are derived from
     sample_class: Callable[[dict], list[Profile]] | None = None  # the demo's submissions, with the scores they must get
-    # graded test cell -> the vignette it asks about, for the item analysis (None: the items are not vignettes)
-    item_vignettes: Callable[[], dict[str, str]] | None = None
+    # course folder -> {graded test cell: the vignette it asks about}, for the item analysis (None: not vignettes)
+    item_vignettes: Callable[[Path], dict[str, str]] | None = None
     # the vignette ids this assignment shows students, kept out of Assignment 1's graded set (None: no vignettes)
     shows: Callable[[Path], set[str]] | None = None
 
