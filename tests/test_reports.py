@@ -218,6 +218,10 @@ def a1_course(tmp_path):
     submit(course, "s1", {"case_1": '"grief"', "case_2": '"Role-Disputes."', "case_3": '"grief"'})
     submit(course, "s2", {"case_1": "...", "case_2": "grief", "case_3": '"loss"'})
     # s3 submitted no readable notebook: every answer counts as blank
+    # the case file the course released names the vignette behind each item (the item analysis reads it there)
+    deck = Path(__file__).resolve().parents[1] / "source" / A / assignment1.DECK
+    (course / "source" / A).mkdir(parents=True, exist_ok=True)
+    (course / "source" / A / assignment1.DECK).write_bytes(deck.read_bytes())
     return course
 
 
@@ -239,6 +243,12 @@ def test_most_confused_vignettes_name_the_vignette_and_the_wrong_area(tmp_path):
     assert confused.item == "case_3_test" and confused.vignette == assignment1.case_sets().graded[2]
     assert confused.key == "role transition" and confused.wrong_classes == (("grief", 1),)
     assert by_item(analysis)["case_1_test"].vignette == assignment1.case_sets().graded[0]
+
+
+def test_without_the_released_case_file_the_items_name_no_vignette(tmp_path):
+    course = a1_course(tmp_path)
+    (course / "source" / A / assignment1.DECK).unlink()
+    assert all(item.vignette == "" for item in item_analysis(course, A).items)
 
 
 def test_blank_answers_are_told_apart_from_unreadable_ones(tmp_path):
