@@ -78,3 +78,70 @@ def test_a_corpus_too_small_for_the_rules_says_what_is_short(corpus):
         draw_sets(corpus, "2027-spring", rules=CaseSetRules(min_hard=9))
     with pytest.raises(CaseSetError, match="seed is empty"):
         draw_sets(corpus, "  ")
+
+
+# --- sets.toml, as the builder reads it --------------------------------------------------------------------------
+
+@pytest.fixture
+def course_root(tmp_path):
+    """A copy of the checkout's data/ and lessons, where sets.toml can be rewritten."""
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "data", tmp_path / "data")
+    shutil.copytree(repo / "notebooks", tmp_path / "notebooks")
+    return tmp_path
+
+
+def _sets_file(root, text):
+    from ipt_lib.course import assignment1
+
+    path = root / "data" / "assignments" / assignment1.ASSIGNMENT / assignment1.SETS
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_builder_draws_from_the_seed_and_keeps_out_what_others_show(course_root):
+    from ipt_lib.course import assignment1
+
+    _sets_file(course_root, 'seed = "2031-autumn"\n')
+    sets = assignment1.case_sets(course_root)
+    reserved = assignment1.reserved_vignettes(course_root)
+    assert sets.seed == "2031-autumn" and not set(sets.graded) & set(reserved)
+    assert reserved["V38"] == "a2_inventory" and any(where.startswith("the lesson") for where in reserved.values())
+
+
+def test_a_hand_set_that_breaks_a_rule_stops_the_build_naming_the_file_and_the_rule(course_root):
+    from ipt_lib.course import assignment1
+
+    path = _sets_file(course_root, 'practice = ["V11", "V41", "V02", "V12"]\n'
+                                   'graded = ["V07", "V43", "V30", "V16", "V09", "V10", "V01", "V38"]\n')
+    with pytest.raises(CaseSetError) as caught:
+        assignment1.case_sets(course_root)
+    assert str(path) in str(caught.value) and "V38 is already used by a2_inventory" in str(caught.value)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('seed = "x"\ngraded = ["V07"]\n', "either a seed or the practice and graded ids, not both"),
+    ('seed = \n', "sets.toml"),
+    ('seed = "   "\n', "seed is empty"),
+])
+def test_a_malformed_sets_file_gets_a_clear_message(course_root, text, expected):
+    from ipt_lib.course import assignment1
+
+    _sets_file(course_root, text)
+    with pytest.raises(CaseSetError, match=expected):
+        assignment1.case_sets(course_root)
+
+
+def test_ipt_course_build_stops_with_the_message_not_a_traceback(course_root, monkeypatch, capsys):
+    from ipt_lib.course import cells, cli
+
+    _sets_file(course_root, 'graded = ["V07"]\npractice = []\n')
+    monkeypatch.setattr(cells, "repo_root", lambda: course_root)
+    assert cli.main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("build stopped, nothing released:") and "the graded set has" in err
+    assert "Traceback" not in err
+    assert not (course_root / "release").exists()

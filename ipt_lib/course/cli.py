@@ -87,7 +87,12 @@ def main(argv: list[str] | None = None) -> int:
             from .packaged import write_packaged_data
             from .registry import ASSIGNMENTS
 
-            for path in [path for a in ASSIGNMENTS for path in a.build(root)] + write_packaged_data(root):
+            try:
+                written = [path for a in ASSIGNMENTS for path in a.build(root)] + write_packaged_data(root)
+            except ValueError as exc:  # a data file an instructor edited (a vignette, sets.toml, a key): say which
+                print(f"build stopped, nothing released: {exc}", file=sys.stderr)
+                return 1
+            for path in written:
                 print("wrote", path.relative_to(root))
         for path in regenerate_release(root):
             print("released", path.relative_to(root))
