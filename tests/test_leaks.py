@@ -107,3 +107,15 @@ def test_ordinary_feedback_text_is_not_mistaken_for_a_disguised_key(tmp_path):
     text = ("<p>Case 3: you answered 'grief'. Look again at when the low mood began and who it followed. "
             "The check says: not the expected problem area.</p>" + base64.b64encode(b"\x89PNG" + bytes(200)).decode())
     assert _one(tmp_path, "feedback.html", text) == []
+
+
+def test_a_label_inside_encoded_public_text_is_not_an_answer_but_a_hidden_line_there_is(tmp_path, secrets):
+    """A practice case's rationale may name an area at an offset where its base64 contains the label's own base64:
+    that is public text, not a leak; a hidden test line encoded the same way still is."""
+    text = "rationale: this is a role dispute because they argue about expectations"
+    public = "x" * (-text.index("role dispute") % 3) + text  # the label at an offset the encoding aligns with
+    blob = base64.b64encode(public.encode()).decode()
+    assert base64.b64encode(b"role dispute").decode() in blob  # the label's own form is inside the run
+    assert _one(tmp_path, "out.txt", f"HITS {blob}\n") == []
+    hidden = base64.b64encode(("   " + secrets.lines[0]).encode()).decode()
+    assert _one(tmp_path, "out.txt", f"HITS {hidden}\n")

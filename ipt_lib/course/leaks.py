@@ -126,6 +126,7 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
 MIN_DISGUISED = 12  # a hidden line shorter than this, stripped to letters and digits, is too common to search for
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 _HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}){8,}")
+_TOKEN = re.compile(r"[A-Za-z0-9+/]+={0,2}")  # a base64 or hex token, as a whole
 
 
 def _alnum(text: str) -> str:
@@ -192,8 +193,13 @@ def _scan_text(name: str, text: str, secrets: Secrets, *, student_facing: bool) 
         if phrase in flat:
             found.append(Leak(name, f"a graded rationale: {phrase[:40]!r}..."))
             plain.add(phrase)
+    # An encoded or hashed label counts when it stands alone (an answer someone encoded): found as a whole
+    # base64/hex token, not inside a longer run, where it is only a label that happens to sit at an aligned offset
+    # of some encoded public text (a practice case's rationale); what such runs decode to is judged below.
+    tokens = set(_TOKEN.findall(text))
+    tokens |= {token.rstrip("=") for token in tokens}
     for form, what in secrets.encoded.items():
-        if len(form) >= 8 and form in text:
+        if len(form) >= 8 and (form in tokens if what.split()[0] != "rot13" else form in text):
             found.append(Leak(name, f"an answer in recoverable form ({what})"))
     found += _scan_disguised(name, text, secrets, plain)
     return found
