@@ -1,0 +1,649 @@
+"""Rating an IPT session excerpt for fidelity: the course's form, the excerpts as a rater sees them, a rating.
+
+The data lives in ``data/fidelity/`` (schema: its README). This module reads only what a rater may see: the form,
+and each excerpt's context and turns. The ``[key]`` of a graded excerpt is never read here, so no function of this
+module can return it; the keys are read on the instructor's side (``ipt_lib.course.fidelity_key``). The key and
+worked rating of the calibration (``use = "practice"``) excerpt are shown to students, so they are read.
+
+A student's rating is a dict literal, one entry per dimension, each a score and a list of turns::
+
+    rating_f02 = {
+        "adherence":    (4, [9, 11, 21]),
+        "proscribed":   (5, [3]),
+        "facilitative": (3, [3, 7]),
+        "structure":    (4, [1, 21]),
+        "competence":   (2, [16, 17]),
+    }
+
+The score is a whole number from 1 to 5; the turns are one to four turn numbers of the excerpt. The value is a
+plain literal on purpose: the grader reads it from the answer cell's text with ``ast.literal_eval`` and never runs
+the student's code. ``check_rating_format`` is the visible check: it says what cannot be read, never whether a
+rating is right.
+
+>>> bundle = load_public_folder()          # in a checkout: data/fidelity
+>>> check_rating_format({"adherence": (4, [9])}, bundle.excerpt("F02")).ok
+False
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import StudentFacingError
+
+__all__ = [
+    "DIMENSIONS", "SCORES", "MAX_RATED_TURNS", "Dimension", "RatingForm", "Turn", "Client", "Excerpt", "ShownKey",
+    "DimensionRating", "Rating", "FormatCheck", "FidelityDataError", "RatingFormatError", "FidelityBundle",
+    "load_form", "load_excerpt", "load_excerpts", "load_public_folder", "write_public", "load_public",
+    "read_rating", "check_rating_format", "default_folder", "excerpt_html", "form_html",
+]
+
+DIMENSIONS = ("adherence", "proscribed", "facilitative", "structure", "competence")
+SCORES = (1, 2, 3, 4, 5)
+MAX_RATED_TURNS = 4
+USES = ("practice", "graded")
+PHASES = ("initial", "middle", "ending")
+SPEAKERS = ("therapist", "client")
+MIN_TURNS, MAX_TURNS = 16, 26
+
+_STYLE = ("border:1px solid #8a8a8a; border-radius:8px; padding:12px 16px; margin:8px 0; max-width:46em; "
+          "font-family:system-ui,-apple-system,'Segoe UI',sans-serif; line-height:1.5; color:#1b1b1b; "
+          "background:#fcfcfc")
+_BADGE = ("display:inline-block;border:1px solid #aaa;border-radius:10px;padding:0 8px;margin:0 4px 4px 0;"
+          "font-size:0.85em")
+_ID = re.compile(r"^F\d{2}$")
+_STEP = re.compile(r"^\d+\. ")
+
+
+class FidelityDataError(StudentFacingError):
+    """A fidelity file is missing, damaged or off-schema; the message names the file and the field."""
+
+    title = "Rating material problem"
+
+    def __init__(self, path: Path | str, field_name: str, problem: str):
+        self.path, self.field, self.problem = Path(path), field_name, problem
+        super().__init__(f"{self.path.name}, {field_name}: {problem}")
+
+
+class RatingFormatError(StudentFacingError):
+    """A rating cannot be read (raised only by helpers that must have a readable rating)."""
+
+    title = "Check your rating"
+
+
+# --- records -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dimension:
+    """One dimension of the form: ``anchors[0]`` describes a score of 1, ``anchors[4]`` a score of 5."""
+
+    id: str
+    name: str
+    what: str
+    anchors: tuple[str, str, str, str, str]
+
+    def anchor(self, score: int) -> str:
+        return self.anchors[score - 1]
+
+
+@dataclass(frozen=True)
+class RatingForm:
+    title: str
+    version: int
+    scale: str
+    basis: str
+    how_to_rate: str
+    phase_expectations: tuple[tuple[str, str], ...]
+    area_strategies: tuple[tuple[str, str], ...]
+    dimensions: tuple[Dimension, ...]
+
+    def dimension(self, dimension_id: str) -> Dimension:
+        for d in self.dimensions:
+            if d.id == dimension_id:
+                return d
+        raise KeyError(dimension_id)
+
+    def _repr_html_(self) -> str:
+        return form_html(self)
+
+    def __str__(self) -> str:
+        lines = [f"{self.title} (version {self.version}). {self.scale}", ""]
+        for d in self.dimensions:
+            lines.append(f"{d.name} ({d.id}): {d.what}")
+            lines += [f"  {i}. {a}" for i, a in enumerate(d.anchors, 1)]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Turn:
+    n: int
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+    age: int
+    pronouns: str
+    background: str
+
+
+@dataclass(frozen=True)
+class ShownKey:
+    """The key of the calibration excerpt, which students may see: per dimension a score, turns and reasons."""
+
+    dimensions: tuple[tuple[str, int, tuple[int, ...], str], ...]  # (dimension id, score, turns, why)
+    lapses: tuple[tuple[str, tuple[int, ...], str], ...]            # (kind, turns, note)
+    worked_rating: str
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """An excerpt as a rater sees it. A graded excerpt carries no key (``shown_key`` is None)."""
+
+    id: str
+    title: str
+    use: str
+    problem_area: str
+    dispute_stage: str | None
+    phase: str
+    session: int
+    planned_sessions: int
+    client: Client
+    setting: str
+    condition: str
+    summary: str
+    content_note: str | None
+    turns: tuple[Turn, ...]
+    shown_key: ShownKey | None = None
+
+    @property
+    def turn_numbers(self) -> tuple[int, ...]:
+        return tuple(t.n for t in self.turns)
+
+    def _repr_html_(self) -> str:
+        return excerpt_html(self)
+
+    def __str__(self) -> str:
+        note = f"Content note: {self.content_note}\n\n" if self.content_note else ""
+        body = "\n".join(f"{t.n:>2} {t.speaker.capitalize()}: {t.text}" for t in self.turns)
+        return f"{self.id}: {self.title}\n{note}{self.summary.strip()}\n\n{body}"
+
+
+@dataclass(frozen=True)
+class DimensionRating:
+    score: int
+    turns: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A readable rating: one score (1-5) and one to four turns for every dimension, in the form's order."""
+
+    dimensions: tuple[tuple[str, DimensionRating], ...]
+
+    def __getitem__(self, dimension_id: str) -> DimensionRating:
+        return dict(self.dimensions)[dimension_id]
+
+    def as_literal(self) -> dict:
+        """The rating written as a student writes it: ``{"adherence": (4, [9, 11]), ...}``."""
+        return {d: (r.score, list(r.turns)) for d, r in self.dimensions}
+
+
+@dataclass(frozen=True)
+class FormatCheck:
+    """The result of the visible format check: problems as sentences (none if the rating can be read)."""
+
+    excerpt_id: str
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        if self.ok:
+            return (f"{self.excerpt_id}: your rating can be read: a score and turns for all five dimensions. "
+                    "(Format check only: it does not say whether the rating is right.)")
+        return "\n".join([f"{self.excerpt_id}: your rating cannot be read yet. Fix these, then run this cell again:"]
+                         + [f"  - {p}" for p in self.problems])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.ok else "#b35900"
+        head, *items = str(self).split("\n")
+        listed = "".join(f"<li>{html.escape(i.strip()[2:])}</li>" for i in items)
+        return (f"<div class='ipt-feedback' role='status' style='border-left:4px solid {colour};padding:4px 12px;"
+                f"max-width:46em'><b style='color:{colour}'>{html.escape(head)}</b>"
+                f"{'<ul>' + listed + '</ul>' if listed else ''}</div>")
+
+
+@dataclass(frozen=True)
+class FidelityBundle:
+    """What an assignment ships: the form and the excerpts (graded ones without their keys)."""
+
+    form: RatingForm
+    excerpts: tuple[Excerpt, ...]
+
+    def excerpt(self, excerpt_id: str) -> Excerpt:
+        wanted = str(excerpt_id).strip().upper()
+        for e in self.excerpts:
+            if e.id == wanted:
+                return e
+        raise RatingFormatError(f"There is no excerpt {excerpt_id!r} here. The excerpts are: "
+                                f"{', '.join(e.id for e in self.excerpts)}.")
+
+
+# --- reading the data folder ---------------------------------------------------------------------------------
+
+def default_folder() -> Path:
+    """data/fidelity in a checkout of the course repository (it is course source and is not packaged)."""
+    return Path(__file__).resolve().parent.parent / "data" / "fidelity"
+
+
+def _read_toml(path: Path) -> dict:
+    import tomllib  # only the instructor's builder reads TOML; a student's kernel reads the shipped JSON
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FidelityDataError(path, "(file)", "no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FidelityDataError(path, "(file)", f"not valid TOML: {exc}") from None
+
+
+def _text(path: Path, raw: dict, name: str, *, optional: bool = False) -> str | None:
+    value = raw.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise FidelityDataError(path, name, f"expected text, got {value!r}" if value is not None else "missing")
+    return value
+
+
+def _int(path: Path, raw: dict, name: str, low: int, high: int) -> int:
+    value = raw.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise FidelityDataError(path, name, f"expected a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def load_form(path: Path | str | None = None) -> RatingForm:
+    """Read and check ``form.toml``: five dimensions in the fixed order, each with anchors 1 to 5."""
+    path = Path(path) if path else default_folder() / "form.toml"
+    raw = _read_toml(path)
+    dims = raw.get("dimensions")
+    if not isinstance(dims, list) or [d.get("id") if isinstance(d, dict) else d for d in dims] != list(DIMENSIONS):
+        found = [d.get("id") for d in dims if isinstance(d, dict)] if isinstance(dims, list) else dims
+        raise FidelityDataError(path, "dimensions", f"expected {', '.join(DIMENSIONS)} in that order, got {found!r}")
+    dimensions = []
+    for d in dims:
+        where = f"dimensions.{d['id']}"
+        anchors = d.get("anchors")
+        if not isinstance(anchors, dict) or sorted(anchors) != [str(s) for s in SCORES]:
+            raise FidelityDataError(path, f"{where}.anchors", "expected the keys 1 to 5, each with text")
+        for f in ("name", "what"):
+            if not isinstance(d.get(f), str) or not d[f].strip():
+                raise FidelityDataError(path, f"{where}.{f}", "missing or empty")
+        dimensions.append(Dimension(d["id"], d["name"], d["what"], tuple(anchors[str(s)] for s in SCORES)))
+
+    def table(name: str) -> tuple[tuple[str, str], ...]:
+        value = raw.get(name)
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise FidelityDataError(path, name, "expected a table of texts")
+        return tuple(value.items())
+
+    return RatingForm(
+        title=_text(path, raw, "title"), version=_int(path, raw, "version", 1, 999), scale=_text(path, raw, "scale"),
+        basis=_text(path, raw, "basis"), how_to_rate=_text(path, raw, "how_to_rate"),
+        phase_expectations=table("phase_expectations"), area_strategies=table("area_strategies"),
+        dimensions=tuple(dimensions))
+
+
+def _turn_list(path: Path, where: str, value: object, numbers: set[int]) -> tuple[int, ...]:
+    if (not isinstance(value, list) or not 1 <= len(value) <= MAX_RATED_TURNS
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n in numbers for n in value)):
+        raise FidelityDataError(path, where, f"expected one to {MAX_RATED_TURNS} turn numbers of this excerpt, "
+                                f"got {value!r}")
+    return tuple(value)
+
+
+def _shown_key(path: Path, raw: dict, numbers: set[int]) -> ShownKey:
+    key = raw.get("key")
+    if not isinstance(key, dict):
+        raise FidelityDataError(path, "key", "a practice excerpt needs its [key] (it is shown to students)")
+    dims = []
+    for d in DIMENSIONS:
+        entry = key.get(d)
+        if not isinstance(entry, dict):
+            raise FidelityDataError(path, f"key.{d}", "missing")
+        score = _int(path, entry, "score", 1, 5)
+        dims.append((d, score, _turn_list(path, f"key.{d}.turns", entry.get("turns"), numbers),
+                     _text(path, entry, "why")))
+    lapses = tuple((lp["kind"], tuple(lp["turns"]), lp["note"]) for lp in key.get("lapses", []))
+    worked = raw.get("worked_rating", {})
+    return ShownKey(tuple(dims), lapses, _text(path, worked if isinstance(worked, dict) else {}, "text"))
+
+
+def load_excerpt(path: Path | str) -> Excerpt:
+    """Read and check one ``fNN.toml``. A graded file's ``[key]`` is not read: it stays on the instructor's side."""
+    from .content_notes import missing_note_problem, sensitive_phrase
+    from .problem_areas import DisputeStage, ProblemArea
+
+    path = Path(path)
+    raw = _read_toml(path)
+    ident = _text(path, raw, "id")
+    if not _ID.match(ident) or ident.lower() != path.stem:
+        raise FidelityDataError(path, "id", f"expected 'F' and two digits matching the file name, got {ident!r}")
+    use = raw.get("use")
+    if use not in USES:
+        raise FidelityDataError(path, "use", f"expected one of {', '.join(USES)}, got {use!r}")
+    try:
+        area = ProblemArea.parse(raw.get("problem_area")).value
+    except ValueError as exc:
+        raise FidelityDataError(path, "problem_area", str(exc)) from None
+    stage = raw.get("dispute_stage")
+    if (stage is None) != (area != "role dispute"):
+        raise FidelityDataError(path, "dispute_stage", "required for a role dispute, and only for one")
+    if stage is not None:
+        try:
+            stage = DisputeStage.parse(stage).value
+        except ValueError as exc:
+            raise FidelityDataError(path, "dispute_stage", str(exc)) from None
+    phase = raw.get("phase")
+    if phase not in PHASES:
+        raise FidelityDataError(path, "phase", f"expected one of {', '.join(PHASES)}, got {phase!r}")
+    planned = _int(path, raw, "planned_sessions", 1, 30)
+    session = _int(path, raw, "session", 1, planned)
+    c = raw.get("client")
+    if not isinstance(c, dict) or not all(c.get(f) for f in ("name", "age", "pronouns", "background")):
+        raise FidelityDataError(path, "client", "expected name, age, pronouns and background")
+    turns_raw = raw.get("turns")
+    if not isinstance(turns_raw, list) or not MIN_TURNS <= len(turns_raw) <= MAX_TURNS:
+        raise FidelityDataError(path, "turns", f"expected {MIN_TURNS} to {MAX_TURNS} turns")
+    turns = []
+    for i, t in enumerate(turns_raw, 1):
+        if not isinstance(t, dict) or t.get("n") != i:
+            raise FidelityDataError(path, f"turns[{i}].n", f"expected {i} (turns are numbered 1, 2, 3, ... in order)")
+        if t.get("speaker") not in SPEAKERS:
+            raise FidelityDataError(path, f"turn {i}, speaker", f"expected therapist or client, got {t.get('speaker')!r}")
+        turns.append(Turn(i, t["speaker"], _text(path, t, "text")))
+    summary = _text(path, raw, "summary")
+    note = _text(path, raw, "content_note", optional=True)
+    phrase = sensitive_phrase(summary, *(t.text for t in turns))
+    if phrase and not note:
+        raise FidelityDataError(path, "content_note", missing_note_problem(phrase, "the excerpt"))
+    numbers = {t.n for t in turns}
+    return Excerpt(
+        id=ident, title=_text(path, raw, "title"), use=use, problem_area=area, dispute_stage=stage, phase=phase,
+        session=session, planned_sessions=planned,
+        client=Client(str(c["name"]), int(c["age"]), str(c["pronouns"]), str(c["background"])),
+        setting=_text(path, raw, "setting"), condition=_text(path, raw, "condition"), summary=summary,
+        content_note=note, turns=tuple(turns),
+        shown_key=_shown_key(path, raw, numbers) if use == "practice" else None)
+
+
+def load_excerpts(folder: Path | str | None = None) -> tuple[Excerpt, ...]:
+    """Every ``fNN.toml`` in ``folder`` (default: data/fidelity), in id order."""
+    folder = Path(folder) if folder else default_folder()
+    paths = sorted(folder.glob("f[0-9][0-9].toml"))
+    if not paths:
+        raise FidelityDataError(folder, "(folder)", "no fNN.toml excerpts here")
+    return tuple(load_excerpt(p) for p in paths)
+
+
+def load_public_folder(folder: Path | str | None = None) -> FidelityBundle:
+    """The form and every excerpt of a data folder, as a rater sees them."""
+    folder = Path(folder) if folder else default_folder()
+    return FidelityBundle(load_form(folder / "form.toml"), load_excerpts(folder))
+
+
+# --- the public JSON an assignment ships ---------------------------------------------------------------------
+
+def _excerpt_record(e: Excerpt) -> dict:
+    record = {
+        "id": e.id, "title": e.title, "use": e.use, "problem_area": e.problem_area, "dispute_stage": e.dispute_stage,
+        "phase": e.phase, "session": e.session, "planned_sessions": e.planned_sessions,
+        "client": {"name": e.client.name, "age": e.client.age, "pronouns": e.client.pronouns,
+                   "background": e.client.background},
+        "setting": e.setting, "condition": e.condition, "summary": e.summary, "content_note": e.content_note,
+        "turns": [{"n": t.n, "speaker": t.speaker, "text": t.text} for t in e.turns],
+    }
+    if e.shown_key is not None:  # practice only: graded excerpts never have one (see load_excerpt)
+        k = e.shown_key
+        record["shown_key"] = {
+            "dimensions": [{"id": d, "score": s, "turns": list(t), "why": w} for d, s, t, w in k.dimensions],
+            "lapses": [{"kind": kind, "turns": list(t), "note": n} for kind, t, n in k.lapses],
+            "worked_rating": k.worked_rating,
+        }
+    return record
+
+
+def write_public(path: Path | str, bundle: FidelityBundle | None = None, *, ids: tuple[str, ...] | None = None,
+                 name: str = "fidelity") -> Path:
+    """Write the JSON an assignment ships next to its notebook (default: every excerpt of data/fidelity).
+
+    Built from :class:`Excerpt` records only, so a graded key cannot reach the file."""
+    bundle = bundle or load_public_folder()
+    excerpts = [bundle.excerpt(i) for i in ids] if ids else list(bundle.excerpts)
+    f = bundle.form
+    data = {
+        "name": name,
+        "form": {"title": f.title, "version": f.version, "scale": f.scale, "basis": f.basis,
+                 "how_to_rate": f.how_to_rate, "phase_expectations": dict(f.phase_expectations),
+                 "area_strategies": dict(f.area_strategies),
+                 "dimensions": [{"id": d.id, "name": d.name, "what": d.what, "anchors": list(d.anchors)}
+                                for d in f.dimensions]},
+        "excerpts": [_excerpt_record(e) for e in excerpts],
+    }
+    path = Path(path)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def load_public(path: Path | str = "fidelity.json") -> FidelityBundle:
+    """Read the JSON shipped with an assignment (in a student's kernel: no TOML, no data folder)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        f = data["form"]
+        form = RatingForm(f["title"], int(f["version"]), f["scale"], f["basis"], f["how_to_rate"],
+                          tuple(f["phase_expectations"].items()), tuple(f["area_strategies"].items()),
+                          tuple(Dimension(d["id"], d["name"], d["what"], tuple(d["anchors"])) for d in f["dimensions"]))
+        excerpts = tuple(_excerpt_from_record(r) for r in data["excerpts"])
+    except FileNotFoundError:
+        raise FidelityDataError(path, "(file)", "the file is missing. It comes with the assignment: fetch the "
+                                "assignment again, or ask your instructor.") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise FidelityDataError(path, "(file)", "the file is damaged. Fetch the assignment again.") from None
+    return FidelityBundle(form, excerpts)
+
+
+def _excerpt_from_record(r: dict) -> Excerpt:
+    shown = None
+    if r.get("shown_key"):
+        k = r["shown_key"]
+        shown = ShownKey(tuple((d["id"], int(d["score"]), tuple(d["turns"]), d["why"]) for d in k["dimensions"]),
+                         tuple((lp["kind"], tuple(lp["turns"]), lp["note"]) for lp in k["lapses"]), k["worked_rating"])
+    c = r["client"]
+    return Excerpt(r["id"], r["title"], r["use"], r["problem_area"], r.get("dispute_stage"), r["phase"],
+                   int(r["session"]), int(r["planned_sessions"]),
+                   Client(c["name"], int(c["age"]), c["pronouns"], c["background"]), r["setting"], r["condition"],
+                   r["summary"], r.get("content_note"),
+                   tuple(Turn(int(t["n"]), t["speaker"], t["text"]) for t in r["turns"]), shown)
+
+
+# --- reading and checking a rating ---------------------------------------------------------------------------
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r} in quotes"
+    if value is Ellipsis:
+        return "... (not filled in yet)"
+    return repr(value)
+
+
+_EXAMPLE = '{"adherence": (4, [9, 11]), ...}'
+
+
+def read_rating(value: object, excerpt: Excerpt) -> tuple[Rating | None, list[str]]:
+    """(the rating, []) if ``value`` can be read as a rating of ``excerpt``, else (None, the problems as sentences).
+
+    The same reading serves the visible check and the grader, so a rating that passes the check is read as shown.
+    """
+    if value is Ellipsis or value is None:
+        return None, [f"No rating yet: replace the ... with a dict such as {_EXAMPLE}, one entry for each of the "
+                      f"five dimensions."]
+    if not isinstance(value, dict):
+        return None, [f"Write the rating as a dict from dimension name to (score, [turns]), such as {_EXAMPLE}; "
+                      f"this is {type(value).__name__}."]
+    problems: list[str] = []
+    known = set(DIMENSIONS)
+    for key in value:
+        if key not in known:
+            hint = _closest(key)
+            problems.append(f"{key!r} is not a dimension of the form" + (f"; did you mean {hint!r}?" if hint else
+                            f". The dimensions are: {', '.join(DIMENSIONS)}."))
+    numbers = set(excerpt.turn_numbers)
+    last = max(numbers)
+    rated = []
+    for d in DIMENSIONS:
+        if d not in value:
+            problems.append(f"{d}: not rated yet. Add \"{d}\": (score, [turns]).")
+            continue
+        entry = value[d]
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            problems.append(f"{d}: write a score and a list of turns in brackets, such as (4, [9, 11]); "
+                            f"got {_describe(entry)}.")
+            continue
+        score_value, turns_value = entry
+        score = _whole(score_value)
+        ok = True
+        if isinstance(score_value, str):
+            problems.append(f"{d}: the score {score_value!r} is in quotes. Write it as a number without quotes, "
+                            "such as 4.")
+            ok = False
+        elif score is None:
+            problems.append(f"{d}: the score must be a whole number from 1 to 5; {score_value!r} is not a whole "
+                            "number." if isinstance(score_value, float) else
+                            f"{d}: the score must be a whole number from 1 to 5, not {_describe(score_value)}.")
+            ok = False
+        elif score not in SCORES:
+            problems.append(f"{d}: a score of {score} is outside the scale. Use a whole number from 1 to 5.")
+            ok = False
+        if not isinstance(turns_value, (list, tuple)):
+            problems.append(f"{d}: write the turns as a list in square brackets, such as [9, 11], even for one turn; "
+                            f"got {_describe(turns_value)}.")
+            continue
+        if not turns_value:
+            problems.append(f"{d}: name at least one turn that justifies the score.")
+            ok = False
+        if len(turns_value) > MAX_RATED_TURNS:
+            problems.append(f"{d}: {len(turns_value)} turns are listed; name at most {MAX_RATED_TURNS}, the ones "
+                            "that most justify the score.")
+            ok = False
+        turns = []
+        for t in turns_value:
+            n = _whole(t)
+            if isinstance(t, str):
+                problems.append(f"{d}: the turn {t!r} is in quotes. Write it as a number without quotes, such as 9.")
+                ok = False
+            elif n is None:
+                problems.append(f"{d}: {_describe(t)} is not a turn number (turns are whole numbers).")
+                ok = False
+            elif n not in numbers:
+                problems.append(f"{d}: there is no turn {n} in {excerpt.id}; its turns are numbered 1 to {last}.")
+                ok = False
+            elif n in turns:
+                problems.append(f"{d}: turn {n} is listed twice; name each turn once.")
+                ok = False
+            else:
+                turns.append(n)
+        if ok:
+            rated.append((d, DimensionRating(score, tuple(turns))))
+    if problems:
+        return None, problems
+    return Rating(tuple(rated)), []
+
+
+def _closest(word: object) -> str | None:
+    import difflib
+
+    text = str(word).strip().casefold()
+    if text in DIMENSIONS:
+        return text
+    match = difflib.get_close_matches(text, DIMENSIONS, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def check_rating_format(value: object, excerpt: Excerpt) -> FormatCheck:
+    """The visible check a student runs: can this rating be read? It never says whether the rating is right.
+
+    >>> e = load_public_folder().excerpt("F02")
+    >>> print(check_rating_format({d: (4, [1]) for d in DIMENSIONS}, e).ok)
+    True
+    """
+    _, problems = read_rating(value, excerpt)
+    return FormatCheck(excerpt.id, tuple(problems))
+
+
+# --- HTML ----------------------------------------------------------------------------------------------------
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{html.escape(' '.join(p.split()))}</p>" for p in re.split(r"\n\s*\n", text.strip()) if p)
+
+
+def excerpt_html(e: Excerpt) -> str:
+    """An excerpt as a card: the content note first, then the context, then the numbered turns as a list."""
+    esc = html.escape
+    stage = f" ({e.dispute_stage})" if e.dispute_stage else ""
+    badges = "".join(f"<span style='{_BADGE}'>{esc(v)}</span>" for v in (
+        f"{e.problem_area}{stage}", f"{e.phase} phase", f"session {e.session} of {e.planned_sessions}", e.setting,
+        e.condition))
+    note = (f"<p role='note' style='font-size:0.9em;border-left:3px solid #8a5a00;padding-left:8px'>"
+            f"<b>Content note:</b> {esc(e.content_note)}</p>" if e.content_note else "")
+    c = e.client
+    turns = "".join(
+        f"<li value='{t.n}' style='margin:4px 0'><b>{esc(t.speaker.capitalize())}:</b> {esc(t.text)}</li>"
+        for t in e.turns)
+    return (f"<section class='ipt-card ipt-excerpt' aria-label='Excerpt {esc(e.id)}' style=\"{_STYLE}\">{note}"
+            f"<div style='font-size:0.8em;color:#555'>Excerpt {esc(e.id)} · {esc(e.use)}</div>"
+            f"<h3 style='margin:4px 0'>{esc(e.title)}</h3><div>{badges}</div>"
+            f"<p><b>{esc(c.name)}</b>, {c.age} ({esc(c.pronouns)}): {esc(c.background)}</p>{_paragraphs(e.summary)}"
+            f"<ol aria-label='Turns' style='padding-left:2.5em'>{turns}</ol></section>")
+
+
+def form_html(form: RatingForm) -> str:
+    """The rating form: the instructions, then each dimension with its anchors as a numbered list (1 to 5)."""
+    esc = html.escape
+    steps = [s for s in re.split(r"\n(?=\d+\. )", form.how_to_rate.strip()) if s]
+    how = "".join(f"<li>{esc(' '.join(_STEP.sub('', s).split()))}</li>" for s in steps)
+    dims = "".join(
+        f"<h4 style='margin:12px 0 4px'>{esc(d.name)} <code>{esc(d.id)}</code></h4><p>{esc(d.what)}</p>"
+        f"<ol aria-label='Anchors for {esc(d.name)}'>"
+        + "".join(f"<li value='{i}'><b>{i}</b>: {esc(a)}</li>" for i, a in enumerate(d.anchors, 1)) + "</ol>"
+        for d in form.dimensions)
+    phases = "".join(f"<dt><b>{esc(k)}</b></dt><dd>{esc(' '.join(v.split()))}</dd>" for k, v in form.phase_expectations)
+    areas = "".join(f"<dt><b>{esc(k)}</b></dt><dd>{esc(v)}</dd>" for k, v in form.area_strategies)
+    return (f"<section class='ipt-card ipt-form' aria-label='{esc(form.title)}' style=\"{_STYLE}\">"
+            f"<h3 style='margin:4px 0'>{esc(form.title)}</h3><p>{esc(form.scale)}</p>"
+            f"<h4>How to rate</h4><ol>{how}</ol>{dims}"
+            f"<h4>What each phase calls for</h4><dl>{phases}</dl>"
+            f"<h4>The work of each problem area</h4><dl>{areas}</dl>"
+            f"<p style='font-size:0.85em;color:#555'>{esc(' '.join(form.basis.split()))}</p></section>")
