@@ -151,6 +151,9 @@ def load_key(path: Path | str) -> ExcerptKey:
         if not isinstance(lp.get("note"), str) or not lp["note"].strip():
             raise FidelityDataError(path, f"{where}.note", "missing or empty")
         lapses.append(Lapse(lp["kind"], tuple(lp["turns"]), lp["note"]))
+    if any(lp.kind == "missed_risk_cue" for lp in lapses) and not excerpt.content_note:
+        # the wide pattern cannot see every cue ("be with him"), but the key names it
+        raise FidelityDataError(path, "content_note", "required: the key plants a missed risk cue")
     return ExcerptKey(excerpt.id, excerpt.use, tuple(dims), tuple(lapses))
 
 
