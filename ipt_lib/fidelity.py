@@ -7,12 +7,12 @@ worked rating of the calibration (``use = "practice"``) excerpt are shown to stu
 
 A student's rating is a dict literal, one entry per dimension, each a score and a list of turns::
 
-    rating_f02 = {
-        "adherence":    (4, [9, 11, 21]),
-        "proscribed":   (5, [3]),
-        "facilitative": (3, [3, 7]),
-        "structure":    (4, [1, 21]),
-        "competence":   (2, [16, 17]),
+    rating_f99 = {                 # an example only: these are no excerpt's key
+        "adherence":    (3, [4, 8]),
+        "proscribed":   (2, [10]),
+        "facilitative": (5, [2, 6, 14]),
+        "structure":    (1, [12, 18]),
+        "competence":   (3, [16]),
     }
 
 The score is a whole number from 1 to 5; the turns are one to four turn numbers of the excerpt. The value is a
@@ -21,7 +21,7 @@ the student's code. ``check_rating_format`` is the visible check: it says what c
 rating is right.
 
 >>> bundle = load_public_folder()          # in a checkout: data/fidelity
->>> check_rating_format({"adherence": (4, [9])}, bundle.excerpt("F02")).ok
+>>> check_rating_format({"adherence": (3, [4, 8])}, bundle.excerpt("F02")).ok
 False
 """
 
@@ -39,7 +39,7 @@ __all__ = [
     "DIMENSIONS", "SCORES", "MAX_RATED_TURNS", "Dimension", "RatingForm", "Turn", "Client", "Excerpt", "ShownKey",
     "DimensionRating", "Rating", "FormatCheck", "FidelityDataError", "RatingFormatError", "FidelityBundle",
     "load_form", "load_excerpt", "load_excerpts", "load_public_folder", "write_public", "load_public",
-    "read_rating", "check_rating_format", "default_folder", "excerpt_html", "form_html",
+    "read_rating", "check_rating_format", "default_folder", "excerpt_html", "form_html", "calibration_html",
 ]
 
 DIMENSIONS = ("adherence", "proscribed", "facilitative", "structure", "competence")
@@ -191,7 +191,7 @@ class Rating:
         return dict(self.dimensions)[dimension_id]
 
     def as_literal(self) -> dict:
-        """The rating written as a student writes it: ``{"adherence": (4, [9, 11]), ...}``."""
+        """The rating written as a student writes it: ``{"adherence": (3, [4, 8]), ...}``."""
         return {d: (r.score, list(r.turns)) for d, r in self.dimensions}
 
 
@@ -499,7 +499,7 @@ def _describe(value: object) -> str:
     return repr(value)
 
 
-_EXAMPLE = '{"adherence": (4, [9, 11]), ...}'
+_EXAMPLE = '{"adherence": (3, [4, 8]), ...}'
 
 
 def read_rating(value: object, excerpt: Excerpt) -> tuple[Rating | None, list[str]]:
@@ -529,7 +529,7 @@ def read_rating(value: object, excerpt: Excerpt) -> tuple[Rating | None, list[st
             continue
         entry = value[d]
         if not isinstance(entry, (tuple, list)) or len(entry) != 2:
-            problems.append(f"{d}: write a score and a list of turns in brackets, such as (4, [9, 11]); "
+            problems.append(f"{d}: write a score and a list of turns in brackets, such as (3, [4, 8]); "
                             f"got {_describe(entry)}.")
             continue
         score_value, turns_value = entry
@@ -548,7 +548,7 @@ def read_rating(value: object, excerpt: Excerpt) -> tuple[Rating | None, list[st
             problems.append(f"{d}: a score of {score} is outside the scale. Use a whole number from 1 to 5.")
             ok = False
         if not isinstance(turns_value, (list, tuple)):
-            problems.append(f"{d}: write the turns as a list in square brackets, such as [9, 11], even for one turn; "
+            problems.append(f"{d}: write the turns as a list in square brackets, such as [4, 8], even for one turn; "
                             f"got {_describe(turns_value)}.")
             continue
         if not turns_value:
@@ -647,3 +647,20 @@ def form_html(form: RatingForm) -> str:
             f"<h4>What each phase calls for</h4><dl>{phases}</dl>"
             f"<h4>The work of each problem area</h4><dl>{areas}</dl>"
             f"<p style='font-size:0.85em;color:#555'>{esc(' '.join(form.basis.split()))}</p></section>")
+
+
+def calibration_html(e: Excerpt, form: RatingForm) -> str:
+    """The calibration excerpt's key and worked rating, shown before the graded excerpts (practice only)."""
+    if e.shown_key is None:
+        raise RatingFormatError(f"Excerpt {e.id} is graded: its key is not shown. Only the calibration excerpt's is.")
+    esc = html.escape
+    cell = "padding:6px 14px;text-align:left;vertical-align:top;border-bottom:1px solid #bbb"
+    rows = "".join(
+        f"<tr><th scope='row' style='{cell}'>{esc(form.dimension(d).name)}</th><td style='{cell}'>{score}</td>"
+        f"<td style='{cell}'>{', '.join(map(str, turns))}</td><td style='{cell}'>{esc(why)}</td></tr>"
+        for d, score, turns, why in e.shown_key.dimensions)
+    head = "".join(f"<th scope='col' style='{cell}'>{h}</th>" for h in ("Dimension", "Score", "Turns", "Why"))
+    return (f"<section class='ipt-card ipt-calibration' aria-label='Key for {esc(e.id)}' style=\"{_STYLE}\">"
+            f"<table style='border-collapse:collapse'><caption style='text-align:left'><b>The key for {esc(e.id)}"
+            f"</b></caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            f"<h4>A worked rating</h4>{_paragraphs(e.shown_key.worked_rating)}</section>")

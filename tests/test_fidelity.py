@@ -13,7 +13,8 @@ import pytest
 
 from ipt_lib.course.fidelity_key import (RULE, ExcerptKey, KeyDimension, grade_rating, load_key, load_keys,
                                          rating_from_source, turn_regions)
-from ipt_lib.fidelity import (DIMENSIONS, FidelityDataError, check_rating_format, excerpt_html, form_html,
+from ipt_lib.fidelity import (DIMENSIONS, FidelityDataError, RatingFormatError, calibration_html, check_rating_format,
+                              excerpt_html, form_html,
                               load_excerpt, load_form, load_public, load_public_folder, read_rating, write_public)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +107,14 @@ def test_an_excerpt_card_shows_the_content_note_first_and_numbered_turns(bundle)
     assert excerpt.content_note and page.index("Content note") < page.index("<ol")
     assert page.count("<li value=") == len(excerpt.turns)
     assert "<li value='16'" in page and "&#x27;" in page  # apostrophes escaped, turn 16 numbered as 16
+
+
+def test_the_calibration_key_shows_for_the_practice_excerpt_only(bundle):
+    practice = bundle.excerpt("F01")
+    page = calibration_html(practice, bundle.form)
+    assert page.count("<tr><th scope='row'") == len(DIMENSIONS) and "A worked rating" in page
+    with pytest.raises(RatingFormatError, match="graded"):
+        calibration_html(bundle.excerpt("F02"), bundle.form)
 
 
 def test_the_form_shows_every_dimension_with_five_anchors(bundle):

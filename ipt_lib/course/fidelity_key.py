@@ -169,8 +169,8 @@ def load_keys(folder: Path | str | None = None) -> dict[str, ExcerptKey]:
 def rating_from_source(source: str, name: str) -> tuple[object, str]:
     """The literal last assigned to ``name`` in an answer cell's text, read with ``ast`` (never run): (value, problem).
 
-    >>> rating_from_source('rating_f02 = {"adherence": (4, [9])}', "rating_f02")
-    ({'adherence': (4, [9])}, '')
+    >>> rating_from_source('rating_f99 = {"adherence": (3, [4, 8])}', "rating_f99")
+    ({'adherence': (3, [4, 8])}, '')
     """
     try:
         tree = ast.parse(source)
@@ -186,7 +186,7 @@ def rating_from_source(source: str, name: str) -> tuple[object, str]:
         return ast.literal_eval(found), ""
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return None, (f"{name} must be written out as a dict of numbers and lists, such as "
-                      '{"adherence": (4, [9, 11]), ...}; it is read without running the cell')
+                      '{"adherence": (3, [4, 8]), ...}; it is read without running the cell')
 
 
 # --- the rule --------------------------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def grade_rating(value: object, key: ExcerptKey, excerpt: Excerpt, rule: Grading
     if not isinstance(value, dict):
         return RatingGrade(excerpt.id, 0.0, top, (), (
             f"{excerpt.id}: the rating could not be read, so it earns nothing. Write it as a dict such as "
-            '{"adherence": (4, [9, 11]), ...}, one entry for each of the five dimensions.',))
+            '{"adherence": (3, [4, 8]), ...}, one entry for each of the five dimensions.',))
     regions = turn_regions(excerpt, rule)
     grades = tuple(_grade_dimension(d, names[d], value.get(d), key[d], regions, rule) for d in DIMENSIONS)
     extra = sorted(str(k) for k in value if k not in DIMENSIONS)
