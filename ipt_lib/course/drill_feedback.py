@@ -113,7 +113,7 @@ def feedback_markdown(key: DrillKey) -> str:
         return html.escape(' '.join(text.split()), quote=False)
 
     d, r = key.drill, key.rubric
-    parts = [f"### {e(d.id)}: {e(d.title)}: how it was graded, and two model replies", "",
+    parts = [f"### {e(d.id)} ({e(d.title)}): how it was graded, and two model replies", "",
              "The rubric your reply was graded with. A reply that does what it asks in other words earns the same "
              "points as the models.",
              rubric_table(("Part", "What the reply does"), _rubric_rows(r)),
