@@ -248,12 +248,15 @@ def every_dimension(keys):
             yield ident, dim, k
 
 
-def test_a_score_one_point_off_earns_the_score_share(keys, bundle):
+def test_a_score_one_point_off_earns_the_near_share_unless_it_misses_a_lapse(keys, bundle):
     for ident, dim, k in every_dimension(keys):
         for shift in (-1, 1):
             if 1 <= k.score + shift <= 5:
                 g, _ = one_dimension(keys, bundle, ident, dim, shift)
-                assert g.points == RULE.points_per_dimension, (ident, dim)
+                misses_lapse = k.score <= RULE.lapse_line < k.score + shift
+                expected = RULE.turn_points + (0 if misses_lapse else RULE.near_points)
+                assert g.points == expected, (ident, dim, shift)
+                assert ("earns nothing" in g.message) == misses_lapse
 
 
 def test_a_score_two_points_off_loses_the_score_share_only(keys, bundle):
@@ -261,7 +264,32 @@ def test_a_score_two_points_off_loses_the_score_share_only(keys, bundle):
         shift = 2 if k.score <= 3 else -2
         g, grade = one_dimension(keys, bundle, ident, dim, shift)
         assert g.points == RULE.turn_points and grade.points == FULL - RULE.score_points
-        assert "more than one point" in g.message
+        assert "earns nothing: it is more than one point" in g.message
+
+
+def test_a_rater_who_does_not_discriminate_earns_at_most_half(keys, bundle):
+    """The same score on every dimension, with the key's own turns: the score points stay at half or less."""
+    for constant in range(1, 6):
+        score_points = top = 0.0
+        for ident in graded_ids(keys):
+            key, excerpt = keys[ident], bundle.excerpt(ident)
+            rating = {d: (constant, list(k.turns)) for d, k in key.dimensions}
+            grade = grade_rating(rating, key, excerpt)
+            score_points += grade.points - RULE.turn_points * len(key.dimensions)
+            top += RULE.score_points * len(key.dimensions)
+        assert score_points <= top / 2, (constant, score_points, top)
+
+
+def test_the_blind_second_raters_pattern_keeps_most_score_points(keys, bundle):
+    """Exact on most dimensions and one point off on the rest, never missing a lapse: at least 80 % of the
+    score points (the blind check in data/fidelity/README.md: 26 of 35 exact, 9 one point off)."""
+    score_points = top = 0.0
+    for n, (ident, dim, k) in enumerate(every_dimension(keys)):
+        shift = 0 if n % 4 else (1 if k.score <= RULE.lapse_line - 1 or k.score == 4 else -1)
+        g, _ = one_dimension(keys, bundle, ident, dim, shift)
+        score_points += g.points - RULE.turn_points
+        top += RULE.score_points
+    assert score_points >= 0.8 * top
 
 
 def test_turns_within_one_of_the_key_count(keys, bundle):
@@ -350,7 +378,7 @@ def test_feedback_never_gives_away_the_key(keys, bundle):
             for g in grade.dimensions:
                 k = key[g.dimension]
                 score, turns = rating[g.dimension]
-                if abs(score - k.score) <= RULE.tolerance and g.points == RULE.points_per_dimension:
+                if score == k.score and g.points == RULE.points_per_dimension:
                     continue
                 checked += 1
                 assert k.why not in g.message and not any(l.note in g.message for l in key.lapses)

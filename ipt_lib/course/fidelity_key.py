@@ -30,23 +30,30 @@ LAPSE_KINDS = ("cbt_technique", "transference_interpretation", "focus_lost", "no
 class GradingRule:
     """How a rating earns its points, in one place.
 
-    Per dimension, ``score_points`` if the score is within ``tolerance`` of the key's, and ``turn_points`` times
+    Per dimension: ``score_points`` for the key's score, ``near_points`` for a score within ``tolerance`` of it,
+    and nothing further off; but a score above ``lapse_line`` where the key's is at or below it earns nothing even
+    when within the tolerance, since the key saw a lapse there that the rating misses. Then ``turn_points`` times
     the share of the key's turns that the student named a turn within ``turn_window`` of. Only the first
     ``max_turns`` turns the student lists count, so listing every turn does not pay.
 
     Why these numbers. The key's scores were checked by a blind second rating (data/fidelity/README.md, issue 19):
-    35 of 35 dimension ratings within one point of the key, 26 of 35 exact. A tolerance of one point asks of a
-    student what a second expert achieved, and no more: 9 of the expert's 35 ratings were one point off. The
-    score is the rating, so it earns the larger share. The turns are its evidence: a good rater may justify a
-    score with a neighbouring turn or with other turns than the key's, and turn agreement was not part of the blind
-    check, so the turns earn the smaller share, a turn counts if it is within one turn of a key turn (the same
-    exchange), and credit is by the share of the key's turns found rather than all or nothing.
+    35 of 35 dimension ratings within one point of the key, 26 of 35 exact, and none of the nine one-point
+    differences rated a lapse the key saw as no lapse. A tolerance of one point asks of a student what a second
+    expert achieved, and no more; that rater earns 61 of the 70 score points here. Full credit for anything within
+    one point would pay a rater who does not discriminate: a 4 on every dimension of the six graded excerpts is
+    within one point of 24 of their 30 key scores. With exact and near scores paid differently and the lapse line,
+    that rater keeps 30 of 60 score points, and the lapses (the point of the exercise) must be seen to earn
+    anything. The turns are the rating's evidence: a good rater may cite a neighbouring turn or other turns than
+    the key's, and turn agreement was not part of the blind check, so the turns earn the smaller share, a turn
+    counts if it is within one turn of a key turn (the same exchange), and credit is by the share found.
     """
 
     tolerance: int = 1
     turn_window: int = 1
     max_turns: int = MAX_RATED_TURNS
     score_points: float = 2.0
+    near_points: float = 1.0
+    lapse_line: int = 3
     turn_points: float = 1.0
     region_size: int = 6
 
@@ -245,10 +252,16 @@ def _grade_dimension(dim: str, name: str, entry, key: KeyDimension, regions, rul
     notes, points = [], 0.0
     if score is None or score not in SCORES:
         notes.append("the score could not be read as a whole number from 1 to 5")
-    elif abs(score - key.score) <= rule.tolerance:
+    elif score == key.score:
         points += rule.score_points
+    elif abs(score - key.score) <= rule.tolerance and not (key.score <= rule.lapse_line < score):
+        points += rule.near_points
+        notes.append(f"your score of {score} is within {_points(rule.tolerance)} of the key's but not the same; "
+                     f"compare {_say_regions(_regions_of(key.turns, regions))} with the anchors either side")
     else:
-        notes.append(f"your score of {score} is more than {_points(rule.tolerance)} from the key's; reread "
+        # one message for both ways of earning nothing, so that it says no more of the key than the points do
+        notes.append(f"your score of {score} earns nothing: it is more than {_points(rule.tolerance)} from the "
+                     f"key's, or rates as sound what the key sees as a lapse; reread "
                      f"{_say_regions(_regions_of(key.turns, regions))} against the anchors")
     named = _student_turns(turn_value, rule)
     found = [k for k in key.turns if any(abs(t - k) <= rule.turn_window for t in named)]
