@@ -26,7 +26,8 @@ from pathlib import Path
 from .errors import StudentFacingError
 
 __all__ = ["Drill", "SelfCheckRules", "SelfCheck", "DrillDataError", "load_drill", "load_drills", "default_folder",
-           "write_public", "load_public", "self_check", "drill_html", "reply_words"]
+           "write_public", "load_public", "self_check", "drill_html", "reply_words", "saved_reply", "check_saved_reply",
+           "NO_ANSWER"]
 
 PHASES = ("initial", "middle", "ending")
 _ID = re.compile(r"^D\d{2}$")
@@ -282,3 +283,43 @@ def drill_html(d: Drill) -> str:
             f"<figure style='margin:8px 0'><figcaption><b>The client says:</b></figcaption>"
             f"<blockquote style='margin:4px 0 0 1em;padding-left:10px;border-left:3px solid #777'>"
             f"{esc(d.client_says)}</blockquote></figure></section>")
+
+
+NO_ANSWER = "YOUR ANSWER HERE"  # what nbgrader leaves in an empty Markdown answer cell
+
+
+def saved_reply(notebook: Path | str, cell_id: str) -> str | None:
+    """The text of the Markdown answer cell ``cell_id`` as last saved in ``notebook`` (None: no such cell).
+
+    A reply is written in a Markdown cell, which the kernel cannot see; the saved file is what is submitted."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if cell.get("id") == cell_id or cell.metadata.get("nbgrader", {}).get("grade_id") == cell_id:
+            text = cell.source.replace(NO_ANSWER, "").strip()
+            return text
+    return None
+
+
+def check_saved_reply(drill_id: str, notebook: Path | str, drills_file: Path | str = "drills.json") -> SelfCheck:
+    """The self-check of the reply to ``drill_id`` as saved in ``notebook`` (its answer cell ``<ID>_answer``).
+
+    Save the notebook first (Ctrl+S or Cmd+S): the check reads the saved file, as the grader will."""
+    drill = load_public(drills_file).get(str(drill_id).upper())
+    if drill is None:
+        raise DrillDataError(drills_file, "drills", f"there is no drill {drill_id!r} in this assignment")
+    try:
+        text = saved_reply(notebook, f"{drill.id}_answer")
+    except FileNotFoundError:
+        raise DrillDataError(notebook, "(file)", "the notebook file is not here. Run this cell from the "
+                             "assignment's folder.") from None
+    if text is None:
+        return SelfCheck(drill.id, 0, (f"The answer cell for {drill.id} is missing from the saved notebook. Undo "
+                                       "the deletion, or fetch the assignment again.",), drill.self_check.note)
+    result = self_check(text, drill)
+    if not result.ok and not text:
+        return SelfCheck(drill.id, 0, ("There is no reply in the saved notebook yet. Write it in the cell above, "
+                                       "save the notebook (Ctrl+S or Cmd+S), then run this cell again.",),
+                         drill.self_check.note)
+    return result

@@ -17,8 +17,8 @@ A student's rating is a dict literal, one entry per dimension, each a score and 
 
 The score is a whole number from 1 to 5; the turns are one to four turn numbers of the excerpt. The value is a
 plain literal on purpose: the grader reads it from the answer cell's text with ``ast.literal_eval`` and never runs
-the student's code. ``check_rating_format`` is the visible check: it says what cannot be read, never whether a
-rating is right.
+the student's code. ``check_rating_format`` (in ``fidelity_format``) is the visible check: it says what cannot be
+read, never whether a rating is right. The HTML cards are in ``fidelity_cards``; both are found here too.
 
 >>> bundle = load_public_folder()          # in a checkout: data/fidelity
 >>> check_rating_format({"adherence": (3, [4, 8])}, bundle.excerpt("F02")).ok
@@ -27,7 +27,6 @@ False
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import dataclass
@@ -50,13 +49,7 @@ PHASES = ("initial", "middle", "ending")
 SPEAKERS = ("therapist", "client")
 MIN_TURNS, MAX_TURNS = 16, 26
 
-_STYLE = ("border:1px solid #8a8a8a; border-radius:8px; padding:12px 16px; margin:8px 0; max-width:46em; "
-          "font-family:system-ui,-apple-system,'Segoe UI',sans-serif; line-height:1.5; color:#1b1b1b; "
-          "background:#fcfcfc")
-_BADGE = ("display:inline-block;border:1px solid #aaa;border-radius:10px;padding:0 8px;margin:0 4px 4px 0;"
-          "font-size:0.85em")
 _ID = re.compile(r"^F\d{2}$")
-_STEP = re.compile(r"^\d+\. ")
 
 
 class FidelityDataError(StudentFacingError):
@@ -108,6 +101,8 @@ class RatingForm:
         raise KeyError(dimension_id)
 
     def _repr_html_(self) -> str:
+        from .fidelity_cards import form_html
+
         return form_html(self)
 
     def __str__(self) -> str:
@@ -167,6 +162,8 @@ class Excerpt:
         return tuple(t.n for t in self.turns)
 
     def _repr_html_(self) -> str:
+        from .fidelity_cards import excerpt_html
+
         return excerpt_html(self)
 
     def __str__(self) -> str:
@@ -196,35 +193,6 @@ class Rating:
 
 
 @dataclass(frozen=True)
-class FormatCheck:
-    """The result of the visible format check: problems as sentences (none if the rating can be read)."""
-
-    excerpt_id: str
-    problems: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def __str__(self) -> str:
-        if self.ok:
-            return (f"{self.excerpt_id}: your rating can be read: a score and turns for all five dimensions. "
-                    "(Format check only: it does not say whether the rating is right.)")
-        return "\n".join([f"{self.excerpt_id}: your rating cannot be read yet. Fix these, then run this cell again:"]
-                         + [f"  - {p}" for p in self.problems])
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.ok else "#b35900"
-        head, *items = str(self).split("\n")
-        listed = "".join(f"<li>{html.escape(i.strip()[2:])}</li>" for i in items)
-        return (f"<div class='ipt-feedback' role='status' style='border-left:4px solid {colour};padding:4px 12px;"
-                f"max-width:46em'><b style='color:{colour}'>{html.escape(head)}</b>"
-                f"{'<ul>' + listed + '</ul>' if listed else ''}</div>")
-
-
-@dataclass(frozen=True)
 class FidelityBundle:
     """What an assignment ships: the form and the excerpts (graded ones without their keys)."""
 
@@ -238,6 +206,16 @@ class FidelityBundle:
                 return e
         raise RatingFormatError(f"There is no excerpt {excerpt_id!r} here. The excerpts are: "
                                 f"{', '.join(e.id for e in self.excerpts)}.")
+
+    def calibration(self, excerpt_id: str):
+        """The key and worked rating of a practice excerpt, as a card (a graded excerpt has none to show)."""
+        from .fidelity_cards import CalibrationCard
+
+        excerpt = self.excerpt(excerpt_id)
+        if excerpt.shown_key is None:
+            raise RatingFormatError(f"Excerpt {excerpt.id} is graded: its key is not shown. Only the calibration "
+                                    "excerpt's is.")
+        return CalibrationCard(excerpt, self.form)
 
 
 # --- reading the data folder ---------------------------------------------------------------------------------
@@ -479,188 +457,15 @@ def _excerpt_from_record(r: dict) -> Excerpt:
                    tuple(Turn(int(t["n"]), t["speaker"], t["text"]) for t in r["turns"]), shown)
 
 
-# --- reading and checking a rating ---------------------------------------------------------------------------
-
-def _whole(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+_MOVED = {"FormatCheck": "fidelity_format", "read_rating": "fidelity_format", "check_rating_format": "fidelity_format",
+          "excerpt_html": "fidelity_cards", "CalibrationCard": "fidelity_cards", "form_html": "fidelity_cards", "calibration_html": "fidelity_cards"}
 
 
-def _describe(value: object) -> str:
-    if isinstance(value, str):
-        return f"the text {value!r} in quotes"
-    if value is Ellipsis:
-        return "... (not filled in yet)"
-    return repr(value)
+def __getattr__(name: str):
+    """The rating format check (``fidelity_format``) and the HTML cards (``fidelity_cards``) live in modules of
+    their own; they are found here too, loaded on first use."""
+    if name in _MOVED:
+        import importlib
 
-
-_EXAMPLE = '{"adherence": (3, [4, 8]), ...}'
-
-
-def read_rating(value: object, excerpt: Excerpt) -> tuple[Rating | None, list[str]]:
-    """(the rating, []) if ``value`` can be read as a rating of ``excerpt``, else (None, the problems as sentences).
-
-    The same reading serves the visible check and the grader, so a rating that passes the check is read as shown.
-    """
-    if value is Ellipsis or value is None:
-        return None, [f"No rating yet: replace the ... with a dict such as {_EXAMPLE}, one entry for each of the "
-                      f"five dimensions."]
-    if not isinstance(value, dict):
-        return None, [f"Write the rating as a dict from dimension name to (score, [turns]), such as {_EXAMPLE}; "
-                      f"this is {type(value).__name__}."]
-    problems: list[str] = []
-    known = set(DIMENSIONS)
-    for key in value:
-        if key not in known:
-            hint = _closest(key)
-            problems.append(f"{key!r} is not a dimension of the form" + (f"; did you mean {hint!r}?" if hint else
-                            f". The dimensions are: {', '.join(DIMENSIONS)}."))
-    numbers = set(excerpt.turn_numbers)
-    last = max(numbers)
-    rated = []
-    for d in DIMENSIONS:
-        if d not in value:
-            problems.append(f"{d}: not rated yet. Add \"{d}\": (score, [turns]).")
-            continue
-        entry = value[d]
-        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
-            problems.append(f"{d}: write a score and a list of turns in brackets, such as (3, [4, 8]); "
-                            f"got {_describe(entry)}.")
-            continue
-        score_value, turns_value = entry
-        score = _whole(score_value)
-        ok = True
-        if isinstance(score_value, str):
-            problems.append(f"{d}: the score {score_value!r} is in quotes. Write it as a number without quotes, "
-                            "such as 4.")
-            ok = False
-        elif score is None:
-            problems.append(f"{d}: the score must be a whole number from 1 to 5; {score_value!r} is not a whole "
-                            "number." if isinstance(score_value, float) else
-                            f"{d}: the score must be a whole number from 1 to 5, not {_describe(score_value)}.")
-            ok = False
-        elif score not in SCORES:
-            problems.append(f"{d}: a score of {score} is outside the scale. Use a whole number from 1 to 5.")
-            ok = False
-        if not isinstance(turns_value, (list, tuple)):
-            problems.append(f"{d}: write the turns as a list in square brackets, such as [4, 8], even for one turn; "
-                            f"got {_describe(turns_value)}.")
-            continue
-        if not turns_value:
-            problems.append(f"{d}: name at least one turn that justifies the score.")
-            ok = False
-        if len(turns_value) > MAX_RATED_TURNS:
-            problems.append(f"{d}: {len(turns_value)} turns are listed; name at most {MAX_RATED_TURNS}, the ones "
-                            "that most justify the score.")
-            ok = False
-        turns = []
-        for t in turns_value:
-            n = _whole(t)
-            if isinstance(t, str):
-                problems.append(f"{d}: the turn {t!r} is in quotes. Write it as a number without quotes, such as 9.")
-                ok = False
-            elif n is None:
-                problems.append(f"{d}: {_describe(t)} is not a turn number (turns are whole numbers).")
-                ok = False
-            elif n not in numbers:
-                problems.append(f"{d}: there is no turn {n} in {excerpt.id}; its turns are numbered 1 to {last}.")
-                ok = False
-            elif n in turns:
-                problems.append(f"{d}: turn {n} is listed twice; name each turn once.")
-                ok = False
-            else:
-                turns.append(n)
-        if ok:
-            rated.append((d, DimensionRating(score, tuple(turns))))
-    if problems:
-        return None, problems
-    return Rating(tuple(rated)), []
-
-
-def _closest(word: object) -> str | None:
-    import difflib
-
-    text = str(word).strip().casefold()
-    if text in DIMENSIONS:
-        return text
-    match = difflib.get_close_matches(text, DIMENSIONS, n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
-def check_rating_format(value: object, excerpt: Excerpt) -> FormatCheck:
-    """The visible check a student runs: can this rating be read? It never says whether the rating is right.
-
-    >>> e = load_public_folder().excerpt("F02")
-    >>> print(check_rating_format({d: (4, [1]) for d in DIMENSIONS}, e).ok)
-    True
-    """
-    _, problems = read_rating(value, excerpt)
-    return FormatCheck(excerpt.id, tuple(problems))
-
-
-# --- HTML ----------------------------------------------------------------------------------------------------
-
-def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{html.escape(' '.join(p.split()))}</p>" for p in re.split(r"\n\s*\n", text.strip()) if p)
-
-
-def excerpt_html(e: Excerpt) -> str:
-    """An excerpt as a card: the content note first, then the context, then the numbered turns as a list."""
-    esc = html.escape
-    stage = f" ({e.dispute_stage})" if e.dispute_stage else ""
-    badges = "".join(f"<span style='{_BADGE}'>{esc(v)}</span>" for v in (
-        f"{e.problem_area}{stage}", f"{e.phase} phase", f"session {e.session} of {e.planned_sessions}", e.setting,
-        e.condition))
-    note = (f"<p role='note' style='font-size:0.9em;border-left:3px solid #8a5a00;padding-left:8px'>"
-            f"<b>Content note:</b> {esc(e.content_note)}</p>" if e.content_note else "")
-    c = e.client
-    turns = "".join(
-        f"<li value='{t.n}' style='margin:4px 0'><b>{esc(t.speaker.capitalize())}:</b> {esc(t.text)}</li>"
-        for t in e.turns)
-    return (f"<section class='ipt-card ipt-excerpt' aria-label='Excerpt {esc(e.id)}' style=\"{_STYLE}\">{note}"
-            f"<div style='font-size:0.8em;color:#555'>Excerpt {esc(e.id)} · {esc(e.use)}</div>"
-            f"<h3 style='margin:4px 0'>{esc(e.title)}</h3><div>{badges}</div>"
-            f"<p><b>{esc(c.name)}</b>, {c.age} ({esc(c.pronouns)}): {esc(c.background)}</p>{_paragraphs(e.summary)}"
-            f"<ol aria-label='Turns' style='padding-left:2.5em'>{turns}</ol></section>")
-
-
-def form_html(form: RatingForm) -> str:
-    """The rating form: the instructions, then each dimension with its anchors as a numbered list (1 to 5)."""
-    esc = html.escape
-    steps = [s for s in re.split(r"\n(?=\d+\. )", form.how_to_rate.strip()) if s]
-    how = "".join(f"<li>{esc(' '.join(_STEP.sub('', s).split()))}</li>" for s in steps)
-    dims = "".join(
-        f"<h4 style='margin:12px 0 4px'>{esc(d.name)} <code>{esc(d.id)}</code></h4><p>{esc(d.what)}</p>"
-        f"<ol aria-label='Anchors for {esc(d.name)}'>"
-        + "".join(f"<li value='{i}'><b>{i}</b>: {esc(a)}</li>" for i, a in enumerate(d.anchors, 1)) + "</ol>"
-        for d in form.dimensions)
-    phases = "".join(f"<dt><b>{esc(k)}</b></dt><dd>{esc(' '.join(v.split()))}</dd>" for k, v in form.phase_expectations)
-    areas = "".join(f"<dt><b>{esc(k)}</b></dt><dd>{esc(v)}</dd>" for k, v in form.area_strategies)
-    return (f"<section class='ipt-card ipt-form' aria-label='{esc(form.title)}' style=\"{_STYLE}\">"
-            f"<h3 style='margin:4px 0'>{esc(form.title)}</h3><p>{esc(form.scale)}</p>"
-            f"<h4>How to rate</h4><ol>{how}</ol>{dims}"
-            f"<h4>What each phase calls for</h4><dl>{phases}</dl>"
-            f"<h4>The work of each problem area</h4><dl>{areas}</dl>"
-            f"<p style='font-size:0.85em;color:#555'>{esc(' '.join(form.basis.split()))}</p></section>")
-
-
-def calibration_html(e: Excerpt, form: RatingForm) -> str:
-    """The calibration excerpt's key and worked rating, shown before the graded excerpts (practice only)."""
-    if e.shown_key is None:
-        raise RatingFormatError(f"Excerpt {e.id} is graded: its key is not shown. Only the calibration excerpt's is.")
-    esc = html.escape
-    cell = "padding:6px 14px;text-align:left;vertical-align:top;border-bottom:1px solid #bbb"
-    rows = "".join(
-        f"<tr><th scope='row' style='{cell}'>{esc(form.dimension(d).name)}</th><td style='{cell}'>{score}</td>"
-        f"<td style='{cell}'>{', '.join(map(str, turns))}</td><td style='{cell}'>{esc(why)}</td></tr>"
-        for d, score, turns, why in e.shown_key.dimensions)
-    head = "".join(f"<th scope='col' style='{cell}'>{h}</th>" for h in ("Dimension", "Score", "Turns", "Why"))
-    return (f"<section class='ipt-card ipt-calibration' aria-label='Key for {esc(e.id)}' style=\"{_STYLE}\">"
-            f"<table style='border-collapse:collapse'><caption style='text-align:left'><b>The key for {esc(e.id)}"
-            f"</b></caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-            f"<h4>A worked rating</h4>{_paragraphs(e.shown_key.worked_rating)}</section>")
+        return getattr(importlib.import_module(f".{_MOVED[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
