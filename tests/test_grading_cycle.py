@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6
+from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6, assignment7
 from ipt_lib.course import registry
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
@@ -36,6 +36,7 @@ def cycle(tmp_path_factory):
         assignment3.ASSIGNMENT: ("the source's own solutions (pandas code and figure)", 12),
         assignment4.ASSIGNMENT: ("the source's own solutions (every label)", 14),
         assignment5.ASSIGNMENT: ("the source's own solutions (matching)", 4),
+        assignment7.ASSIGNMENT: ("the source's own solutions (every rating)", 45),
     }
     specs = default_specs(ROOT)
     for spec in specs:

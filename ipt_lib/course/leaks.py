@@ -110,6 +110,7 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
 
         # a rationale worded the same in a practice transcript (whose key students may see) is not a secret
         phrases += sorted(rationales(True) - rationales(False))
+    phrases += fidelity_secrets(root)
     encoded: dict[str, str] = {}
     case_ids = [v.id for v in vignettes if v.is_graded] + [str(i) for i in range(1, 21)]
     for label in answer_labels:
@@ -121,6 +122,37 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
                     for name in ("md5", "sha1", "sha256"):
                         encoded[hashlib.new(name, salted.encode()).hexdigest()] = f"{name} of {salted!r}"
     return Secrets(lines, phrases, encoded, {v.id for v in vignettes if v.is_graded})
+
+
+def fidelity_secrets(root: Path) -> list[str]:
+    """Assignment 7's written-out keys: each graded excerpt's reasons and lapse notes, and every drill's rubric and
+    model replies (a student reads them only in feedback). The calibration excerpt's key is public."""
+    phrases: set[str] = set()
+
+    def add(text: str) -> None:
+        if len(text) > 30:
+            phrases.add(" ".join(text.split())[:80])
+
+    if (root / "data" / "fidelity").is_dir():
+        from .fidelity_key import load_keys
+
+        for key in load_keys(root / "data" / "fidelity").values():
+            if key.use == "graded":
+                for _, dimension in key.dimensions:
+                    add(dimension.why)
+                for lapse in key.lapses:
+                    add(lapse.note)
+    if (root / "data" / "drills").is_dir():
+        from .drill_feedback import load_drill_keys
+
+        for drill in load_drill_keys(root / "data" / "drills").values():
+            r = drill.rubric
+            for text in (r.fits, r.how, *r.must, *r.must_not, *r.then):
+                add(text)
+            for model in drill.models:
+                add(model.reply)
+                add(model.why)
+    return sorted(phrases)
 
 
 MIN_DISGUISED = 12  # a hidden line shorter than this, stripped to letters and digits, is too common to search for
