@@ -83,8 +83,9 @@ def test_release_ships_only_public_records():
 
 
 def test_release_holds_no_graded_reason_lapse_note_rubric_or_model_reply():
-    secrets = fidelity_secrets(ROOT)
-    assert len(secrets) > 50
+    graded, drills = fidelity_secrets(ROOT)
+    secrets = graded + drills
+    assert len(graded) > 30 and len(drills) > 30
     text = " ".join(" ".join(p.read_text("utf-8").split()) for p in RELEASE.iterdir())
     assert not [s for s in secrets if s in text]
 
@@ -94,8 +95,17 @@ def test_leak_check_finds_a_planted_model_reply(tmp_path):
 
     reply = load_drill_key(ROOT / "data" / "drills" / "d03.toml").models[0].reply
     (tmp_path / "notes.md").write_text(f"A friend's answer: {reply}\n", "utf-8")
-    leaks = scan([tmp_path], collect_secrets(ROOT))
-    assert any("graded rationale" in str(leak) for leak in leaks)
+    secrets = collect_secrets(ROOT)
+    assert any("graded rationale" in str(leak) for leak in scan([tmp_path], secrets))
+    assert not scan([tmp_path], secrets.after_grading())  # the feedback shows it once the drill is graded
+
+
+def test_feedback_may_show_the_drill_rubric_but_never_a_graded_excerpts_reasons(tmp_path):
+    from ipt_lib.course.fidelity_key import load_key
+
+    why = load_key(ROOT / "data" / "fidelity" / "f02.toml")["competence"].why
+    (tmp_path / "feedback.html").write_text(f"<p>{why}</p>", "utf-8")
+    assert scan([tmp_path], collect_secrets(ROOT).after_grading())
 
 
 def test_source_solutions_score_full_marks_and_blank_scores_zero():
@@ -136,7 +146,7 @@ def test_drill_rubric_is_shown_after_the_reply_only_from_the_gradebook_copy():
     ids = [c.get("id") for c in nb.cells]
     assert ids[ids.index("D03_answer") + 1] == "D03_answer-rubric"
     shown = nb.cells[ids.index("D03_answer") + 1].source
-    assert "Two model replies" in shown and "### END SOLUTION" not in shown and SHOWN_AFTER_GRADING not in shown
+    assert "Two model replies" in shown and "HIDDEN TESTS" not in shown and SHOWN_AFTER_GRADING not in shown
     assert sum(1 for i in ids if i.endswith("-rubric")) == len(assignment7.DRILL_IDS)
 
 

@@ -23,8 +23,9 @@ def _solution_for(assignment: str, notebook: str):
                    if c.metadata.get("nbgrader", {}).get("solution")}
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in answers:  # the solution text itself, without nbgrader's markers
-                cell.source = "\n".join(line for line in answers[grade_id].splitlines() if "###" not in line)
+            if grade_id in answers:  # the solution text itself, without nbgrader's markers or hidden tests
+                text = answers[grade_id].split("### BEGIN HIDDEN TESTS")[0]
+                cell.source = "\n".join(line for line in text.splitlines() if "###" not in line)
     return edit
 
 

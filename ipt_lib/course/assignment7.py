@@ -7,8 +7,9 @@ excerpts, the same three for every student, each an answer cell (a dict literal,
 a visible format check and a hidden keyed check (``assert_rating``) that ``StaticAnswerGrader`` re-does from the
 gradebook's copy, so the keys never reach a kernel. Part C is four drills, each a Markdown answer graded by hand
 with its rubric and a self-check of format the student runs; the rubric and the model replies sit in the answer
-cell's solution (source/ only) and are inserted after the student's reply at autograde
-(``preprocessors.ShowDrillRubrics``), so the grader sees them in Formgrader and the student in feedback only.
+cell's hidden-test region (nbgrader keeps it in the gradebook and takes it out of release/) and are inserted after
+the student's reply at autograde (``preprocessors.ShowDrillRubrics``), so the grader sees them in Formgrader and the
+student in feedback only.
 
 Why three fixed excerpts (of six): each takes 15-20 minutes to read and rate; F02 (grief, initial phase: advice
 before exploration, a missed risk cue), F03 (role transition, middle: CBT techniques, no mood-event link) and F05
@@ -105,8 +106,9 @@ def _drill_cells(drill_key) -> list:
         md(f"{d.id}-question", f"**Your reply to {d.id}** ({DRILL_POINTS} points, graded by your instructor with a "
                                "rubric): write the words you would say next in the cell below, then save.",
            locked=True),
-        md(f"{d.id}_answer", f"### BEGIN SOLUTION\n{SHOWN_AFTER_GRADING}\n\n{feedback_markdown(drill_key)}\n"
-                             "### END SOLUTION", solution=True, grade=True, points=DRILL_POINTS),
+        md(f"{d.id}_answer", f"### BEGIN SOLUTION\n{drill_key.models[0].reply}\n### END SOLUTION\n"
+                             f"### BEGIN HIDDEN TESTS\n{SHOWN_AFTER_GRADING}\n\n{feedback_markdown(drill_key)}\n"
+                             "### END HIDDEN TESTS", solution=True, grade=True, points=DRILL_POINTS),
         code(f"{d.id}-check", f'# Save the notebook first: the self-check reads the saved cell.\n'
                               f'check_saved_reply("{d.id}", "{NOTEBOOK}")'),
     ]

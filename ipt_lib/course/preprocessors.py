@@ -211,11 +211,11 @@ class StaticAnswerGrader(GradebookSources, Preprocessor):
 
 
 class ShowDrillRubrics(GradebookSources, Preprocessor):
-    """Autograde step, after the kernel has run: after each Markdown answer whose source solution starts with
+    """Autograde step, after the kernel has run: after each Markdown answer whose hidden-test region starts with
     ``cells.SHOWN_AFTER_GRADING`` (a drill's rubric and model replies), insert that text as a read-only cell.
 
-    The text is taken from the gradebook's copy of the answer cell, never from release/ (where nbgrader removed
-    it) nor from the kernel's notebook, so the grader reads the rubric in Formgrader next to the reply and the
+    The text is taken from the gradebook's copy of the answer cell (nbgrader saves a cell's hidden tests there and
+    then removes them from release/), never from the student's notebook, so the grader reads the rubric in Formgrader next to the reply and the
     student reads it, with the model replies, only in the feedback made from the graded notebook."""
 
     def preprocess(self, nb, resources):
@@ -232,7 +232,7 @@ class ShowDrillRubrics(GradebookSources, Preprocessor):
             original = self._source_cell(resources, meta["grade_id"]) or ""
             if SHOWN_AFTER_GRADING not in original:
                 continue
-            shown = original.split(SHOWN_AFTER_GRADING, 1)[1].split("### END SOLUTION", 1)[0].strip()
+            shown = original.split(SHOWN_AFTER_GRADING, 1)[1].split("### END HIDDEN TESTS", 1)[0].strip()
             cells.append(new_markdown_cell(shown, id=f"{meta['grade_id']}-rubric"[:64]))
         nb.cells = cells
         return nb, resources
