@@ -457,8 +457,8 @@ def _excerpt_from_record(r: dict) -> Excerpt:
                    tuple(Turn(int(t["n"]), t["speaker"], t["text"]) for t in r["turns"]), shown)
 
 
-_MOVED = {"FormatCheck": "fidelity_format", "read_rating": "fidelity_format", "check_rating_format": "fidelity_format",
-          "excerpt_html": "fidelity_cards", "CalibrationCard": "fidelity_cards", "form_html": "fidelity_cards", "calibration_html": "fidelity_cards"}
+_MOVED = {**dict.fromkeys(("FormatCheck", "read_rating", "check_rating_format"), "fidelity_format"),
+          **dict.fromkeys(("excerpt_html", "form_html", "calibration_html", "CalibrationCard"), "fidelity_cards")}
 
 
 def __getattr__(name: str):

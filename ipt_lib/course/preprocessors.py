@@ -215,8 +215,9 @@ class ShowDrillRubrics(GradebookSources, Preprocessor):
     ``cells.SHOWN_AFTER_GRADING`` (a drill's rubric and model replies), insert that text as a read-only cell.
 
     The text is taken from the gradebook's copy of the answer cell (nbgrader saves a cell's hidden tests there and
-    then removes them from release/), never from the student's notebook, so the grader reads the rubric in Formgrader next to the reply and the
-    student reads it, with the model replies, only in the feedback made from the graded notebook."""
+    then removes them from release/), never from the student's notebook, so the grader reads the rubric in
+    Formgrader next to the reply and the student reads it, with the model replies, only in the feedback made from
+    the graded notebook."""
 
     def preprocess(self, nb, resources):
         from nbformat.v4 import new_markdown_cell

@@ -221,9 +221,11 @@ def _grade_dimension(dim: str, name: str, entry, key: KeyDimension, regions, rul
     points += rule.turn_points * len(found) / len(key.turns)
     missed = [k for k in key.turns if k not in found]
     if missed:
+        where = _say_regions(_regions_of(missed, regions))
         notes.append(("your turns find none of the key's evidence" if not found else
-                      "your turns find part of the key's evidence") + f"; look again at {_say_regions(_regions_of(missed, regions))}")
-    message = f"{name}: " + ("; ".join(notes) + "." if notes else "within the tolerance, with the key's evidence found.")
+                      "your turns find part of the key's evidence") + f"; look again at {where}")
+    done = "within the tolerance, with the key's evidence found."
+    message = f"{name}: " + ("; ".join(notes) + "." if notes else done)
     return DimensionGrade(dim, round(points, 2), top, message)
 
 
