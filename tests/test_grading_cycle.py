@@ -101,7 +101,7 @@ def test_tampered_test_cells_are_restored(cycle):
 def test_feedback_holds_no_hidden_test_or_solution(cycle):
     files = sorted((cycle.course / "feedback").rglob("*.html"))
     assert len(files) == len(cycle.results)  # one per student per assignment
-    secrets = collect_secrets(ROOT)
+    secrets = collect_secrets(ROOT).after_grading()  # a graded drill's rubric and model replies are feedback
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert "assert_area" not in text and "BEGIN HIDDEN" not in text, path
@@ -338,3 +338,19 @@ def test_main_command_writes_item_analysis_and_lms_files(cycle):
     notes = (cycle.root / "lms-export-notes.csv").read_text(encoding="utf-8-sig")
     assert "missing" in notes  # ivan is only in assignment 1's sample class: his other assignments are explicit
     assert (cycle.root / "moodle-grades.csv").exists()
+
+
+@pytest.mark.slow
+def test_drill_rubrics_reach_the_graded_notebook_and_the_feedback_but_not_the_release(cycle):
+    graded = nbformat.read(cycle.course / "autograded" / "ada" / assignment7.ASSIGNMENT / assignment7.NOTEBOOK,
+                           as_version=4)
+    assert sum(1 for c in graded.cells if c.get("id", "").endswith("-rubric")) == len(assignment7.DRILL_IDS)
+    assert "Two model replies" in cycle.of(assignment7.ASSIGNMENT)["ada"].feedback.read_text(encoding="utf-8")
+    released = cycle.course / "release" / assignment7.ASSIGNMENT / assignment7.NOTEBOOK
+    assert "Two model replies" not in released.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_item_analysis_shows_how_far_the_class_rates_from_the_key(cycle):
+    page = (cycle.course / f"item-analysis-{assignment7.ASSIGNMENT}.html").read_text(encoding="utf-8")
+    assert "Fidelity ratings: how far the class sits from the key" in page and "Missed the lapse" in page
