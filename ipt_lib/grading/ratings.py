@@ -267,16 +267,6 @@ def key_from_literal(key: dict, excerpt_id: str = "", use: str = "graded") -> Ex
                                              for d in DIMENSIONS), ())
 
 
-def _names() -> dict[str, str]:
-    """The form's dimension names for messages, from the shipped file if it is here (else the ids)."""
-    try:
-        from ..fidelity import load_public
-
-        return {d.id: d.name for d in load_public(PUBLIC_FILE).form.dimensions}
-    except Exception:  # noqa: BLE001 - names are cosmetic; the grader may run without the file
-        return {d: d for d in DIMENSIONS}
-
-
 class RatingRule(Rule):
     """A fidelity rating against the excerpt's key: per dimension a score within one point and the key's turns
     (:data:`RULE`); the item's points are shared by the points earned."""
@@ -291,8 +281,10 @@ class RatingRule(Rule):
         if not isinstance(key, dict) or not last_turn:
             return Verdict.wrong(f"{excerpt_id}: this item could not be graded: its key is missing. Tell your "
                                  "instructor.", "GradingError")
+        # messages name each dimension as the student writes it in the dict ("adherence"), in the kernel and the
+        # grader alike
         result = grade_rating(value, key_from_literal(key, excerpt_id), ExcerptFrame(excerpt_id,
-                              tuple(range(1, int(last_turn) + 1))), names=_names())
+                              tuple(range(1, int(last_turn) + 1))))
         share = result.points / result.max_points if result.max_points else 0.0
         return Verdict(share, f"{excerpt_id}: {result.points:g} of {result.max_points:g} rating points.\n"
                        + result.text, "WrongAnswer")
@@ -338,7 +330,7 @@ def practice_rating(name: str, excerpt_id: str) -> None:
         return
     key = ExcerptKey(excerpt.id, excerpt.use, tuple((d, KeyDimension(s, t, w))
                                                     for d, s, t, w in excerpt.shown_key.dimensions), ())
-    result = grade_rating(value, key, excerpt, names=_names())
+    result = grade_rating(value, key, excerpt)
     print(f"{excerpt.id} (practice): {result.points:g} of {result.max_points:g} rating points, by the rule the "
           "graded excerpts use. Compare your rating with the key above, dimension by dimension.")
     print(result.text)
