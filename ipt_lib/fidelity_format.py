@@ -82,7 +82,7 @@ def read_rating(value: object, excerpt: Excerpt) -> tuple[Rating | None, list[st
         return None, [f"Write the rating as a dict from dimension name to (score, [turns]), such as {_EXAMPLE}; "
                       f"this is {type(value).__name__}."]
     if value and all(isinstance(v, (tuple, list)) and v and v[0] is Ellipsis for v in value.values()):
-        return None, ["No rating yet: replace each ... with a score from 1 to 5 and each [...] with the turns that "
+        return None, ["No answer yet: replace each ... with a score from 1 to 5 and each [...] with the turns that "
                       "justify it, such as (3, [4, 8])."]
     problems: list[str] = []
     known = set(DIMENSIONS)
