@@ -241,6 +241,7 @@ def citations(text: str, works: tuple[Work, ...] | None = None) -> list[str]:
     so that a title such as "Interpersonal Psychotherapy of Depression (1984)" is not taken for a citation;
     "Name et al. (Year)" and "Name & Name (Year)" always count.
     """
+    text = text.replace("&amp;", "&")  # "Stanley &amp; Brown, 2012" in text that is written as HTML (a rubric table)
     found = []
     for group in _GROUP.finditer(text):
         for part in group.group(1).split(";"):

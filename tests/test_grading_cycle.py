@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6
+from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6, assignment7
 from ipt_lib.course import registry
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
@@ -23,8 +23,9 @@ def _solution_for(assignment: str, notebook: str):
                    if c.metadata.get("nbgrader", {}).get("solution")}
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in answers:  # the solution text itself, without nbgrader's markers
-                cell.source = "\n".join(line for line in answers[grade_id].splitlines() if "###" not in line)
+            if grade_id in answers:  # the solution text itself, without nbgrader's markers or hidden tests
+                text = answers[grade_id].split("### BEGIN HIDDEN TESTS")[0]
+                cell.source = "\n".join(line for line in text.splitlines() if "###" not in line)
     return edit
 
 
@@ -36,6 +37,7 @@ def cycle(tmp_path_factory):
         assignment3.ASSIGNMENT: ("the source's own solutions (pandas code and figure)", 12),
         assignment4.ASSIGNMENT: ("the source's own solutions (every label)", 14),
         assignment5.ASSIGNMENT: ("the source's own solutions (matching)", 4),
+        assignment7.ASSIGNMENT: ("the source's own solutions (every rating)", 45),
     }
     specs = default_specs(ROOT)
     for spec in specs:
@@ -99,7 +101,7 @@ def test_tampered_test_cells_are_restored(cycle):
 def test_feedback_holds_no_hidden_test_or_solution(cycle):
     files = sorted((cycle.course / "feedback").rglob("*.html"))
     assert len(files) == len(cycle.results)  # one per student per assignment
-    secrets = collect_secrets(ROOT)
+    secrets = collect_secrets(ROOT).after_grading()  # a graded drill's rubric and model replies are feedback
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert "assert_area" not in text and "BEGIN HIDDEN" not in text, path
@@ -336,3 +338,19 @@ def test_main_command_writes_item_analysis_and_lms_files(cycle):
     notes = (cycle.root / "lms-export-notes.csv").read_text(encoding="utf-8-sig")
     assert "missing" in notes  # ivan is only in assignment 1's sample class: his other assignments are explicit
     assert (cycle.root / "moodle-grades.csv").exists()
+
+
+@pytest.mark.slow
+def test_drill_rubrics_reach_the_graded_notebook_and_the_feedback_but_not_the_release(cycle):
+    graded = nbformat.read(cycle.course / "autograded" / "ada" / assignment7.ASSIGNMENT / assignment7.NOTEBOOK,
+                           as_version=4)
+    assert sum(1 for c in graded.cells if c.get("id", "").endswith("-rubric")) == len(assignment7.DRILL_IDS)
+    assert "Two model replies" in cycle.of(assignment7.ASSIGNMENT)["ada"].feedback.read_text(encoding="utf-8")
+    released = cycle.course / "release" / assignment7.ASSIGNMENT / assignment7.NOTEBOOK
+    assert "Two model replies" not in released.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_item_analysis_shows_how_far_the_class_rates_from_the_key(cycle):
+    page = (cycle.course / f"item-analysis-{assignment7.ASSIGNMENT}.html").read_text(encoding="utf-8")
+    assert "Fidelity ratings: how far the class sits from the key" in page and "Missed the lapse" in page

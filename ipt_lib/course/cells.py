@@ -15,6 +15,12 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 
+# Opens the hidden-test region of a Markdown answer cell that is shown after the student's answer at autograde (so
+# to the grader in Formgrader, and to the student in feedback only): a drill's rubric and model replies. See
+# ``preprocessors.ShowDrillRubrics``.
+SHOWN_AFTER_GRADING = "<!-- ipt: shown after the answer at grading: the rubric and model replies -->"
+
+
 def repo_root() -> Path:
     """The checkout the builders read data/ from and write source/ into (they are not run from a wheel)."""
     return Path(__file__).resolve().parents[2]

@@ -36,7 +36,7 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
     from nbgrader.preprocessors import (ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
 
     from .preprocessors import (DropBrokenGradingMetadata, LimitOutputBytes, RobustExecute, SealComputedKeys,
-                                SealKeyedChecks, SetExamStudent, StaticAnswerGrader)
+                                SealKeyedChecks, SetExamStudent, ShowDrillRubrics, StaticAnswerGrader)
 
     from .folderguard import DropPlantedFiles, RefuseLinkedSubmission
 
@@ -47,7 +47,8 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
 
     c.Autograde.autograde_preprocessors = [
         RobustExecute, DropPlantedFiles, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, LimitOutputBytes,
-        StaticAnswerGrader, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata, WrapLongLines,
+        StaticAnswerGrader, ShowDrillRubrics, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+        WrapLongLines,
     ]
     configure_exchange(c)
     # Only the notebook and its case file are part of the assignment.

@@ -237,7 +237,7 @@ def run_cycle(root: Path | None = None, *, timeout: int = 15, repo: Path | None 
         _record_manual_grades(course, spec)
         say("nbgrader generate_feedback (hidden tests removed)")
         instructor("generate_feedback", spec.name, "--force")
-        withheld = vet_feedback(course, spec.name, secrets)
+        withheld = vet_feedback(course, spec.name, secrets.after_grading())
         for student, reasons in withheld.items():
             say(f"feedback WITHHELD from {student}: {reasons[0]}"
                 + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else "")
@@ -252,7 +252,7 @@ def run_cycle(root: Path | None = None, *, timeout: int = 15, repo: Path | None 
         say(f"== {spec.name} done in {time.perf_counter() - spec_started:.0f} s "
             f"({number} of {len(specs)} assignments, {time.perf_counter() - started:.0f} s so far)")
 
-    home_leaks = scan([homes], secrets)
+    home_leaks = scan([homes], secrets.after_grading())
     say("leak check of everything in the students' homes: "
         + ("clean" if not home_leaks else f"{len(home_leaks)} LEAK(S): " + "; ".join(map(str, home_leaks[:3]))))
     grades_csv = root / "grades.csv"

@@ -24,7 +24,7 @@ import json
 import re
 import tarfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -53,6 +53,15 @@ class Secrets:
     phrases: list[str]
     encoded: dict[str, str]  # encoded form -> what it encodes
     graded_ids: set[str]
+    # lines and phrases secret only until grading: a drill's rubric and model replies, which the graded notebook
+    # and the feedback show (a subset of ``lines`` and ``phrases``)
+    until_feedback: set[str] = field(default_factory=set)
+
+    def after_grading(self) -> "Secrets":
+        """What must still not reach a student once feedback is returned (for the feedback and the homes)."""
+        keep = self.until_feedback
+        return Secrets([s for s in self.lines if s not in keep], [s for s in self.phrases if s not in keep],
+                       self.encoded, self.graded_ids)
 
 
 def labels() -> list[str]:
@@ -75,9 +84,13 @@ def _encodings(text: str) -> dict[str, str]:
 def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secrets:
     """What must never reach a student, read from source/ and data/ in the repository ``root``."""
     answer_labels = labels()
+    from .cells import SHOWN_AFTER_GRADING
+
     lines: list[str] = []
+    until_feedback: set[str] = set()
     for path in sorted((root / "source").rglob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
+            shown_later = SHOWN_AFTER_GRADING in cell.source
             inside = False
             for line in cell.source.splitlines():
                 if any(m in line for m in ("### BEGIN HIDDEN TESTS", "### BEGIN SOLUTION")):
@@ -91,6 +104,8 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
                     if keyed or (any(label in stripped for label in answer_labels)
                                  and stripped.strip("'\" ") not in answer_labels):
                         lines.append(stripped)
+                        if shown_later:
+                            until_feedback.add(stripped)
     vignettes = vignettes if vignettes is not None else load_vignettes(root / "data" / "vignettes")
     phrases = []
     for v in vignettes:
@@ -110,6 +125,9 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
 
         # a rationale worded the same in a practice transcript (whose key students may see) is not a secret
         phrases += sorted(rationales(True) - rationales(False))
+    graded_keys, drills = fidelity_secrets(root)
+    phrases += graded_keys + drills
+    until_feedback.update(drills)
     encoded: dict[str, str] = {}
     case_ids = [v.id for v in vignettes if v.is_graded] + [str(i) for i in range(1, 21)]
     for label in answer_labels:
@@ -120,7 +138,42 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
                 for salted in (f"{case}{variant}", f"{case}:{variant}", f"case_{case}:{variant}"):
                     for name in ("md5", "sha1", "sha256"):
                         encoded[hashlib.new(name, salted.encode()).hexdigest()] = f"{name} of {salted!r}"
-    return Secrets(lines, phrases, encoded, {v.id for v in vignettes if v.is_graded})
+    return Secrets(lines, phrases, encoded, {v.id for v in vignettes if v.is_graded}, until_feedback)
+
+
+def fidelity_secrets(root: Path) -> tuple[list[str], list[str]]:
+    """Assignment 7's written-out keys as (graded excerpts' reasons and lapse notes, drills' rubrics and model
+    replies). The first stay secret; the second until grading (the feedback shows them). The calibration excerpt's
+    key is public."""
+    graded: set[str] = set()
+    drills: set[str] = set()
+    phrases = graded
+
+    def add(text: str) -> None:
+        if len(text) > 30:
+            phrases.add(" ".join(text.split())[:80])
+
+    if (root / "data" / "fidelity").is_dir():
+        from .fidelity_key import load_keys
+
+        for key in load_keys(root / "data" / "fidelity").values():
+            if key.use == "graded":
+                for _, dimension in key.dimensions:
+                    add(dimension.why)
+                for lapse in key.lapses:
+                    add(lapse.note)
+    phrases = drills
+    if (root / "data" / "drills").is_dir():
+        from .drill_feedback import load_drill_keys
+
+        for drill in load_drill_keys(root / "data" / "drills").values():
+            r = drill.rubric
+            for text in (r.fits, r.how, *r.must, *r.must_not, *r.then):
+                add(text)
+            for model in drill.models:
+                add(model.reply)
+                add(model.why)
+    return sorted(graded), sorted(drills - graded)
 
 
 MIN_DISGUISED = 12  # a hidden line shorter than this, stripped to letters and digits, is too common to search for

@@ -58,7 +58,30 @@ def verdict_outputs(verdict: Verdict, points: float = 1, partial: bool = False) 
     return outputs
 
 
-class StaticAnswerGrader(Preprocessor):
+class GradebookSources:
+    """Reads the instructor's version of a notebook's cells from the gradebook (what OverwriteCells restored)."""
+
+    def _source_cell(self, resources, grade_id: str) -> str | None:
+        """The instructor's version of a test cell, from the gradebook (what OverwriteCells restored); the
+        notebook's source cells are read once per notebook."""
+        info = resources.get("nbgrader", {})
+        cache_key = (info.get("db_url"), info.get("assignment"), info.get("notebook"))
+        if getattr(self, "_sources_key", None) != cache_key:
+            self._sources_key, self._sources = cache_key, {}
+            try:
+                from nbgrader.api import Gradebook
+
+                with Gradebook(info["db_url"]) as gradebook:
+                    notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
+                    self._sources = {cell.name: cell.source for cell in notebook.source_cells}
+            except Exception as exc:  # noqa: BLE001 - a missing key scores zero with a message, never stops a batch
+                self.log.warning("No source cells for %s in the gradebook (%s)", info.get("notebook"), exc)
+        if grade_id not in self._sources:
+            self.log.warning("No source cell %s in the gradebook", grade_id)
+        return self._sources.get(grade_id)
+
+
+class StaticAnswerGrader(GradebookSources, Preprocessor):
     """Score keyed items (every rule of ``ipt_lib.grading.RULES``) from the submission, in the grader.
 
     Nothing the student runs can change this result: the answer is read with ``ast`` from the answer
@@ -95,25 +118,6 @@ class StaticAnswerGrader(Preprocessor):
             if original is not None:
                 cell.source = original
         return nb, resources
-
-    def _source_cell(self, resources, grade_id: str) -> str | None:
-        """The instructor's version of a test cell, from the gradebook (what OverwriteCells restored); the
-        notebook's source cells are read once per notebook."""
-        info = resources.get("nbgrader", {})
-        cache_key = (info.get("db_url"), info.get("assignment"), info.get("notebook"))
-        if getattr(self, "_sources_key", None) != cache_key:
-            self._sources_key, self._sources = cache_key, {}
-            try:
-                from nbgrader.api import Gradebook
-
-                with Gradebook(info["db_url"]) as gradebook:
-                    notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
-                    self._sources = {cell.name: cell.source for cell in notebook.source_cells}
-            except Exception as exc:  # noqa: BLE001 - a missing key scores zero with a message, never stops a batch
-                self.log.warning("No source cells for %s in the gradebook (%s)", info.get("notebook"), exc)
-        if grade_id not in self._sources:
-            self.log.warning("No source cell %s in the gradebook", grade_id)
-        return self._sources.get(grade_id)
 
     def _computed_verdicts(self, cell, checks: list) -> list:
         """Compare what the kernel reported with the sealed key; partial credit as nbgrader reads it."""
@@ -204,6 +208,35 @@ class StaticAnswerGrader(Preprocessor):
         value, problem = rule.read(answer_cell.source, name)
         verdict = rule.unreadable(name, problem) if problem else rule.grade(name, value, *key, **context)
         return verdict_outputs(verdict, points, rule.partial)
+
+
+class ShowDrillRubrics(GradebookSources, Preprocessor):
+    """Autograde step, after the kernel has run: after each Markdown answer whose hidden-test region starts with
+    ``cells.SHOWN_AFTER_GRADING`` (a drill's rubric and model replies), insert that text as a read-only cell.
+
+    The text is taken from the gradebook's copy of the answer cell (nbgrader saves a cell's hidden tests there and
+    then removes them from release/), never from the student's notebook, so the grader reads the rubric in
+    Formgrader next to the reply and the student reads it, with the model replies, only in the feedback made from
+    the graded notebook."""
+
+    def preprocess(self, nb, resources):
+        from nbformat.v4 import new_markdown_cell
+
+        from .cells import SHOWN_AFTER_GRADING
+
+        cells = []
+        for cell in nb.cells:
+            cells.append(cell)
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "markdown" or not (meta.get("grade") and meta.get("solution")):
+                continue
+            original = self._source_cell(resources, meta["grade_id"]) or ""
+            if SHOWN_AFTER_GRADING not in original:
+                continue
+            shown = original.split(SHOWN_AFTER_GRADING, 1)[1].split("### END HIDDEN TESTS", 1)[0].strip()
+            cells.append(new_markdown_cell(shown, id=f"{meta['grade_id']}-rubric"[:64]))
+        nb.cells = cells
+        return nb, resources
 
 
 class SealComputedKeys(Preprocessor):

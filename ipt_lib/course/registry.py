@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6, samples
+from . import (assignment1, assignment2, assignment3, assignment4, assignment5, assignment6, assignment7,
+               samples)
 from .samples import Profile
 
 
@@ -59,6 +60,8 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
                assignment5.build, assignment5.answer_key, samples.approaches_class, shows=assignment5.shows),
     Assignment(assignment6.ASSIGNMENT, assignment6.NOTEBOOK, {"formulation_answer": assignment6.FORMULATION_POINTS},
                assignment6.build, assignment6.answer_key, samples.exam_class, shows=assignment6.shows),
+    Assignment(assignment7.ASSIGNMENT, assignment7.NOTEBOOK, assignment7.MANUAL,
+               assignment7.build, assignment7.answer_key, samples.fidelity_class),
 )
 
 

@@ -127,6 +127,7 @@ class ItemAnalysis:
     items: list[ItemStats] = field(default_factory=list)
     confusion: list[Confusion] = field(default_factory=list)
     vignettes: list[VignetteConfusion] = field(default_factory=list)
+    ratings: list = field(default_factory=list)  # fidelity ratings: ratings.DimensionDistance per dimension
     manual_items: tuple[str, ...] = ()
     late: int = 0
     message: str = ""  # set when there is nothing to analyse
@@ -201,6 +202,7 @@ def item_analysis(course_dir: Path, assignment: str, vignette_ids: dict[str, str
         auto_items: dict[str, float] = {}
         manual_items: dict[str, float] = {}
         keyed: dict[str, tuple[str, str, str, str]] = {}  # item -> (kind, notebook, answer name, key label)
+        rated: dict[str, tuple[str, str, str, dict]] = {}  # item -> (notebook, answer name, excerpt, key)
         for nb in record.notebooks:
             solutions = {c.name for c in nb.solution_cells}
             order = _cell_order(course_dir, assignment, nb.name)
@@ -218,6 +220,8 @@ def item_analysis(course_dir: Path, assignment: str, vignette_ids: dict[str, str
                         continue
                     for function, name, *args in keyed_checks(source):
                         rule = RULES[function]
+                        if function == "assert_rating" and len(args) >= 3 and isinstance(args[2], dict):
+                            rated[item] = (nb.name, name, str(args[0]), args[2])
                         if rule.tabulates is not None and args and isinstance(args[0], str):
                             keyed[item] = (rule.kind, nb.name, name, args[0])
         rows = []
@@ -264,6 +268,10 @@ def item_analysis(course_dir: Path, assignment: str, vignette_ids: dict[str, str
         analysis.items.append(ItemStats(item, max_points, len(values), mean, difficulty, r, note,
                                         flags(difficulty, r), vignette_ids.get(item, "")))
 
+    if rated:
+        from .ratings import rating_distances
+
+        analysis.ratings = rating_distances(course_dir, assignment, [r[0] for r in rows], rated)
     if keyed:
         answers = read_answers(course_dir, assignment, [r[0] for r in rows], keyed)
         analysis.confusion, analysis.vignettes = _tabulate(keyed, answers, vignette_ids)

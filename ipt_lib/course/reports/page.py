@@ -64,7 +64,9 @@ def render_html(analysis_: ItemAnalysis) -> str:
                                  for c in a.confusion]
     constants = {name: getattr(analysis, name) for name in ("EASY", "HARD", "STABLE_STUDENTS", "BLANK",
                                                             "UNREADABLE", "FLAG_TEXT")}
-    return _template().render(a=a, today=_dt.date.today().isoformat(), fmt=fmt, item_label=item_label, zip=zip,
+    from ...grading.ratings import RULE
+
+    return _template().render(a=a, RULE=RULE, today=_dt.date.today().isoformat(), fmt=fmt, item_label=item_label, zip=zip,
                               dict=dict, **constants, **figures)
 
 
