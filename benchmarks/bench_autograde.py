@@ -10,7 +10,7 @@ same submissions three times in separate copies of the course, all in the bubble
 1. baseline: plain `nbgrader autograde a1_problem_areas` (one process, one submission at a time, a cold kernel each);
 2. `ipt-course autograde` with its default workers (one per core) and cold sandboxed kernels;
 3. `ipt-course autograde --warm` with its default workers (twice the cores, at most cores + 4), kernels forked from
-   a sandboxed server that has already imported the libraries (ipt_lib/course/forkserver.py).
+   a sandboxed server that has already imported the libraries (ipt_lib/course/warm_kernels.py, forkserver.py).
 
 It prints submissions per minute and the ratio to the baseline for 2 and 3, checks that every item's score is the
 same in all three gradebooks, and breaks one submission's time down (kernel start, imports, cells, nbgrader's
@@ -91,8 +91,7 @@ def breakdown(course: Path, share: Path, warm: bool) -> dict[str, float]:
 
     from jupyter_client.manager import AsyncKernelManager
 
-    from ipt_lib.course.forkserver import WarmKernelManager
-    from ipt_lib.course.parallel import _start_warm_kernels
+    from ipt_lib.course.warm_kernels import WarmKernelManager, start_warm_kernels
 
     folder = next((course / "submitted").iterdir()) / A1
     work = course / "autograded" / "breakdown" / A1
@@ -126,7 +125,7 @@ def breakdown(course: Path, share: Path, warm: bool) -> dict[str, float]:
     with ExitStack() as stack:
         path = share
         if warm:
-            path = _start_warm_kernels(course, share, stack)
+            path = start_warm_kernels(course, share, stack).share
         os.environ["JUPYTER_PATH"] = str(path)
         if warm:
             return asyncio.run(steps("ipt-fork", WarmKernelManager, None))

@@ -1,4 +1,5 @@
-# JupyterHub for the IPT Workbook on one server (see hub/README.md). Tested by tests/test_hub.py.
+# JupyterHub for the IPT Workbook on one server (see hub/README.md). Tested by tests/test_hub.py (the folder
+# exchange) and tests/test_hub_ngshare.py (IPT_HUB_EXCHANGE=ngshare).
 #
 # Run as root from the shared course environment made by hub/make_env.sh:
 #     IPT_HUB_ROSTER=/etc/ipt-hub/roster.txt IPT_HUB_PASSWORD=... \
@@ -10,12 +11,20 @@
 #                           (students arrive from the LMS's course link; docs/lms-passback.md, "Launch")
 #   IPT_LTI_ISSUER, IPT_LTI_CLIENT_ID, IPT_LTI_AUTHORIZE_URL, IPT_LTI_JWKS_URL  lti13 only: copied from the LMS
 #   IPT_LTI_CONTEXT         lti13, optional: the LMS course id (context id) this hub serves; other courses are refused
-#   IPT_LTI_USERS           lti13: the launch log, sub -> user name (default IPT_HUB_STATE/lti-users.csv)
+#   IPT_LTI_USERS           lti13: the launch log, sub -> user name (default IPT_HUB_STATE/lti-users.csv; put it in
+#                           a setgid folder of the teaching team's group so that `ipt-course lti push` can read it)
+#   IPT_LTI_URI_SCHEME      lti13: the scheme of the hub's LTI URLs the browser is sent to (default https: the hub
+#                           sits behind a TLS proxy; the test on loopback, without TLS, sets http)
 #   IPT_HUB_PASSWORD        shared-password only: the students' password (8+ characters)
 #   IPT_HUB_ADMIN_PASSWORD  shared-password only: the instructors' password (32+ characters)
 #   IPT_HUB_VENV            the shared environment (default: the one this hub runs from)
 #   IPT_HUB_STATE           where the hub keeps its database and cookie secret (default /srv/jupyterhub)
-#   IPT_NBGRADER_EXCHANGE   nbgrader's exchange folder, mode 777 (default /srv/nbgrader/exchange)
+#   IPT_HUB_EXCHANGE        "folder" (nbgrader's exchange in a shared folder; the default) or "ngshare" (the ngshare
+#                           service, run by this hub: releases, submissions and feedback go over HTTP, as across nodes)
+#   IPT_NBGRADER_EXCHANGE   folder only: nbgrader's exchange folder, mode 777 (default /srv/nbgrader/exchange)
+#   IPT_NGSHARE_PORT        ngshare only: the service's own port (default 10101; it listens on all interfaces)
+#   IPT_NGSHARE_STATE       ngshare only: its database and stored files (default /srv/ngshare)
+#   IPT_NGSHARE_USER        ngshare only: the Unix user the service runs as (default nobody; it owns IPT_NGSHARE_STATE)
 #   IPT_HUB_IP, IPT_HUB_PORT  where users connect (default 127.0.0.1:8000: loopback only; put a TLS proxy
 #                           such as nginx in front, or set IPT_HUB_IP only together with TLS settings)
 #   IPT_HUB_API_PORT, IPT_HUB_PROXY_API_PORT  the hub's and the proxy's internal ports (default 8081, 8001)
@@ -51,6 +60,9 @@ def read_roster(path):
 venv = Path(setting("IPT_HUB_VENV", sys.prefix))
 state = Path(setting("IPT_HUB_STATE", "/srv/jupyterhub"))
 exchange = setting("IPT_NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
+exchange_kind = setting("IPT_HUB_EXCHANGE", "folder")
+if exchange_kind not in ("folder", "ngshare"):
+    raise SystemExit(f"IPT_HUB_EXCHANGE must be 'folder' or 'ngshare', not {exchange_kind!r}")
 roster = read_roster(setting("IPT_HUB_ROSTER"))
 
 # Network: users reach the proxy on IPT_HUB_IP:IPT_HUB_PORT; the hub and proxy APIs stay on loopback.
@@ -104,13 +116,20 @@ elif auth == "lti13":
                                  who.role, who.new)
             return {"name": who.username, "admin": who.role == "instructor" or None}
 
+        def check_allowed(self, username, authentication=None):
+            # JupyterHub's own check (the roster), with a 403 that says what to do instead of "User missing or null"
+            if super().check_allowed(username, authentication):
+                return True
+            raise web.HTTPError(403, f"Your course account is {username}; this hub's roster does not have it yet. "
+                                     "Ask your instructor to add it, then follow the course link again.")
+
     c.JupyterHub.authenticator_class = CourseLTI13Authenticator
     c.LTI13Authenticator.issuer = lti_issuer
     c.LTI13Authenticator.client_id = {setting("IPT_LTI_CLIENT_ID")}
     c.LTI13Authenticator.authorize_url = setting("IPT_LTI_AUTHORIZE_URL")
     c.LTI13Authenticator.jwks_endpoint = setting("IPT_LTI_JWKS_URL")
     c.LTI13Authenticator.username_key = "sub"  # only a fallback: authenticate() above decides the name
-    c.LTI13Authenticator.uri_scheme = "https"  # the hub sits behind a TLS proxy
+    c.LTI13Authenticator.uri_scheme = setting("IPT_LTI_URI_SCHEME", "https")  # the hub sits behind a TLS proxy
 else:
     raise SystemExit(f"IPT_HUB_AUTH must be 'pam', 'shared-password' or 'lti13', not {auth!r}")
 
@@ -122,6 +141,7 @@ c.Spawner.environment = {
     # nbgrader runs alembic from the environment's bin/; terminals find nbgrader and python there.
     "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     # Read by <venv>/etc/jupyter/nbgrader_config.py (hub/nbgrader_config.py): one exchange for everybody.
+    "IPT_HUB_EXCHANGE": exchange_kind,
     "IPT_NBGRADER_EXCHANGE": exchange,
 }
 c.Spawner.start_timeout = 60
@@ -137,3 +157,33 @@ if token:
         "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users", "tokens"],
         "services": ["ipt-ops"],
     }]
+
+# Optional: ngshare (IPT_HUB_EXCHANGE=ngshare), an nbgrader exchange over HTTP, as a service this hub starts and
+# stops. It asks the hub who each request's token belongs to, lets course instructors (and its admins: the
+# roster's instructors) release, collect and return feedback, and lets each student fetch, submit and fetch their
+# own feedback. Users' servers reach it through the proxy at /services/ngshare/ (IPT_NGSHARE_URL below). The same
+# service on Zero to JupyterHub: docs/snippets/z2jh-values-ngshare.yaml (docs/deployment.md).
+if exchange_kind == "ngshare":
+    import pwd
+
+    ngshare_port = int(setting("IPT_NGSHARE_PORT", "10101"))
+    ngshare_state = Path(setting("IPT_NGSHARE_STATE", "/srv/ngshare"))  # outside IPT_HUB_STATE (root only)
+    ngshare_user = pwd.getpwnam(setting("IPT_NGSHARE_USER", "nobody"))
+    (ngshare_state / "files").mkdir(parents=True, exist_ok=True)
+    for path in (ngshare_state, ngshare_state / "files"):
+        os.chown(path, ngshare_user.pw_uid, ngshare_user.pw_gid)
+        path.chmod(0o700)  # submissions and feedback: the service's alone
+    c.JupyterHub.services = [*c.JupyterHub.get("services", []), {
+        "name": "ngshare",
+        "url": f"http://127.0.0.1:{ngshare_port}",
+        "user": ngshare_user.pw_name,
+        "cwd": str(ngshare_state),
+        # its own venv (SQLAlchemy 1.4: hub/requirements-ngshare.txt), made by make_env.sh
+        "command": [str(venv / "opt" / "ngshare" / "bin" / "python"), "-m", "ngshare",
+                    "--admins", ",".join(roster["instructor"]),
+                    "--database", f"sqlite:///{ngshare_state / 'ngshare.db'}",
+                    "--storage", str(ngshare_state / "files")],
+    }]
+    proxy_host = "127.0.0.1" if c.JupyterHub.ip in ("", "0.0.0.0", "::") else c.JupyterHub.ip
+    c.Spawner.environment["IPT_NGSHARE_URL"] = setting(
+        "IPT_NGSHARE_URL", f"http://{proxy_host}:{c.JupyterHub.port}/services/ngshare")

@@ -7,9 +7,10 @@
 #       make it from the system's /usr/bin/python3.11, never from a Python under /root or a home)
 # REPO  this repository (default: the folder above this script)
 #
-# First run: a venv from $PYTHON (default /usr/bin/python3.11) with the IPT Workbook, JupyterHub and
-# configurable-http-proxy (from npm) in it, and the course's nbgrader settings in VENV/etc/jupyter.
-# Later runs reinstall only the IPT Workbook package (after a `git pull`), keeping everything else.
+# First run: a venv from $PYTHON (default /usr/bin/python3.11) with the IPT Workbook, JupyterHub, ngshare-exchange
+# and configurable-http-proxy (from npm) in it, the ngshare service's own venv in VENV/opt/ngshare, and the
+# course's nbgrader settings in VENV/etc/jupyter.
+# Later runs reinstall only the IPT Workbook package (after a `git pull`) and check the ngshare pins.
 set -euo pipefail
 umask 022
 VENV=${1:?usage: make_env.sh VENV [REPO]}
@@ -28,7 +29,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "make_env: creating $VENV from $("$PYTHON" --version)"
   "$PYTHON" -m venv "$VENV"
   "${PIP[@]}" install --upgrade pip
-  "${PIP[@]}" install "$stage" -r "$HERE/requirements.txt"
+  # [lti]: `ipt-course lti push` from an instructor's hub terminal (grade passback; the key stays in their course)
+  "${PIP[@]}" install "$stage[lti]" -r "$HERE/requirements.txt"
   if command -v npm >/dev/null; then
     # JupyterHub's proxy is a Node.js program; an EBADENGINE warning on Node 20 is harmless.
     npm install --silent --no-audit --no-fund --prefix "$VENV/opt/chp" configurable-http-proxy@5 >/dev/null
@@ -40,6 +42,16 @@ else
   echo "make_env: updating the IPT Workbook package in $VENV"
   "${PIP[@]}" install --no-deps --force-reinstall "$stage"
 fi
+# ngshare's nbgrader exchange classes (IPT_HUB_EXCHANGE=ngshare), without their declared dependencies:
+# ngshare-exchange pins jupyter-core<4.11.2, older than nbgrader 0.9 needs; what it uses is installed above.
+"${PIP[@]}" install --no-deps -r "$HERE/requirements-nodeps.txt"
+# The ngshare service itself, in an environment of its own (it needs SQLAlchemy 1.4; requirements-ngshare.txt).
+NGSHARE=$VENV/opt/ngshare
+if [ ! -x "$NGSHARE/bin/python" ]; then
+  echo "make_env: creating the ngshare service's environment $NGSHARE"
+  "$PYTHON" -m venv "$NGSHARE"
+fi
+"$NGSHARE/bin/python" -m pip --disable-pip-version-check --quiet --quiet install -r "$HERE/requirements-ngshare.txt"
 
 # Course-wide nbgrader settings for every user of this environment (instructors and students).
 mkdir -p "$VENV/etc/jupyter"

@@ -1,18 +1,9 @@
-"""Branching role-play scenarios: a simulated client, the therapist's choices, and feedback tied to the technique.
-
-A scenario is one TOML file in data/scenarios (schema: data/scenarios/README.md). Each node holds what the
-client says and 2-4 choices for the therapist's next response; each choice names the technique it uses (read by
-:meth:`~ipt_lib.techniques.Technique.parse`), its quality (good, acceptable or poor), feedback that cites the
-course reference, and the node it leads to. A node with a closing text instead of choices is an ending.
-
-Loading checks the whole graph: every ``next`` names a node, every node can be reached from the start, and from
-every node some ending can still be reached (loops are allowed as long as a way out remains). A problem is a
-:class:`ScenarioError` naming the file, the node and the choice::
-
-    python -m ipt_lib.roleplay check data/scenarios     # validate and list the scenarios
+"""Playing a branching role-play: a :class:`Session` walks a :class:`~ipt_lib.scenarios.Scenario`.
 
 A :class:`Session` is one play-through: ``choose(number)``, ``restart()``, ``summary()``, and ``save``/``load``
-to a JSON progress file (atomic, schema-versioned; a damaged file is kept aside and play starts fresh).
+to a JSON progress file (atomic, schema-versioned; a damaged file is kept aside and play starts fresh). The
+scenarios themselves (their files, schema and graph checks) are :mod:`ipt_lib.scenarios`, whose names this module
+also gives, so ``from ipt_lib.roleplay import Session, load_scenarios`` reads as one idea.
 
 >>> s = Session(load_scenario(default_folder() / "r01.toml"))   # doctest: +SKIP
 >>> step = s.choose(2)                                           # doctest: +SKIP
@@ -25,58 +16,26 @@ No pandas, matplotlib or ipywidgets is imported here; the widget is in :mod:`ipt
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import re
 import sys
 import time
-import tomllib
-from collections import Counter, deque
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
 from .errors import StudentFacingError
-from .problem_areas import DisputeStage, DisputeStageError, ProblemArea, ProblemAreaError
-from .references import check_cited, unresolved
-from .techniques import Phase, PhaseError, Technique, TechniqueError
-from .transcripts import _SENSITIVE, Client
+from .scenarios import (MAX_CHOICES, QUALITIES, Choice, Node, Scenario, ScenarioError, _main, default_folder,
+                        find_scenario, load_scenario, load_scenarios)
+from .techniques import Technique
 
 __all__ = [
     "Scenario", "Node", "Choice", "Session", "Step", "Summary", "ScenarioError", "SessionError",
-    "load_scenario", "load_scenarios", "default_folder", "practice_excerpt", "QUALITIES", "KIND", "SCHEMA_VERSION",
+    "load_scenario", "load_scenarios", "find_scenario", "default_folder", "practice_excerpt", "QUALITIES", "KIND",
+    "SCHEMA_VERSION", "MAX_CHOICES",
 ]
 
-QUALITIES = ("good", "acceptable", "poor")
 KIND = "ipt-roleplay-progress"
 SCHEMA_VERSION = 1
-MIN_CHOICES, MAX_CHOICES = 2, 4
-
-_FIELDS = ("id", "title", "problem_area", "dispute_stage", "phase", "client", "setup", "content_note", "start",
-           "nodes")
-_OPTIONAL = {"dispute_stage", "content_note"}
-_CLIENT_FIELDS = ("name", "age", "pronouns", "background")
-_NODE_FIELDS = ("id", "client", "choices", "closing", "ending")
-_CHOICE_FIELDS = ("text", "technique", "quality", "feedback", "next", "reply")
-_ID = re.compile(r"^R\d{2,3}$")
-_NODE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-
-
-class ScenarioError(StudentFacingError):
-    """A scenario file is malformed or its graph is broken; the message names the file, node, choice and field."""
-
-    title = "Scenario file problem"
-
-    def __init__(self, path: Path | str, problem: str, *, node: str | None = None, choice: int | None = None,
-                 field_name: str | None = None):
-        self.path, self.problem, self.node, self.choice, self.field = Path(path), problem, node, choice, field_name
-        where = [self.path.name]
-        if node is not None:
-            where.append(f"node {node!r}")
-        if choice is not None:
-            where.append(f"choice {choice}")
-        if field_name:
-            where.append(field_name)
-        super().__init__(f"{', '.join(where)}: {problem}")
 
 
 class SessionError(StudentFacingError):
@@ -84,140 +43,6 @@ class SessionError(StudentFacingError):
 
     title = "Role-play"
 
-
-@dataclass(frozen=True)
-class Choice:
-    """One response the therapist can give at a node. ``number`` counts from 1, as shown to the student."""
-
-    number: int
-    text: str
-    technique: Technique
-    quality: str
-    feedback: str
-    next: str
-    reply: str = ""
-
-
-@dataclass(frozen=True)
-class Node:
-    """What the client says at one point, and either the therapist's choices or (at an ending) a closing text."""
-
-    id: str
-    client: str
-    choices: tuple[Choice, ...] = ()
-    closing: str = ""
-    ending: str = ""
-
-    @property
-    def is_end(self) -> bool:
-        return not self.choices
-
-    @property
-    def ending_label(self) -> str:
-        """The ending's short name (its id, made readable, when the file gives none)."""
-        return self.ending or self.id.replace("_", " ").replace("-", " ")
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One branching role-play (see data/scenarios/_TEMPLATE.toml.example)."""
-
-    id: str
-    title: str
-    problem_area: ProblemArea
-    dispute_stage: DisputeStage | None
-    phase: Phase
-    client: Client
-    setup: str
-    start: str
-    nodes: tuple[Node, ...]
-    content_note: str = ""
-    source: str = field(default="", compare=False)
-
-    def node(self, node_id: str) -> Node:
-        for node in self.nodes:
-            if node.id == node_id:
-                return node
-        raise KeyError(f"{self.id} has no node {node_id!r}")
-
-    @property
-    def node_ids(self) -> tuple[str, ...]:
-        return tuple(n.id for n in self.nodes)
-
-    @property
-    def endings(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if n.is_end)
-
-    @property
-    def choices(self) -> tuple[Choice, ...]:
-        return tuple(c for n in self.nodes for c in n.choices)
-
-    def outline(self) -> str:
-        """The graph as text, one line per choice: ``node -> next [technique, quality]`` (for authors)."""
-        lines = [f"{self.id}: {self.title} (start: {self.start})"]
-        for node in self.nodes:
-            if node.is_end:
-                lines.append(f"  {node.id}: ENDING '{node.ending_label}'")
-            for c in node.choices:
-                lines.append(f"  {node.id} #{c.number} -> {c.next} [{c.technique.label}, {c.quality}]")
-        return "\n".join(lines)
-
-
-def default_folder() -> Path:
-    """data/scenarios in a checkout of the course repository, else a copy packaged with ipt_lib (if any)."""
-    repo = Path(__file__).resolve().parent.parent / "data" / "scenarios"
-    return repo if repo.is_dir() else Path(__file__).resolve().parent / "_data" / "scenarios"
-
-
-def load_scenario(path: Path | str) -> Scenario:
-    """Read one scenario file and check its fields and its graph."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, "no such file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, "not UTF-8 text") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = _error_line(str(exc))
-        node, choice = _node_at_line(text, line) if line else (None, None)
-        raise ScenarioError(path, f"not valid TOML: {exc}", node=node, choice=choice) from None
-    return _validate(path, raw)
-
-
-def load_scenarios(folder: Path | str | None = None) -> list[Scenario]:
-    """Every ``*.toml`` scenario in ``folder`` (default: the repository's data/scenarios), sorted by id."""
-    folder = Path(folder) if folder is not None else default_folder()
-    if not folder.is_dir():
-        raise ScenarioError(folder, "no such folder of scenarios")
-    scenarios = [load_scenario(p) for p in sorted(folder.glob("*.toml"))]
-    seen: dict[str, str] = {}
-    for s in scenarios:
-        if s.id in seen:
-            raise ScenarioError(s.source, f"{s.id} is also the id of {seen[s.id]}; give each scenario its own id",
-                                field_name="id")
-        seen[s.id] = Path(s.source).name
-    return sorted(scenarios, key=lambda s: s.id)
-
-
-def find_scenario(name: str | Path | Scenario, folder: Path | str | None = None) -> Scenario:
-    """A scenario given as a :class:`Scenario`, a file path, or an id such as ``"R01"`` (looked up in ``folder``)."""
-    if isinstance(name, Scenario):
-        return name
-    if isinstance(name, str) and _ID.match(name.strip().upper()):
-        wanted = name.strip().upper()
-        scenarios = load_scenarios(folder)
-        for s in scenarios:
-            if s.id == wanted:
-                return s
-        raise ScenarioError(Path(folder) if folder else default_folder(),
-                            f"there is no scenario {wanted}; the scenarios are: {', '.join(s.id for s in scenarios)}")
-    return load_scenario(name)
-
-
-# --- playing ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Step:
@@ -459,251 +284,6 @@ def practice_excerpt(transcript_id: str, first: int, last: int | None = None, *,
         raise LabelError(f"{t.id} has turns 1-{len(t.turns)}; choose first <= last within them "
                          f"(got {first!r}, {last!r}).")
     return dataclasses.replace(t, turns=t.turns[first - 1:last]).show(key=key)
-
-
-# --- validation ----------------------------------------------------------------------
-
-def _error_line(message: str) -> int | None:
-    found = re.search(r"line (\d+)", message)
-    return int(found.group(1)) if found else None
-
-
-def _node_at_line(text: str, line: int) -> tuple[str | None, int | None]:
-    """The node (and choice number) whose table the given line falls in, read from the raw text."""
-    node, choice, header = None, None, ""
-    for number, content in enumerate(text.splitlines(), 1):
-        if number > line:
-            break
-        stripped = content.strip()
-        if stripped.startswith("["):
-            header = stripped.replace(" ", "")
-            if header == "[[nodes]]":
-                node, choice = "(unnamed)", None
-            elif header == "[[nodes.choices]]":
-                choice = (choice or 0) + 1
-            else:
-                node, choice = None, None
-            continue
-        found = re.match(r"""id\s*=\s*["']([^"']*)["']""", stripped)
-        if found and header == "[[nodes]]":
-            node = found.group(1)
-    return node, choice
-
-
-def _validate(path: Path, raw: dict) -> Scenario:
-    def fail(problem: str, *, node: str | None = None, choice: int | None = None, name: str | None = None):
-        raise ScenarioError(path, problem, node=node, choice=choice, field_name=name)
-
-    def text_of(value: object, name: str, *, node=None, choice=None, allow_empty=False) -> str:
-        if not isinstance(value, str):
-            kind = "nothing" if value is None else type(value).__name__
-            fail(f"must be text in quotes, got {kind}", node=node, choice=choice, name=name)
-        value = " ".join(value.split())
-        if not value and not allow_empty:
-            fail("is empty", node=node, choice=choice, name=name)
-        return value
-
-    def parsed(value: object, name: str, parser, errors, *, node=None, choice=None):
-        try:
-            return parser(value)
-        except errors as exc:
-            fail(str(exc), node=node, choice=choice, name=name)
-
-    def unknown(table: Mapping, allowed: tuple[str, ...], *, node=None, choice=None, prefix=""):
-        extra = sorted(set(table) - set(allowed))
-        if extra:
-            fail(f"unknown field (allowed: {', '.join(allowed)})", node=node, choice=choice, name=prefix + extra[0])
-
-    unknown(raw, _FIELDS)
-    for name in _FIELDS:
-        if name not in raw and name not in _OPTIONAL:
-            fail("missing", name=name)
-
-    sid = text_of(raw.get("id"), "id")
-    if not _ID.match(sid):
-        fail(f"{sid!r} must look like R01", name="id")
-    area = parsed(raw.get("problem_area"), "problem_area", ProblemArea.parse, ProblemAreaError)
-    stage_raw = raw.get("dispute_stage", "")
-    if area is ProblemArea.ROLE_DISPUTE:
-        if stage_raw in ("", None):
-            fail("missing: a role-dispute scenario needs its stage (renegotiation, impasse or dissolution)",
-                 name="dispute_stage")
-        stage = parsed(stage_raw, "dispute_stage", DisputeStage.parse, DisputeStageError)
-    else:
-        if stage_raw not in ("", None):
-            fail(f"only a role-dispute scenario has a stage; this one is {area.label}", name="dispute_stage")
-        stage = None
-    phase = parsed(raw.get("phase"), "phase", Phase.parse, PhaseError)
-
-    client_raw = raw.get("client")
-    if not isinstance(client_raw, dict):
-        fail("must be a table: { name = ..., age = ..., pronouns = ..., background = ... }", name="client")
-    unknown(client_raw, _CLIENT_FIELDS, prefix="client.")
-    for name in _CLIENT_FIELDS:
-        if name not in client_raw:
-            fail("missing", name=f"client.{name}")
-    age = client_raw["age"]
-    if isinstance(age, bool) or not isinstance(age, int) or not 12 <= age <= 110:
-        fail(f"must be a whole number from 12 to 110, got {age!r}", name="client.age")
-    client = Client(text_of(client_raw["name"], "client.name"), age,
-                    text_of(client_raw["pronouns"], "client.pronouns"),
-                    text_of(client_raw["background"], "client.background"))
-    setup = text_of(raw.get("setup"), "setup")
-    start = text_of(raw.get("start"), "start")
-
-    nodes_raw = raw.get("nodes")
-    if not isinstance(nodes_raw, list) or not nodes_raw or not all(isinstance(n, dict) for n in nodes_raw):
-        fail("must be a list of [[nodes]] tables", name="nodes")
-    nodes: list[Node] = []
-    seen: set[str] = set()
-    for position, entry in enumerate(nodes_raw, 1):
-        nid = entry.get("id")
-        label = nid if isinstance(nid, str) and nid else f"#{position}"
-        unknown(entry, _NODE_FIELDS, node=label)
-        nid = text_of(nid, "id", node=label)
-        if not _NODE_ID.match(nid):
-            fail("a node id is a short name of letters, digits, _ or - starting with a letter", node=nid, name="id")
-        if nid in seen:
-            fail("this node id is used twice; give each node its own id", node=nid, name="id")
-        seen.add(nid)
-        line = text_of(entry.get("client"), "client", node=nid)
-        if "choices" in entry:
-            if "closing" in entry or "ending" in entry:
-                fail("a node has either choices or, at an ending, a closing text; not both", node=nid)
-            choices_raw = entry["choices"]
-            if not isinstance(choices_raw, list) or not all(isinstance(c, dict) for c in choices_raw):
-                fail("must be a list of [[nodes.choices]] tables", node=nid, name="choices")
-            if not MIN_CHOICES <= len(choices_raw) <= MAX_CHOICES:
-                fail(f"has {len(choices_raw)} choice(s); a node offers {MIN_CHOICES}-{MAX_CHOICES}", node=nid,
-                     name="choices")
-            choices = []
-            for number, c in enumerate(choices_raw, 1):
-                unknown(c, _CHOICE_FIELDS, node=nid, choice=number)
-                for name in _CHOICE_FIELDS:
-                    if name not in c and name != "reply":
-                        what = {"feedback": "missing: every choice needs feedback that ties it to the technique "
-                                            "and the course bibliography, e.g. (Weissman et al., 2018)"}.get(name, "missing")
-                        fail(what, node=nid, choice=number, name=name)
-                text = text_of(c["text"], "text", node=nid, choice=number)
-                technique = parsed(c["technique"], "technique", Technique.parse, TechniqueError, node=nid,
-                                   choice=number)
-                quality = text_of(c["quality"], "quality", node=nid, choice=number).lower()
-                if quality not in QUALITIES:
-                    fail(f"{c['quality']!r} is not one of: {', '.join(QUALITIES)}", node=nid, choice=number,
-                         name="quality")
-                feedback = text_of(c["feedback"], "feedback", node=nid, choice=number)
-                uncited = check_cited(feedback)
-                if uncited:
-                    fail(uncited, node=nid, choice=number, name="feedback")
-                target = text_of(c["next"], "next", node=nid, choice=number)
-                reply = text_of(c.get("reply", ""), "reply", node=nid, choice=number, allow_empty=True)
-                choices.append(Choice(number, text, technique, quality, feedback, target, reply))
-            nodes.append(Node(nid, line, tuple(choices)))
-        elif "closing" in entry:
-            closing = text_of(entry["closing"], "closing", node=nid)
-            if unresolved(closing):
-                fail(check_cited(closing), node=nid, name="closing")
-            ending = text_of(entry.get("ending", ""), "ending", node=nid, allow_empty=True)
-            nodes.append(Node(nid, line, (), closing, ending))
-        else:
-            fail(f"needs either choices ({MIN_CHOICES}-{MAX_CHOICES} [[nodes.choices]]) or, at an ending, a "
-                 "closing text", node=nid)
-
-    content_note = text_of(raw.get("content_note", ""), "content_note", allow_empty=True)
-    if not content_note:
-        for node in nodes:
-            for spoken in (node.client, node.closing, *(c.reply for c in node.choices), *(c.text for c in node.choices)):
-                found = _SENSITIVE.search(" ".join(spoken.split()))
-                if found:
-                    fail(f"mentions suicide or self-harm, violent death or trauma ({found.group(0)!r}): add a short "
-                         "content_note", node=node.id)
-        found = _SENSITIVE.search(" ".join(setup.split()))
-        if found:
-            fail(f"the setup mentions suicide or self-harm, violent death or trauma ({found.group(0)!r}): add a "
-                 "short content_note", field_name="content_note")
-
-    scenario = Scenario(id=sid, title=text_of(raw.get("title"), "title"), problem_area=area, dispute_stage=stage,
-                        phase=phase, client=client, setup=setup, start=start, nodes=tuple(nodes),
-                        content_note=content_note, source=str(path))
-    _check_graph(path, scenario)
-    return scenario
-
-
-def _check_graph(path: Path, s: Scenario) -> None:
-    ids = set(s.node_ids)
-    if s.start not in ids:
-        raise ScenarioError(path, f"{s.start!r} is not a node{_did_you_mean(s.start, ids)}", field_name="start")
-    for node in s.nodes:
-        for c in node.choices:
-            if c.next not in ids:
-                raise ScenarioError(path, f"{c.next!r} is not a node in this scenario{_did_you_mean(c.next, ids)}",
-                                    node=node.id, choice=c.number, field_name="next")
-    links = {n.id: [c.next for c in n.choices] for n in s.nodes}
-    reachable = _walk(s.start, links)
-    for node in s.nodes:
-        if node.id not in reachable:
-            raise ScenarioError(path, f"cannot be reached from the start node {s.start!r}: no choice leads here. "
-                                      "Point a choice's next at it, or remove it", node=node.id)
-    backwards: dict[str, list[str]] = {n: [] for n in ids}
-    for source, targets in links.items():
-        for target in targets:
-            backwards[target].append(source)
-    can_end: set[str] = set()
-    for end in s.endings:
-        can_end |= _walk(end.id, backwards)
-    for node in s.nodes:
-        if node.id not in can_end:
-            trapped = sorted(_walk(node.id, links))
-            raise ScenarioError(path, f"no path from here reaches an ending (its choices lead only among "
-                                      f"{', '.join(trapped)}); give one choice a next that leads to an ending",
-                                node=node.id)
-
-
-def _walk(start: str, links: Mapping[str, list[str]]) -> set[str]:
-    seen, queue = {start}, deque([start])
-    while queue:
-        for target in links.get(queue.popleft(), ()):
-            if target not in seen:
-                seen.add(target)
-                queue.append(target)
-    return seen
-
-
-def _did_you_mean(name: str, ids: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(ids), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else f" (nodes: {', '.join(sorted(ids))})"
-
-
-# --- command line ----------------------------------------------------------------------
-
-def _main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("check", "outline"):
-        print("usage: python -m ipt_lib.roleplay check|outline [FOLDER]", file=sys.stderr)
-        return 2
-    folder = Path(argv[1]) if len(argv) > 1 else default_folder()
-    errors, good = [], []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            good.append(load_scenario(path))
-        except ScenarioError as exc:
-            errors.append(str(exc))
-    ids: dict[str, str] = {}
-    for s in good:
-        if s.id in ids:
-            errors.append(f"{Path(s.source).name}, id: {s.id} is also the id of {ids[s.id]}")
-        ids[s.id] = Path(s.source).name
-    for s in good:
-        if argv[0] == "outline":
-            print(s.outline())
-            continue
-        q = Counter(c.quality for c in s.choices)
-        print(f"{s.id} {s.title}: {s.problem_area.label}, {s.phase.label} phase; {s.client.name}, {s.client.age}; "
-              f"{len(s.nodes)} nodes, {len(s.endings)} endings; choices: "
-              + ", ".join(f"{q[k]} {k}" for k in QUALITIES))
-    print(f"{len(good)} valid scenario(s), {len(errors)} with errors")
-    for line in errors:
-        print("ERROR", line)
-    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ A malformed file fails with a message naming the file, the turn and the field::
 ``load_transcripts()`` returns :class:`Transcript` records; ``Transcript.to_frame()`` and
 ``transcripts_frame(...)`` return pandas DataFrames (pandas is imported only then).
 ``Transcript.show(labels)`` renders the dialogue as HTML and, for practice items only, marks
-a student's labels against the key. The schema is documented in data/transcripts/README.md.
+a student's labels against the key. The schema is :data:`SCHEMA` (with :data:`CLIENT` and :data:`TURN`),
+described for authors in data/transcripts/README.md.
 """
 
 from __future__ import annotations
@@ -16,20 +17,20 @@ import dataclasses
 import html
 import re
 import sys
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NoReturn
 
 from .content_notes import SENSITIVE as _SENSITIVE  # wide: suicide, self-harm, violent death, trauma
+from .corpus import Corpus, Field, Fields, Schema
 from .errors import StudentFacingError
 from .problem_areas import DisputeStage, DisputeStageError, ProblemArea, ProblemAreaError
 from .techniques import CommunicationProblem, CommunicationProblemError, Phase, PhaseError, Technique, TechniqueError
 
 __all__ = [
     "Turn", "Transcript", "Client", "TranscriptError", "LabelError", "load_transcript", "load_transcripts",
-    "transcripts_frame", "default_folder", "POPULATIONS", "SETTINGS", "CONDITIONS", "USES", "SPEAKERS",
+    "transcripts_frame", "default_folder", "POPULATIONS", "SETTINGS", "CONDITIONS", "USES", "SPEAKERS", "SCHEMA",
 ]
 
 POPULATIONS = ("adolescent", "adult", "older adult")
@@ -41,13 +42,6 @@ AGES = {"adolescent": (12, 18), "adult": (18, 64), "older adult": (60, 110)}
 MIN_TURNS, MAX_TURNS = 10, 20
 MAX_SESSIONS = 16
 
-_FIELDS = (
-    "id", "title", "problem_area", "dispute_stage", "phase", "session", "planned_sessions", "population",
-    "client", "setting", "condition", "use", "summary", "content_note", "turns",
-)
-_OPTIONAL = {"dispute_stage", "content_note"}
-_CLIENT_FIELDS = ("name", "age", "pronouns", "background")
-_TURN_FIELDS = ("speaker", "text", "technique", "communication_problem", "rationale")
 _ID = re.compile(r"^T\d{2,3}$")
 _SPEAKER_HINTS = {
     **{w: "; did you mean 'client'?" for w in ("patient", "clients", "c", "p")},
@@ -244,36 +238,17 @@ def load_case_file(path: Path | str) -> dict[str, "Transcript"]:
 def default_folder() -> Path:
     """data/transcripts in a checkout of the course repository, else the practice transcripts packaged with
     ipt_lib (graded transcripts are never packaged)."""
-    repo = Path(__file__).resolve().parent.parent / "data" / "transcripts"
-    return repo if repo.is_dir() else Path(__file__).resolve().parent / "_data" / "transcripts"
+    return CORPUS.default_folder()
 
 
 def load_transcript(path: Path | str) -> Transcript:
     """Read and validate one transcript file."""
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TranscriptError(path, "(file)", "no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TranscriptError(path, "(file)", f"not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise TranscriptError(path, "(file)", "not UTF-8 text") from None
-    return _validate(path, raw)
+    return CORPUS.load(path)
 
 
 def load_transcripts(folder: Path | str | None = None) -> list[Transcript]:
     """Read every ``*.toml`` transcript in ``folder`` (default: the repository's data/transcripts), sorted by id."""
-    folder = Path(folder) if folder is not None else default_folder()
-    if not folder.is_dir():
-        raise TranscriptError(folder, "(folder)", "no such folder of transcripts")
-    transcripts = [load_transcript(p) for p in sorted(folder.glob("*.toml"))]
-    seen: dict[str, str] = {}
-    for t in transcripts:
-        if t.id in seen:
-            raise TranscriptError(t.source, "id", f"{t.id} is also used by {seen[t.id]}")
-        seen[t.id] = Path(t.source).name
-    return sorted(transcripts, key=lambda t: t.id)
+    return CORPUS.load_all(folder)
 
 
 def transcripts_frame(transcripts: Iterable[Transcript] | Path | str | None = None):
@@ -359,142 +334,133 @@ def _render(t: Transcript, marks: dict[int, tuple[str, bool]], *, show_key: bool
     return "\n".join(parts)
 
 
-# --- validation ----------------------------------------------------------------
+# --- schema and validation -----------------------------------------------------------
+
+CLIENT = Schema((
+    Field("name", "the client's first name (invented)"),
+    Field("age", "a whole number that fits the population", kind="whole", low=1, high=110),
+    Field("pronouns", "e.g. she/her, he/him, they/them"),
+    Field("background", "culture, family, work: specific, not stereotyped"),
+))
+TURN = Schema((
+    Field("speaker", "therapist or client", kind="any"),
+    Field("text", "what is said"),
+    Field("technique", "therapist turns: the technique (read by Technique.parse)", kind="any", required=False),
+    Field("communication_problem", "client turns, optional: read by CommunicationProblem.parse", kind="any",
+          required=False),
+    Field("rationale", "one sentence: why the label fits; required exactly when the turn is labelled",
+          required=False),
+))
+SCHEMA = Schema((
+    Field("id", "T and 2-3 digits (T07); unique across the folder"),
+    Field("title", "short, neutral"),
+    Field("problem_area", "grief, role dispute, role transition, interpersonal deficits", kind="parse",
+          parse=ProblemArea.parse, errors=ProblemAreaError),
+    Field("dispute_stage", "renegotiation, impasse or dissolution: required for a role dispute, absent otherwise",
+          kind="any", required=False),
+    Field("phase", "initial, middle, ending", kind="parse", parse=Phase.parse, errors=PhaseError),
+    Field("session", "this session's number; it must fit the phase", kind="whole", low=1, high=MAX_SESSIONS),
+    Field("planned_sessions", "the planned course length", kind="whole", low=3, high=MAX_SESSIONS),
+    Field("population", "adolescent (12-18), adult (18-64), older adult (60+)", kind="choice", choices=POPULATIONS),
+    Field("client", "who the client is", kind="table", fields=CLIENT),
+    Field("setting", "where the session takes place", kind="choice", choices=SETTINGS),
+    Field("condition", "what the client is treated for", kind="choice", choices=CONDITIONS),
+    Field("use", "practice (labels may be shown) or graded (labels instructor-only)", kind="choice", choices=USES),
+    Field("summary", "context a student may read; no labels and no dispute stage"),
+    Field("content_note", "required if a turn, the summary or the title touches suicide, self-harm, violent death "
+                          "or trauma", required=False),
+    Field("turns", f"{MIN_TURNS}-{MAX_TURNS} [[turns]] tables, numbered from 1 in file order", kind="tables",
+          fields=TURN),
+))
+
 
 def _validate(path: Path, raw: dict) -> Transcript:
-    def fail(name: str, problem: str, turn: int | None = None):
+    def fail(name: str, problem: str, turn: int | None = None) -> NoReturn:
         raise TranscriptError(path, name, problem, turn)
 
-    unknown = sorted(set(raw) - set(_FIELDS))
-    if unknown:
-        fail(unknown[0], f"unknown field (allowed: {', '.join(_FIELDS)})")
-    for name in _FIELDS:
-        if name not in raw and name not in _OPTIONAL:
-            fail(name, "missing")
-
-    def text_of(value: object, name: str, turn: int | None = None, *, allow_empty: bool = False) -> str:
-        if not isinstance(value, str):
-            fail(name, f"must be text in quotes, got {type(value).__name__}", turn)
-        value = " ".join(value.split())
-        if not value and not allow_empty:
-            fail(name, "is empty", turn)
-        return value
-
-    def choice(name: str, allowed: tuple[str, ...]) -> str:
-        value = text_of(raw.get(name), name)
-        if value not in allowed:
-            fail(name, f"{value!r} is not one of: {', '.join(allowed)}")
-        return value
-
-    def whole(value: object, name: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            fail(name, f"must be a whole number, got {value!r}")
-        if not low <= value <= high:
-            fail(name, f"{value} is out of range ({low}-{high})")
-        return value
-
-    def parsed(value: object, name: str, parser, errors, turn: int | None = None):
-        try:
-            return parser(value)
-        except errors as exc:
-            fail(name, str(exc), turn)
-
-    tid = text_of(raw.get("id"), "id")
-    if not _ID.match(tid):
-        fail("id", f"{tid!r} must look like T07")
-
-    area = parsed(raw.get("problem_area"), "problem_area", ProblemArea.parse, ProblemAreaError)
-    stage_raw = raw.get("dispute_stage", "")
-    if area is ProblemArea.ROLE_DISPUTE:
-        if stage_raw in ("", None):
-            fail("dispute_stage", "missing: a role-dispute excerpt needs its stage (renegotiation, impasse or "
-                                  "dissolution)")
-        stage = parsed(stage_raw, "dispute_stage", DisputeStage.parse, DisputeStageError)
-    else:
-        if stage_raw not in ("", None):
-            fail("dispute_stage", f"only a role-dispute excerpt has a stage; this one is {area.label}")
-        stage = None
-
-    phase = parsed(raw.get("phase"), "phase", Phase.parse, PhaseError)
-    planned = whole(raw.get("planned_sessions"), "planned_sessions", 3, MAX_SESSIONS)
-    session = whole(raw.get("session"), "session", 1, MAX_SESSIONS)
+    fields = Fields(raw, fail)
+    values = fields.read(SCHEMA)
+    if not _ID.match(values["id"]):
+        fail("id", f"{values['id']!r} must look like T07")
+    area = values["problem_area"]
+    stage = dispute_stage(fields, area, "excerpt")
+    phase, session, planned = values["phase"], values["session"], values["planned_sessions"]
     if session > planned:
         fail("session", f"session {session} is after the last planned session ({planned})")
     if not phase.allows_session(session, planned):
         fail("session", f"session {session} of {planned} does not fit the {phase.label} phase (initial: "
                         f"sessions 1-4; middle: from session 3 to the one before the last; ending: the last "
                         f"four; see Weissman et al., 2018; Stuart & Robertson, 2012; IPT UK, n.d.-b)")
-
-    population = choice("population", POPULATIONS)
-    client_raw = raw.get("client")
-    if not isinstance(client_raw, dict):
-        fail("client", "must be a table: { name = ..., age = ..., pronouns = ..., background = ... }")
-    extra = sorted(set(client_raw) - set(_CLIENT_FIELDS))
-    if extra:
-        fail(f"client.{extra[0]}", f"unknown field (allowed: {', '.join(_CLIENT_FIELDS)})")
-    for name in _CLIENT_FIELDS:
-        if name not in client_raw:
-            fail(f"client.{name}", "missing")
+    population, client = values["population"], Client(**values["client"])
     low, high = AGES[population]
-    age = whole(client_raw["age"], "client.age", 1, 110)
-    if not low <= age <= high:
-        fail("client.age", f"{age} does not fit the population {population!r} (ages {low}-{high})")
-    client = Client(text_of(client_raw["name"], "client.name"), age, text_of(client_raw["pronouns"], "client.pronouns"),
-                    text_of(client_raw["background"], "client.background"))
+    if not low <= client.age <= high:
+        fail("client.age", f"{client.age} does not fit the population {population!r} (ages {low}-{high})")
 
-    turns_raw = raw.get("turns")
+    turns_raw = values["turns"]
     if not isinstance(turns_raw, list) or not all(isinstance(t, dict) for t in turns_raw):
         fail("turns", "must be a list of [[turns]] tables")
     if not MIN_TURNS <= len(turns_raw) <= MAX_TURNS:
         fail("turns", f"has {len(turns_raw)} turns; an excerpt has {MIN_TURNS}-{MAX_TURNS}")
-    turns = []
-    for number, entry in enumerate(turns_raw, start=1):
-        extra = sorted(set(entry) - set(_TURN_FIELDS))
-        if extra:
-            fail(extra[0], f"unknown field (allowed: {', '.join(_TURN_FIELDS)})", number)
-        speaker = entry.get("speaker")
-        if speaker not in SPEAKERS:
-            hint = _SPEAKER_HINTS.get(str(speaker).strip().lower(), "")
-            fail("speaker", f"{speaker!r} is not one of: {', '.join(SPEAKERS)}{hint}", number)
-        text = text_of(entry.get("text"), "text", number)
-        technique = problem = None
-        if speaker == "therapist":
-            if "communication_problem" in entry:
-                fail("communication_problem", "only client turns carry a communication problem", number)
-            if "technique" not in entry:
-                fail("technique", "missing: every therapist turn is labelled with its technique", number)
-            technique = parsed(entry["technique"], "technique", Technique.parse, TechniqueError, number)
-        else:
-            if "technique" in entry:
-                fail("technique", "only therapist turns carry a technique", number)
-            if "communication_problem" in entry:
-                problem = parsed(entry["communication_problem"], "communication_problem",
-                                 CommunicationProblem.parse, CommunicationProblemError, number)
-        labelled = technique is not None or problem is not None
-        rationale = text_of(entry.get("rationale", ""), "rationale", number, allow_empty=True)
-        if labelled and not rationale:
-            fail("rationale", "missing: say in a sentence why the label fits this turn", number)
-        if rationale and not labelled:
-            fail("rationale", "only a labelled turn has a rationale", number)
-        turns.append(Turn(number, speaker, text, technique, problem, rationale))
+    turns = [_turn(number, Fields(entry, lambda name, problem, n=number: fail(name, problem, n)))
+             for number, entry in enumerate(turns_raw, start=1)]
     if not any(t.speaker == "client" for t in turns) or not any(t.speaker == "therapist" for t in turns):
         fail("turns", "an excerpt needs both therapist and client turns")
 
-    content_note = text_of(raw.get("content_note", ""), "content_note", allow_empty=True)
-    for number, spoken in [(t.number, t.text) for t in turns] + [(None, raw.get("summary")), (None, raw.get("title"))]:
-        found = _SENSITIVE.search(" ".join(str(spoken or "").split()))
+    content_note = values["content_note"]
+    for number, spoken in [(t.number, t.text) for t in turns] + [(None, values["summary"]), (None, values["title"])]:
+        found = _SENSITIVE.search(spoken)
         if found and not content_note:
             where = f"turn {number}" if number else "the summary or title"
             fail("content_note", f"{where} mentions suicide, self-harm, violent death or trauma ({found.group(0)!r}): "
                  "add a short content note, shown above the excerpt")
-
     return Transcript(
-        id=tid, title=text_of(raw.get("title"), "title"), problem_area=area, dispute_stage=stage, phase=phase,
+        id=values["id"], title=values["title"], problem_area=area, dispute_stage=stage, phase=phase,
         session=session, planned_sessions=planned, population=population, client=client,
-        setting=choice("setting", SETTINGS), condition=choice("condition", CONDITIONS), use=choice("use", USES),
-        summary=text_of(raw.get("summary"), "summary"), turns=tuple(turns), content_note=content_note,
-        source=str(path),
+        setting=values["setting"], condition=values["condition"], use=values["use"], summary=values["summary"],
+        turns=tuple(turns), content_note=content_note, source=str(path),
     )
+
+
+def _turn(number: int, fields: Fields) -> Turn:
+    """One [[turns]] table: a therapist turn carries a technique, a client turn may carry a communication problem."""
+    fields.only(TURN.names)
+    speaker = fields.get("speaker")
+    if speaker not in SPEAKERS:
+        hint = _SPEAKER_HINTS.get(str(speaker).strip().lower(), "")
+        fields.fail("speaker", f"{speaker!r} is not one of: {', '.join(SPEAKERS)}{hint}")
+    text = fields.text("text", default=None)
+    technique = problem = None
+    if speaker == "therapist":
+        if "communication_problem" in fields:
+            fields.fail("communication_problem", "only client turns carry a communication problem")
+        if "technique" not in fields:
+            fields.fail("technique", "missing: every therapist turn is labelled with its technique")
+        technique = fields.parsed("technique", Technique.parse, TechniqueError)
+    else:
+        if "technique" in fields:
+            fields.fail("technique", "only therapist turns carry a technique")
+        if "communication_problem" in fields:
+            problem = fields.parsed("communication_problem", CommunicationProblem.parse, CommunicationProblemError)
+    labelled = technique is not None or problem is not None
+    rationale = fields.text("rationale", empty_ok=True)
+    if labelled and not rationale:
+        fields.fail("rationale", "missing: say in a sentence why the label fits this turn")
+    if rationale and not labelled:
+        fields.fail("rationale", "only a labelled turn has a rationale")
+    return Turn(number, speaker, text, technique, problem, rationale)
+
+
+def dispute_stage(fields: Fields, area: ProblemArea, noun: str) -> DisputeStage | None:
+    """The ``dispute_stage`` field: required for a role dispute and read by DisputeStage.parse, absent otherwise."""
+    raw = fields.get("dispute_stage", "")
+    if area is not ProblemArea.ROLE_DISPUTE:
+        if raw not in ("", None):
+            fields.fail("dispute_stage", f"only a role-dispute {noun} has a stage; this one is {area.label}")
+        return None
+    if raw in ("", None):
+        fields.fail("dispute_stage", f"missing: a role-dispute {noun} needs its stage (renegotiation, impasse or "
+                                     "dissolution)")
+    return fields.parsed("dispute_stage", DisputeStage.parse, DisputeStageError)
 
 
 # --- command line ------------------------------------------------------------
@@ -524,26 +490,11 @@ def coverage_table(transcripts: list[Transcript]) -> str:
 
 
 def _main(argv: list[str]) -> int:
-    if len(argv) < 1 or argv[0] != "check":
-        print("usage: python -m ipt_lib.transcripts check [FOLDER]", file=sys.stderr)
-        return 2
-    folder = Path(argv[1]) if len(argv) > 1 else default_folder()
-    errors, good = [], []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            good.append(load_transcript(path))
-        except TranscriptError as exc:
-            errors.append(str(exc))
-    ids: dict[str, str] = {}
-    for t in good:
-        if t.id in ids:
-            errors.append(f"{Path(t.source).name}, id: {t.id} is also used by {ids[t.id]}")
-        ids[t.id] = Path(t.source).name
-    print(coverage_table(good))
-    print(f"{len(good)} valid transcript(s), {len(errors)} with errors")
-    for line in errors:
-        print("ERROR", line)
-    return 1 if errors else 0
+    """``check [FOLDER]``: every file's errors and the coverage."""
+    return CORPUS.main(argv, {"check": lambda good: [coverage_table(good)]})
+
+
+CORPUS = Corpus("transcript", "transcripts", "transcripts", "ipt_lib.transcripts", TranscriptError, _validate)
 
 
 if __name__ == "__main__":

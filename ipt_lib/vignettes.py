@@ -14,19 +14,18 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NoReturn
 
 from .content_notes import missing_note_problem, sensitive_phrase
-from .errors import StudentFacingError
+from .corpus import Corpus, CorpusFileError, Field, Fields, Schema
 from .problem_areas import DisputeStage, ProblemArea
 from .references import check_cited
 
 __all__ = [
     "Vignette", "VignetteError", "Event", "load_vignette", "load_vignettes", "vignettes_frame",
-    "default_folder", "POPULATIONS", "CONDITIONS", "SETTINGS", "AGE_BANDS", "TIMINGS", "KINDS", "COMORBIDITIES",
+    "default_folder", "SCHEMA", "POPULATIONS", "CONDITIONS", "SETTINGS", "AGE_BANDS", "TIMINGS", "KINDS", "COMORBIDITIES",
     "balance_problems",
 ]
 
@@ -57,23 +56,13 @@ GIVEAWAY_WORDS = (
     "problem area",
 )
 
-_FIELDS = (
-    "id", "title", "kind", "difficulty", "hard_point", "content_note", "gender", "background", "population",
-    "age_band", "condition", "setting", "phq9_intake", "primary_area", "secondary_area", "dispute_stage",
-    "cues", "rationale", "event", "text", "comorbidities",
-)
-_OPTIONAL = {"hard_point", "content_note", "phq9_intake", "secondary_area", "dispute_stage", "comorbidities"}
 _ID = re.compile(r"^V\d{2,3}$")
 
 
-class VignetteError(StudentFacingError):
+class VignetteError(CorpusFileError):
     """A vignette file does not follow the schema; the message names the file and the field."""
 
     title = "Vignette file problem"
-
-    def __init__(self, path: Path | str, field_name: str, problem: str):
-        self.path, self.field, self.problem = Path(path), field_name, problem
-        super().__init__(f"{self.path.name}: field '{field_name}': {problem}")
 
 
 @dataclass(frozen=True)
@@ -145,34 +134,18 @@ class Vignette:
 
 
 def default_folder() -> Path:
-    """data/vignettes in a checkout of the course repository."""
-    return Path(__file__).resolve().parent.parent / "data" / "vignettes"
+    """data/vignettes in a checkout of the course repository (graded labels are never packaged)."""
+    return CORPUS.default_folder()
 
 
 def load_vignette(path: Path | str) -> Vignette:
     """Read and validate one vignette file."""
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise VignetteError(path, "(file)", f"not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise VignetteError(path, "(file)", "not UTF-8 text") from None
-    return _validate(path, raw)
+    return CORPUS.load(path)
 
 
 def load_vignettes(folder: Path | str | None = None) -> list[Vignette]:
     """Read every ``*.toml`` vignette in ``folder``, sorted by id; stops at the first bad file."""
-    folder = Path(folder) if folder is not None else default_folder()
-    if not folder.is_dir():
-        raise VignetteError(folder, "(folder)", "no such folder of vignettes")
-    vignettes = [load_vignette(p) for p in sorted(folder.glob("*.toml"))]
-    seen: dict[str, Path] = {}
-    for v in vignettes:
-        if v.id in seen:
-            raise VignetteError(v.source, "id", f"{v.id} is also used by {seen[v.id].name}")
-        seen[v.id] = Path(v.source)
-    return sorted(vignettes, key=lambda v: v.id)
+    return CORPUS.load_all(folder)
 
 
 def corpus_summary():
@@ -216,53 +189,64 @@ def vignettes_frame(vignettes: Iterable[Vignette] | Path | str | None = None):
 
 # --- validation ----------------------------------------------------------------
 
+def _text(name: str, doc: str, **kinds) -> Field:
+    return Field(name, doc, collapse=False, **kinds)  # a vignette's paragraphs stay as written
+
+
+SCHEMA = Schema((
+    _text("id", "V and 2-3 digits (V07), the file's name"),
+    _text("title", "the client's first name, age and a detail: \"Tomás, 16, plays in the school band\""),
+    _text("kind", "practice (answers may be shown) or graded", kind="choice", choices=KINDS),
+    _text("difficulty", "standard or hard", kind="choice", choices=DIFFICULTIES),
+    _text("hard_point", "a hard item: what makes it hard", required=False),
+    _text("content_note", "required when the case touches suicide, self-harm, violent death or trauma",
+          required=False),
+    _text("gender", "the client's gender"),
+    _text("background", "culture, family, work: specific, not stereotyped"),
+    _text("population", "who the client is", kind="choice", choices=POPULATIONS),
+    _text("age_band", "an age band that fits the population", kind="choice", choices=AGE_BANDS),
+    _text("condition", "what the client is treated for", kind="choice", choices=CONDITIONS),
+    _text("setting", "individual, group, couple or family IPT", kind="choice", choices=SETTINGS),
+    Field("phq9_intake", "optional: the PHQ-9 total the text states", kind="any", required=False),
+    Field("primary_area", "the problem area (the key)", kind="any"),
+    Field("secondary_area", "optional: a second problem area", kind="any", required=False),
+    _text("dispute_stage", "a role dispute's stage; empty otherwise", required=False),
+    Field("cues", "2-8 phrases copied verbatim from the text", kind="any"),
+    _text("rationale", "why the label fits, citing the course bibliography"),
+    Field("event", "the interpersonal event tied to onset", kind="table", fields=Schema((
+        _text("description", "what happened"),
+        Field("timing", "before onset, around onset, after onset or no acute event", kind="any"),
+        Field("months_before_onset", "negative if after onset; absent when there is no acute event", kind="any",
+              required=False),
+    ))),
+    _text("text", f"the story, {MIN_WORDS}-{MAX_WORDS} words, with no giveaway word"),
+    Field("comorbidities", "optional: what else the client lives with", kind="any", required=False),
+))
+
+
 def _validate(path: Path, raw: dict) -> Vignette:
-    def fail(name: str, problem: str) -> None:
+    def fail(name: str, problem: str) -> NoReturn:
         raise VignetteError(path, name, problem)
 
-    unknown = sorted(set(raw) - set(_FIELDS))
-    if unknown:
-        fail(unknown[0], f"unknown field (allowed: {', '.join(_FIELDS)})")
-    for name in _FIELDS:
-        if name not in raw and name not in _OPTIONAL:
-            fail(name, "missing")
-
-    def text_field(name: str, *, allow_empty: bool = False) -> str:
-        value = raw.get(name, "")
-        if not isinstance(value, str):
-            fail(name, f"must be text, got {type(value).__name__}")
-        value = value.strip()
-        if not value and not allow_empty:
-            fail(name, "is empty")
-        return value
-
-    def choice(name: str, allowed: tuple[str, ...]) -> str:
-        value = text_field(name)
-        if value not in allowed:
-            fail(name, f"{value!r} is not one of: {', '.join(allowed)}")
-        return value
-
-    vid = text_field("id")
+    values = Fields(raw, fail).read(SCHEMA)
+    vid = values["id"]
     if not _ID.match(vid):
         fail("id", f"{vid!r} must look like V07")
     if path.stem.lower() != vid.lower():
         fail("id", f"{vid!r} does not match the file name (expected {vid.lower()}.toml)")
 
-    population = choice("population", POPULATIONS)
-    age_band = choice("age_band", AGE_BANDS)
+    population, age_band, difficulty, hard_point = (values[k] for k in ("population", "age_band", "difficulty",
+                                                                          "hard_point"))
     if age_band not in BANDS_FOR[population]:
         fail("age_band", f"{age_band!r} does not fit population {population!r} ({', '.join(BANDS_FOR[population])})")
-    kind = choice("kind", KINDS)
-    difficulty = choice("difficulty", DIFFICULTIES)
-    hard_point = text_field("hard_point", allow_empty=True)
     if difficulty == "hard" and not hard_point:
         fail("hard_point", "a hard item must say what makes it hard")
     if difficulty == "standard" and hard_point:
         fail("hard_point", "only hard items have a hard_point")
 
     def area(name: str) -> ProblemArea | None:
-        value = raw.get(name, "")
-        if name not in raw or (isinstance(value, str) and not value.strip()):
+        value = values[name]
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str) or value.strip() not in ProblemArea.labels():
             fail(name, f"{value!r} is not one of: {', '.join(ProblemArea.labels())}")
@@ -274,7 +258,7 @@ def _validate(path: Path, raw: dict) -> Vignette:
     secondary = area("secondary_area")
     if secondary is primary:
         fail("secondary_area", "must differ from primary_area")
-    stage_text = text_field("dispute_stage", allow_empty=True)
+    stage_text = values["dispute_stage"]
     is_dispute = ProblemArea.ROLE_DISPUTE in (primary, secondary)
     stage = None
     if is_dispute:
@@ -284,7 +268,7 @@ def _validate(path: Path, raw: dict) -> Vignette:
     elif stage_text:
         fail("dispute_stage", "only role disputes have a stage (leave it empty)")
 
-    text = text_field("text")
+    text = values["text"]
     words = len(text.split())
     if not MIN_WORDS <= words <= MAX_WORDS:
         fail("text", f"has {words} words; a vignette has {MIN_WORDS}-{MAX_WORDS}")
@@ -293,7 +277,7 @@ def _validate(path: Path, raw: dict) -> Vignette:
         if re.search(rf"\b{re.escape(word)}\b", lowered):
             fail("text", f"uses the giveaway word {word!r}; write the cue as a fact of the story instead")
 
-    cues = raw.get("cues")
+    cues = values["cues"]
     if not isinstance(cues, list) or not all(isinstance(c, str) and c.strip() for c in cues):
         fail("cues", "must be a list of phrases")
     if not 2 <= len(cues) <= 8:
@@ -303,24 +287,14 @@ def _validate(path: Path, raw: dict) -> Vignette:
         if " ".join(cue.split()) not in flat:
             fail("cues", f"{cue!r} does not occur verbatim in text")
 
-    rationale = text_field("rationale")
+    rationale = values["rationale"]
     uncited = check_cited(rationale)
     if uncited:
         fail("rationale", uncited)
 
-    event_raw = raw.get("event")
-    if not isinstance(event_raw, dict):
-        fail("event", "must be a table: { description = ..., timing = ..., months_before_onset = ... }")
-    extra = sorted(set(event_raw) - {"description", "timing", "months_before_onset"})
-    if extra:
-        fail(f"event.{extra[0]}", "unknown field (allowed: description, timing, months_before_onset)")
-    description = event_raw.get("description")
-    if not isinstance(description, str) or not description.strip():
-        fail("event.description", "missing or empty")
-    timing = event_raw.get("timing")
+    description, timing, months = values["event"].values()
     if timing not in TIMINGS:
         fail("event.timing", f"{timing!r} is not one of: {', '.join(TIMINGS)}")
-    months = event_raw.get("months_before_onset")
     if timing == "no acute event":
         if months is not None:
             fail("event.months_before_onset", "leave it out when timing is 'no acute event'")
@@ -332,37 +306,36 @@ def _validate(path: Path, raw: dict) -> Vignette:
         if timing == "after onset" and months >= 0:
             fail("event.months_before_onset", "must be negative when timing is 'after onset'")
 
-    phq9 = raw.get("phq9_intake")
+    phq9 = values["phq9_intake"]
     if phq9 is not None:
         if isinstance(phq9, bool) or not isinstance(phq9, int) or not 0 <= phq9 <= 27:
             fail("phq9_intake", f"{phq9!r} is not a PHQ-9 total (a whole number 0-27)")
         if not re.search(rf"\b{phq9}\b", text):
             fail("phq9_intake", f"the text does not state the score {phq9}")
 
-    comorbidities = raw.get("comorbidities", [])
+    comorbidities = [] if values["comorbidities"] is None else values["comorbidities"]
     if not isinstance(comorbidities, list) or not all(isinstance(c, str) for c in comorbidities):
         fail("comorbidities", "must be a list such as [\"substance use\"] (or leave it out)")
     for item in comorbidities:
         if item not in COMORBIDITIES:
             fail("comorbidities", f"{item!r} is not one of: {', '.join(COMORBIDITIES)}")
-    condition = choice("condition", CONDITIONS)
+    condition = values["condition"]
     if condition in comorbidities:
         fail("comorbidities", f"{condition!r} is the condition treated; list only what else the client lives with")
 
-    content_note = text_field("content_note", allow_empty=True)
+    content_note = values["content_note"]
     if not content_note:
-        for name, value in (("title", raw.get("title")), ("text", text), ("hard_point", hard_point),
+        for name, value in (("title", values["title"]), ("text", text), ("hard_point", hard_point),
                             ("rationale", rationale), ("event.description", description)):
             phrase = sensitive_phrase(value)
             if phrase:
                 fail("content_note", missing_note_problem(phrase, f"'{name}'"))
 
     return Vignette(
-        id=vid, title=text_field("title"), kind=kind, difficulty=difficulty,
-        gender=text_field("gender"), background=text_field("background"), population=population,
-        age_band=age_band, condition=condition, setting=choice("setting", SETTINGS),
-        primary_area=primary, secondary_area=secondary, dispute_stage=stage, cues=tuple(cues),
-        rationale=rationale, event=Event(description.strip(), timing, months), text=text,
+        id=vid, title=values["title"], kind=values["kind"], difficulty=difficulty, gender=values["gender"],
+        background=values["background"], population=population, age_band=age_band, condition=condition,
+        setting=values["setting"], primary_area=primary, secondary_area=secondary, dispute_stage=stage,
+        cues=tuple(cues), rationale=rationale, event=Event(description, timing, months), text=text,
         phq9_intake=phq9, hard_point=hard_point, content_note=content_note,
         comorbidities=tuple(comorbidities), source=str(path),
     )
@@ -465,31 +438,18 @@ def balance_problems(vignettes: list[Vignette]) -> list[str]:
     return problems
 
 
+def _balance_lines(vignettes: list[Vignette]) -> tuple[list[str], bool]:
+    balance = balance_problems(vignettes)
+    head = "balance: " + ("every rule holds" if not balance else f"{len(balance)} rule(s) broken")
+    return [head] + [f"BALANCE {line}" for line in balance], bool(balance)
+
+
 def _main(argv: list[str]) -> int:
-    if len(argv) < 1 or argv[0] != "check":
-        print("usage: python -m ipt_lib.vignettes check [FOLDER]", file=sys.stderr)
-        return 2
-    folder = Path(argv[1]) if len(argv) > 1 else default_folder()
-    errors, good = [], []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            good.append(load_vignette(path))
-        except VignetteError as exc:
-            errors.append(str(exc))
-    ids: dict[str, str] = {}
-    for v in good:
-        if v.id in ids:
-            errors.append(f"{Path(v.source).name}: field 'id': {v.id} is also used by {ids[v.id]}")
-        ids[v.id] = Path(v.source).name
-    print(coverage_table(good))
-    print(f"{len(good)} valid vignette(s), {len(errors)} with errors")
-    for line in errors:
-        print("ERROR", line)
-    balance = balance_problems(good)
-    print("balance: " + ("every rule holds" if not balance else f"{len(balance)} rule(s) broken"))
-    for line in balance:
-        print("BALANCE", line)
-    return 1 if errors or balance else 0
+    """``check [FOLDER]``: every file's errors, the coverage table and the balance rules."""
+    return CORPUS.main(argv, {"check": lambda good: [coverage_table(good)]}, after=_balance_lines)
+
+
+CORPUS = Corpus("vignette", "vignettes", "vignettes", "ipt_lib.vignettes", VignetteError, _validate, packaged=False)
 
 
 if __name__ == "__main__":

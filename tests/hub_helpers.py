@@ -60,10 +60,11 @@ def _digest(paths: list[Path]) -> str:
 def shared_venv(log=print) -> tuple[Path, float]:
     """The users' venv, made by hub/make_env.sh from /usr/bin/python3.11 and kept under CACHE between runs.
 
-    Its name is keyed by what decides the dependencies (pyproject.toml, hub/requirements.txt); when only the
+    Its name is keyed by what decides the dependencies (pyproject.toml, hub/requirements*.txt); when only the
     package, make_env.sh or the hub's settings changed, make_env.sh runs again and reinstalls just the package.
     Returns (venv, seconds spent making or updating it)."""
-    key = _digest([ROOT / "pyproject.toml", HUB / "requirements.txt"])
+    key = _digest([ROOT / "pyproject.toml", HUB / "requirements.txt", HUB / "requirements-nodeps.txt",
+                   HUB / "requirements-ngshare.txt", HUB / "make_env.sh"])
     stamp_key = _digest([ROOT / "ipt_lib", HUB / "nbgrader_config.py", HUB / "lab_overrides.json"])
     CACHE.mkdir(parents=True, exist_ok=True)
     CACHE.chmod(0o755)
@@ -304,21 +305,29 @@ def memory_of(user: str) -> dict[str, int]:
 
 
 @contextmanager
-def running_hub(venv: Path, users: HubUsers, *, password: str, admin_password: str, log=print):
-    """JupyterHub from hub/jupyterhub_config.py on 127.0.0.1, as root, with the ipt-ops service token."""
+def running_hub(venv: Path, users: HubUsers, *, password: str, admin_password: str, exchange: str = "folder",
+                extra_env: dict[str, str] | None = None, log=print):
+    """JupyterHub from hub/jupyterhub_config.py on 127.0.0.1, as root, with the ipt-ops service token.
+
+    ``exchange`` is IPT_HUB_EXCHANGE: "folder" (a shared folder, mode 777) or "ngshare" (the hub's ngshare service,
+    running as nobody with its state in BASE/ngshare; ready when its health check answers through the proxy).
+    ``extra_env`` overrides or adds settings (tests/test_hub_lti.py: IPT_HUB_AUTH=lti13 and the IPT_LTI_* values)."""
     state = users.base / "state"
     state.mkdir(mode=0o700)
-    exchange = users.base / "exchange"
+    folder = users.base / "exchange"
     # As hub/README.md says: one exchange folder, mode 777.
-    subprocess.run(["install", "-d", "-m", "0777", str(exchange)], check=True)
+    subprocess.run(["install", "-d", "-m", "0777", str(folder)], check=True)
     port, api_port, proxy_port = free_port(), free_port(), free_port()
     token = secrets.token_hex(32)
     env = {**_clean_env(), "HOME": "/root",
            "IPT_HUB_ROSTER": str(users.roster), "IPT_HUB_AUTH": "shared-password",
            "IPT_HUB_PASSWORD": password, "IPT_HUB_ADMIN_PASSWORD": admin_password,
-           "IPT_HUB_STATE": str(state), "IPT_NBGRADER_EXCHANGE": str(exchange),
+           "IPT_HUB_STATE": str(state), "IPT_NBGRADER_EXCHANGE": str(folder),
            "IPT_HUB_PORT": str(port), "IPT_HUB_API_PORT": str(api_port), "IPT_HUB_PROXY_API_PORT": str(proxy_port),
-           "IPT_HUB_SERVICE_TOKEN": token}
+           "IPT_HUB_SERVICE_TOKEN": token, "IPT_HUB_EXCHANGE": exchange}
+    if exchange == "ngshare":
+        env.update(IPT_NGSHARE_PORT=str(free_port()), IPT_NGSHARE_STATE=str(users.base / "ngshare"))
+    env.update(extra_env or {})
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
     log_path = users.base / "jupyterhub.log"
     log_file = open(log_path, "w")
@@ -338,6 +347,15 @@ def running_hub(venv: Path, users: HubUsers, *, password: str, admin_password: s
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"JupyterHub did not start:\n{hub.log_tail(80)}")
+            time.sleep(0.3)
+        while exchange == "ngshare":  # the service starts with the hub; wait for its health check via the proxy
+            try:
+                if requests.get(hub.url + "/services/ngshare/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline + 60:
+                raise AssertionError(f"ngshare did not start:\n{hub.log_tail(80)}")
             time.sleep(0.3)
         yield hub
     finally:

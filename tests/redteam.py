@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nbformat
 
-from ipt_lib.course.samples import Profile, _cell, set_answer, wrong_area
+from ipt_lib.course.samples import Profile, find_cell, set_answer, wrong_area
 from ipt_lib.problem_areas import ProblemArea
 
 WRONG = ("1", "2", "3", "4")
@@ -153,30 +153,30 @@ def probe_profile(repo: str, port: int) -> Profile:
 
 def structure_duplicate_and_reorder(nb, key):
     _base(nb, key)
-    test1 = _cell(nb, "case_1_test")
+    test1 = find_cell(nb, "case_1_test")
     nb.cells.insert(nb.cells.index(test1), nbformat.v4.new_code_cell(test1.source, id="dup-test",
                                                                     metadata={"nbgrader": dict(test1.metadata["nbgrader"])}))
-    t5, t6 = _cell(nb, "case_5_test"), _cell(nb, "case_6_test")
+    t5, t6 = find_cell(nb, "case_5_test"), find_cell(nb, "case_6_test")
     i5, i6 = nb.cells.index(t5), nb.cells.index(t6)
     nb.cells[i5], nb.cells[i6] = t6, t5
 
 
 def structure_metadata(nb, key):
     _base(nb, key)
-    test2 = _cell(nb, "case_2_test")
+    test2 = find_cell(nb, "case_2_test")
     test2.metadata["nbgrader"]["points"] = 100
-    test3 = _cell(nb, "case_3_test")
+    test3 = find_cell(nb, "case_3_test")
     test3.cell_type = "markdown"
     test3.pop("outputs", None)
     test3.pop("execution_count", None)
-    _cell(nb, "case_4_test").id = "renamed-id"
+    find_cell(nb, "case_4_test").id = "renamed-id"
     nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
 
 
 def structure_strip_grading(nb, key):
     _base(nb, key)
     for case in WRONG:
-        _cell(nb, f"case_{case}_test").metadata.pop("nbgrader", None)
+        find_cell(nb, f"case_{case}_test").metadata.pop("nbgrader", None)
 
 
 def read_keys_from_files(nb, key):
@@ -237,17 +237,17 @@ def renamed_notebook_profile() -> Profile:
 # --- Assignment 2 ---------------------------------------------------------------------------------------
 
 def _inventory_base(nb, key):
-    _cell(nb, "tied_person_answer").source = "tied_person = 'Nobody in particular'"
-    _cell(nb, "area_answer").source = f"area = {wrong_area(ProblemArea(key['area'])).label!r}"
+    find_cell(nb, "tied_person_answer").source = "tied_person = 'Nobody in particular'"
+    find_cell(nb, "area_answer").source = f"area = {wrong_area(ProblemArea(key['area'])).label!r}"
 
 
 def _half_right_inventory(folder, key):
-    from ipt_lib.course.samples import _inventory, _key_people
+    from ipt_lib.course.samples import key_people, write_inventory
 
-    people = _key_people(key)
+    people = key_people(key)
     inner = [p for p in people if p["ring"] == "inner"]
     inner[-1]["ring"] = "middle"
-    _inventory(folder, key["client"], people)
+    write_inventory(folder, key["client"], people)
 
 
 def inv_patch(nb, key):
@@ -263,8 +263,8 @@ def inv_odd(nb, key):
     _inventory_base(nb, key)
     sly = ("type('Sly', (str,), {'__eq__': lambda s, o: True, '__contains__': lambda s, o: True, "
            "'casefold': lambda s: s, 'lower': lambda s: s})('x')")
-    _cell(nb, "tied_person_answer").source = f"tied_person = {sly}"
-    _cell(nb, "area_answer").source = f"area = {sly}"
+    find_cell(nb, "tied_person_answer").source = f"tied_person = {sly}"
+    find_cell(nb, "area_answer").source = f"area = {sly}"
 
 
 def inv_exit(nb, key):
@@ -274,17 +274,17 @@ def inv_exit(nb, key):
 
 def _everybody_inventory(folder, key):
     """One inner-ring entry named with every person's name and every relationship word of the key at once."""
-    from ipt_lib.course.samples import _inventory
+    from ipt_lib.course.samples import write_inventory
 
     words = sorted({w for group in key["inner"].values() for w in group} | {p["name"] for p in key["people"]})
-    _inventory(folder, key["client"], [dict(name=" ".join(words[:6]), relationship=" ".join(words), ring="inner"),
+    write_inventory(folder, key["client"], [dict(name=" ".join(words[:6]), relationship=" ".join(words), ring="inner"),
                                        dict(name="Someone else", relationship="neighbour", ring="outer")])
 
 
 def inv_everybody(nb, key):
     _inventory_base(nb, key)
     words = sorted({w for group in key["inner"].values() for w in group})
-    _cell(nb, "tied_person_answer").source = f"tied_person = {' '.join(words)!r}"
+    find_cell(nb, "tied_person_answer").source = f"tied_person = {' '.join(words)!r}"
 
 
 def redteam_match_everything_profile() -> Profile:
@@ -331,7 +331,7 @@ def _caseload_attack(attack: str, cell_id: str):
         module = key["module"]
         for name, code in module.SOLUTIONS.items():
             steal = _STEAL_ANSWERS.get(name)
-            _cell(nb, f"{name}_answer").source = code.strip() + ("\n" + steal if steal else "")
+            find_cell(nb, f"{name}_answer").source = code.strip() + ("\n" + steal if steal else "")
         _insert_after_setup(nb, "_stolen = {}\n" + attack, cell_id)
     return edit
 

@@ -6,7 +6,8 @@ import pytest
 from nbformat import NotebookNode
 
 from ipt_lib.errors import StudentFacingError
-from ipt_lib.course.preprocessors import REPORT_CALL, SealComputedKeys, computed_checks
+from ipt_lib.course.preprocessors import SealComputedKeys
+from ipt_lib.course.sealing import REPORT_CALL, computed_checks
 from ipt_lib.grading import (MissingAnswer, WrongAnswer, assert_computed, check_computed, computed_verdict,
                              normalise_computed)
 

@@ -96,8 +96,8 @@ def test_question_9_is_applied_a_log_against_requirements_read_from_the_training
 
     bodies = {b.id: b for b in load_bodies(ROOT / "data" / "training")}
     spec = key["bank"]["slots"]["q9"]
-    assert spec["kind"] == "choice" and len(spec["items"]) == len(assignment6.PATHWAY_ITEMS)
-    for item_id, body, level, options, missing, amounts, log in assignment6.PATHWAY_ITEMS:
+    assert spec["kind"] == "choice" and len(spec["items"]) == len(assignment6.pathway_items(ROOT))
+    for item_id, body, level, options, missing, amounts, log in assignment6.pathway_items(ROOT):
         item = spec["items"][item_id]
         assert len(item["options"]) == 4 and key["keys"]["q9"][item_id] == "ABCD"[options.index(missing)]
         for text, requirement in zip(item["options"], options):  # the wording comes from data/training

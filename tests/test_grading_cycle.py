@@ -8,9 +8,10 @@ import nbformat
 import pytest
 
 from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6
+from ipt_lib.course import registry
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
-from ipt_lib.course.samples import Profile, _exam, sample_class
+from ipt_lib.course.samples import Profile, exam_edit, sample_class
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,18 +30,20 @@ def _solution_for(assignment: str, notebook: str):
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
+    own_solutions = {  # one more student per assignment: the source's own solutions, which must score full marks
+        assignment1.ASSIGNMENT: ("the source's own solutions", 8),
+        assignment2.ASSIGNMENT: ("the source's own solutions (inventory built in code)", 4),
+        assignment3.ASSIGNMENT: ("the source's own solutions (pandas code and figure)", 12),
+        assignment4.ASSIGNMENT: ("the source's own solutions (every label)", 14),
+        assignment5.ASSIGNMENT: ("the source's own solutions (matching)", 4),
+    }
     specs = default_specs(ROOT)
-    specs[0].profiles.append(Profile("zoe", "the source's own solutions",
-                                     _solution_for(assignment1.ASSIGNMENT, assignment1.NOTEBOOK), 8))
-    specs[1].profiles.append(Profile("zoe", "the source's own solutions (inventory built in code)",
-                                     _solution_for(assignment2.ASSIGNMENT, assignment2.NOTEBOOK), 4))
-    specs[2].profiles.append(Profile("zoe", "the source's own solutions (pandas code and figure)",
-                                     _solution_for(assignment3.ASSIGNMENT, assignment3.NOTEBOOK), 12))
-    specs[3].profiles.append(Profile("zoe", "the source's own solutions (every label)",
-                                     _solution_for(assignment4.ASSIGNMENT, assignment4.NOTEBOOK), 14))
-    specs[4].profiles.append(Profile("zoe", "the source's own solutions (matching)",
-                                     _solution_for(assignment5.ASSIGNMENT, assignment5.NOTEBOOK), 4))
-    specs[5].profiles.append(Profile("zoe", "her own exam variant answered right", _exam("zoe"), 9))
+    for spec in specs:
+        if spec.name == assignment6.ASSIGNMENT:
+            spec.profiles.append(Profile("zoe", "her own exam variant answered right", exam_edit("zoe"), 9))
+        else:
+            description, points = own_solutions[spec.name]
+            spec.profiles.append(Profile("zoe", description, _solution_for(spec.name, spec.notebook), points))
     result = run_cycle(tmp_path_factory.mktemp("cycle") / "run", specs=specs, timeout=10, quiet=True)
     print(format_summary(result))
     return result
@@ -65,7 +68,7 @@ def test_source_solution_scores_full_marks_on_every_autograded_item(cycle):
 @pytest.mark.slow
 def test_blank_release_scores_zero_without_crashing(cycle):
     ben = by_student(cycle)["ben"]
-    assert ben.auto_score == 0 and ben.auto_max == len(assignment1.GRADED_IDS)
+    assert ben.auto_score == 0 and ben.auto_max == len(assignment1.case_sets().graded)
 
 
 @pytest.mark.slow
@@ -299,7 +302,7 @@ def test_parallel_autograde_resumes_only_what_is_left(cycle, tmp_path):
 
     course = cycle.course
     journal = read_journal(course, assignment2.ASSIGNMENT)
-    assert set(journal) == {p.student for p in default_specs(ROOT)[1].profiles} | {"zoe"}
+    assert set(journal) == {p.student for p in registry.get(assignment2.ASSIGNMENT).sample_class({})} | {"zoe"}
     todo, skipped = plan(course, assignment2.ASSIGNMENT)
     assert todo == [] and len(skipped) == len(journal)
     # as if the run had stopped before two submissions were recorded

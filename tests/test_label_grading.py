@@ -2,7 +2,7 @@
 
 import pytest
 
-from ipt_lib.course.preprocessors import static_labels
+from ipt_lib.grading.cell_text import static_labels
 from ipt_lib.grading import MissingAnswer, WrongAnswer, assert_labels, check_labels, labels_verdict, read_labels
 
 KEY = {1: "nondirective exploration", 3: "clarification", 5: "role play"}

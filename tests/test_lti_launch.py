@@ -107,3 +107,7 @@ def test_the_hub_recipe_logs_an_lti_launch_in_as_the_mapped_user(tmp_path, monke
 
     with pytest.raises(web.HTTPError, match="another course"):
         asyncio.run(authenticator.authenticate(None, claims("sub-2", context="ctx-7")))
+    # The roster decides who logs in; someone it lacks is told their id and what to do (not "User missing or null").
+    assert authenticator.check_allowed("zoe-nunez") is True
+    with pytest.raises(web.HTTPError, match="Your course account is nia-new; this hub's roster does not have it"):
+        authenticator.check_allowed("nia-new")

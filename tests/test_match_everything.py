@@ -13,7 +13,7 @@ from ipt_lib.grading import inventory_verdict, names_one_person
 from ipt_lib.inventory import Inventory
 
 ROOT = Path(__file__).resolve().parents[1]
-KEY = tomllib.loads((ROOT / "data" / "assignments" / "a2_inventory.toml").read_text(encoding="utf-8"))
+KEY = tomllib.loads((ROOT / "data" / "assignments" / "a2_inventory" / "key.toml").read_text(encoding="utf-8"))
 _INNER = [list(g) for g in KEY["inner"].values()]
 GROUPS = _INNER + [[p["name"].casefold()] for p in KEY["people"]  # each person of the case once
                    if not any(p["name"].casefold() in g for g in _INNER)]

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ipt_lib.pathway import (ENTRY_KINDS, LOG_COLUMNS, Body, Level, PathwayDataError, Requirement, Status,
-                             TraineeLog, TraineeLogError, assess, load_bodies, load_body, progress_figure)
+                             TraineeLog, TraineeLogError, assess, load_bodies, load_body)
+from ipt_lib.plot_progress import progress_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "pathway"

@@ -161,7 +161,8 @@ def sample_log():
 
 def test_every_progress_figure_keeps_its_text_inside_and_at_body_size(sample_log):
     """Every level of every body (the longest requirement texts and statuses there are), nothing cut off."""
-    from ipt_lib.pathway import assess, load_bodies, progress_figure
+    from ipt_lib.pathway import assess, load_bodies
+    from ipt_lib.plot_progress import progress_figure
 
     checked = 0
     for body in load_bodies():
@@ -196,7 +197,8 @@ def _shown_as(fig) -> str:
 
 def test_every_figure_a_lesson_shows_has_a_text_alternative_that_says_what_it_shows(sample_log):
     from ipt_lib.caseload import load_cohort
-    from ipt_lib.pathway import assess, progress_figure
+    from ipt_lib.pathway import assess
+    from ipt_lib.plot_progress import progress_figure
     from ipt_lib.plots import TimelineEvent, group_trajectory, timeline, trajectories
 
     assert "inner ring: Ama (x)" in _shown_as(closeness_circle(twelve_people()))

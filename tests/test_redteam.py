@@ -50,15 +50,15 @@ CANARIES = {"JUPYTERHUB_API_TOKEN": "canary-hub-token-7f3a9", "PGPASSWORD": "can
 def attacked(tmp_path_factory, listener):
     port, hits = listener
     profiles = redteam_class() + [renamed_notebook_profile(), probe_profile(str(ROOT), port)]
-    specs = default_specs(ROOT)
-    specs[0].profiles = profiles
-    specs[1].profiles = redteam_inventory_class() + [redteam_match_everything_profile()]
-    specs[2].profiles = redteam_caseload_class()
+    specs = {spec.name: spec for spec in default_specs(ROOT)}
+    specs[assignment1.ASSIGNMENT].profiles = profiles
+    specs[assignment2.ASSIGNMENT].profiles = redteam_inventory_class() + [redteam_match_everything_profile()]
+    specs[assignment3.ASSIGNMENT].profiles = redteam_caseload_class()
     root = tmp_path_factory.mktemp("redteam") / "run"
     with pytest.MonkeyPatch.context() as env:
         for name, value in CANARIES.items():  # what a hub sets for the grader: never for the student's kernel
             env.setenv(name, value)
-        result = run_cycle(root, specs=specs, timeout=10, quiet=True)
+        result = run_cycle(root, specs=list(specs.values()), timeout=10, quiet=True)
     print(format_summary(result))
     return result, hits
 

@@ -102,7 +102,7 @@ def test_every_author_year_citation_in_shipped_text_resolves_to_one_work(shipped
 def test_the_converted_corpora_cite_the_bibliography(shipped, works):
     for rel in ("README.md", "data/scenarios/r01.toml", "data/scenarios/r02.toml", "data/scenarios/r03.toml",
                 "ipt_lib/problem_areas.py", "ipt_lib/techniques.py", "ipt_lib/measures.py",
-                "ipt_lib/course/assignment1.py", "data/cohort/README.md"):
+                "data/assignments/a1_problem_areas/intro.md", "data/cohort/README.md"):
         assert citations(shipped[rel], works), f"{rel} cites no work of the bibliography"
 
 

@@ -158,14 +158,14 @@ def test_rest_without_variance_and_single_item_are_explained(tmp_path):
 
 
 def test_flag_thresholds_are_strict():
-    from ipt_lib.course.reports import _flags
+    from ipt_lib.course.reports.analysis import flags as _flags
 
     assert _flags(0.9, 0.0) == () and _flags(0.3, None) == ()
     assert _flags(0.91, -0.01) == ("too easy", "negatively discriminating") and _flags(0.29, 0.5) == ("too hard",)
 
 
 def test_a_discrimination_shown_as_minus_zero_is_not_flagged():
-    from ipt_lib.course.reports import _flags
+    from ipt_lib.course.reports.analysis import flags as _flags
 
     assert _flags(0.5, -0.004) == () and _flags(0.5, -0.0) == ()
     assert _flags(0.5, -0.006) == ("negatively discriminating",)
@@ -218,6 +218,10 @@ def a1_course(tmp_path):
     submit(course, "s1", {"case_1": '"grief"', "case_2": '"Role-Disputes."', "case_3": '"grief"'})
     submit(course, "s2", {"case_1": "...", "case_2": "grief", "case_3": '"loss"'})
     # s3 submitted no readable notebook: every answer counts as blank
+    # the case file the course released names the vignette behind each item (the item analysis reads it there)
+    deck = Path(__file__).resolve().parents[1] / "source" / A / assignment1.DECK
+    (course / "source" / A).mkdir(parents=True, exist_ok=True)
+    (course / "source" / A / assignment1.DECK).write_bytes(deck.read_bytes())
     return course
 
 
@@ -236,13 +240,19 @@ def test_confusion_matrix_from_the_answer_text(tmp_path):
 def test_most_confused_vignettes_name_the_vignette_and_the_wrong_area(tmp_path):
     analysis = item_analysis(a1_course(tmp_path), A)
     (confused,) = analysis.most_confused
-    assert confused.item == "case_3_test" and confused.vignette == assignment1.GRADED_IDS[2]
+    assert confused.item == "case_3_test" and confused.vignette == assignment1.case_sets().graded[2]
     assert confused.key == "role transition" and confused.wrong_classes == (("grief", 1),)
-    assert by_item(analysis)["case_1_test"].vignette == assignment1.GRADED_IDS[0]
+    assert by_item(analysis)["case_1_test"].vignette == assignment1.case_sets().graded[0]
+
+
+def test_without_the_released_case_file_the_items_name_no_vignette(tmp_path):
+    course = a1_course(tmp_path)
+    (course / "source" / A / assignment1.DECK).unlink()
+    assert all(item.vignette == "" for item in item_analysis(course, A).items)
 
 
 def test_blank_answers_are_told_apart_from_unreadable_ones(tmp_path):
-    from ipt_lib.course.reports import _read_answers
+    from ipt_lib.course.reports.analysis import read_answers as _read_answers
 
     course = make_course(tmp_path, {"s": {"case_1_test": 0}}, {"case_1_test": 1},
                          keys={"case_1_test": KEYS["case_1_test"]})

@@ -12,9 +12,10 @@ from ipt_lib.course.cycle import default_specs
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_no_helper_is_defined_twice():
+@pytest.mark.parametrize("module", sorted(Path(samples.__file__).parent.glob("*.py")), ids=lambda p: p.name)
+def test_no_helper_is_defined_twice(module):
     """A later helper with the same name silently replaces an earlier one that a sample class still uses."""
-    tree = ast.parse(Path(samples.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(module.read_text(encoding="utf-8"))
     names = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
     assert sorted({n for n in names if names.count(n) > 1}) == []
 

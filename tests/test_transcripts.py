@@ -135,11 +135,11 @@ def test_summaries_do_not_give_away_the_dispute_stage(transcripts):
 
 
 def test_template_and_readme_describe_every_field_the_loader_accepts(root):
-    from ipt_lib.transcripts import _FIELDS, _TURN_FIELDS
+    from ipt_lib.transcripts import CLIENT, SCHEMA, TURN
 
     template = (root / "data" / "transcripts" / "_TEMPLATE.toml.example").read_text()
     readme = (root / "data" / "transcripts" / "README.md").read_text()
-    for name in _FIELDS + _TURN_FIELDS:
+    for name in SCHEMA.names + TURN.names + CLIENT.names:
         assert name in template and (f"`{name}" in readme or f"`[[{name}]]`" in readme), name
 
 

@@ -1,4 +1,4 @@
-"""Warm kernels (ipt_lib/course/forkserver.py) for a whole class, not only for a sample class of ten."""
+"""Warm kernels (ipt_lib/course/warm_kernels.py, forkserver.py) for a whole class, not only for a sample class of ten."""
 
 from __future__ import annotations
 
@@ -17,19 +17,19 @@ pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="warm kernels run i
 @pytest.fixture()
 def warm(tmp_path, monkeypatch):
     """A fork server for a course under tmp_path; yields (course, a folder for one submission)."""
-    from ipt_lib.course.parallel import _start_warm_kernels
+    from ipt_lib.course.warm_kernels import start_warm_kernels
 
     course = tmp_path / "course"
     work = course / "autograded" / "s1" / "a1"
     work.mkdir(parents=True)
     share = install_kernelspec(tmp_path / "share", hide=[course], ipc=tmp_path / "ipc").parents[1]
     with ExitStack() as stack:
-        monkeypatch.setenv("JUPYTER_PATH", str(_start_warm_kernels(course, share, stack)))
+        monkeypatch.setenv("JUPYTER_PATH", str(start_warm_kernels(course, share, stack).share))
         yield course, work
 
 
 async def _start_run_stop(work: Path, code: str) -> list[dict]:
-    from ipt_lib.course.forkserver import KERNEL_NAME, WarmKernelManager
+    from ipt_lib.course.warm_kernels import KERNEL_NAME, WarmKernelManager
 
     km = WarmKernelManager(kernel_name=KERNEL_NAME)
     await km.start_kernel(cwd=str(work))
@@ -74,7 +74,7 @@ def test_start_up_output_does_not_reach_the_first_cell(warm):
 
 
 def test_a_kernel_that_dies_is_seen_dead_and_the_next_one_starts(warm):
-    from ipt_lib.course.forkserver import KERNEL_NAME, WarmKernelManager
+    from ipt_lib.course.warm_kernels import KERNEL_NAME, WarmKernelManager
 
     _, work = warm
 
@@ -97,50 +97,3 @@ def test_a_kernel_that_dies_is_seen_dead_and_the_next_one_starts(warm):
     assert asyncio.run(die()) is False
     outputs = asyncio.run(_start_run_stop(work, "print('next')"))
     assert any(m["msg_type"] == "stream" and m["content"]["text"] == "next\n" for m in outputs)
-
-
-# --- the worker's cheaper schema check keeps nbgrader's verdicts -------------------------------------------------
-
-def _validator():
-    from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
-
-    return MetadataValidatorV3()
-
-
-@pytest.mark.parametrize("meta", [
-    {"grade": True, "grade_id": "q1", "locked": False, "points": 1, "schema_version": 3, "solution": False,
-     "task": False},
-    {"grade": True, "grade_id": "q1", "locked": False, "points": "one", "schema_version": 3, "solution": False,
-     "task": False},
-    {"grade": True, "locked": False, "points": 1, "schema_version": 3, "solution": False, "task": False},
-    {"grade": "yes", "grade_id": "q1", "locked": False, "schema_version": 3, "solution": False, "task": False},
-])
-def test_schema_checked_once_gives_the_same_verdict_as_jsonschema(meta):
-    import jsonschema
-
-    from ipt_lib.course.parallel import _SchemaOnce
-
-    schema = _validator().schema
-    once = _SchemaOnce(jsonschema)
-
-    def verdict(module):
-        try:
-            module.validate(meta, schema)
-            return None
-        except jsonschema.ValidationError as exc:
-            return (exc.message, list(exc.path), list(exc.schema_path))
-
-    expected = verdict(jsonschema)
-    assert verdict(once) == expected
-    assert verdict(once) == expected  # the cached validator, a second time
-    wrong_type = meta.get("points") == "one" or meta.get("grade") == "yes"
-    assert (expected is not None) == wrong_type
-
-
-def test_a_broken_schema_is_still_refused():
-    import jsonschema
-
-    from ipt_lib.course.parallel import _SchemaOnce
-
-    with pytest.raises(jsonschema.SchemaError):
-        _SchemaOnce(jsonschema).validate({}, {"type": "no such type"})

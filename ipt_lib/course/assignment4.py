@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import partial
 from pathlib import Path
 
 import nbformat
 
 from ..transcripts import Transcript, load_transcripts
-from .assignment1 import _code, _keyed_test, _md, _notebook, repo_root
+from .cells import code, keyed_test, md, notebook, prose, repo_root
 
 ASSIGNMENT = "a4_techniques"
 NOTEBOOK = "techniques.ipynb"
@@ -46,46 +47,12 @@ def answer_key(root: Path | None = None) -> dict:
     return key
 
 
-INTRO = f"""
-# Assignment 4: Techniques in practice
-
-**Time:** about 90 minutes. **Points:** {LABEL_POINTS * 4 + 2 + MANUAL_POINTS} ({LABEL_POINTS * 4 + 2} autograded, {MANUAL_POINTS} graded by your instructor).
-
-After this assignment you can:
-1. name the technique an IPT therapist uses in each turn of a session (the 2018 *Guide*'s list, plus use of
-   the therapeutic relationship from the original manual; Weissman et al., 2018);
-2. recognise the communication problems in a client's account of an exchange;
-3. stage a role dispute (renegotiation, impasse, dissolution; Weissman et al., 2018);
-4. analyse one exchange and propose a clearer way to say it.
-
-**A note on the communication categories.** The four categories used here (ambiguous nonverbal communication; assuming one has communicated or understood; needlessly indirect communication; silence that closes off
-communication) are taught *as commonly summarised from Klerman et al. (1984)*. Such summaries usually list five
-kinds, with "wrongly assuming one has communicated" and "wrongly assuming one has understood" as two; this course
-merges those two into one category, so it uses four. Our course reference marks the list, and even its number,
-UNCONFIRMED: no retrieved source lists them (Klerman et al., 1984; Weissman et al., 2018; Reynolds et al., 1999a). Treat them as a teaching tool, not a canon.
-
-**How it is graded.** Labels are read from the text of your answer cells, so write them in quotes. The check under
-each answer tells you whether every label can be read (spelling and synonyms are forgiven, for example "roleplay");
-it does not say whether a label is right. Each transcript's labels share its {LABEL_POINTS} points equally, so a
-partly right set earns part of the points.
-
-*All sessions are fictional. Content note: one excerpt concerns a man with PTSD after a fatal fire.*
-"""
-
 SETUP = f"""
 # Set-up: run this cell first.
 import ipt_lib
 from ipt_lib.transcripts import load_case_file, load_transcript
 transcripts = load_case_file("{CASES}")
 print("Transcripts:", ", ".join(f"{{t.id}} ({{t.client.name}})" for t in transcripts.values()))
-"""
-
-REFERENCE = """
-## The labels you will use
-
-Run the cell for the definitions. Technique labels: nondirective exploration, direct elicitation, encouragement of
-affect, clarification, communication analysis, decision analysis, role play, use of the therapeutic relationship,
-directive (advice, psychoeducation).
 """
 
 REFERENCE_CODE = """
@@ -96,64 +63,16 @@ for problem in ipt_lib.CommunicationProblem:
     print(f"{problem.label}: {problem.definition}")
 """
 
-PRACTICE = f"""
-## Warm-up (not graded): a practice transcript with its key
-
-Label the therapist turns of this practice session, then run the cell: each label you give is marked right or
-wrong and the course's label is shown, because this is practice (turns still at `...` are left unmarked). Change `my_labels` and run it again as often as you like.
-"""
-
 PRACTICE_CODE = """
 practice = load_transcript("practice_{pid}.toml")
 my_labels = {{{turns}}}   # replace each ... with your label in quotes
 practice.show(my_labels)
 """
 
-PART_A = f"""
-## Part A: Which technique? ({LABEL_POINTS * 2} points, autograded)
-
-For each transcript, label **every therapist turn** with the one technique it uses. Replace each `...` with a label in
-quotes.
-"""
-
-PART_B = f"""
-## Part B: Communication problems and dispute stages ({LABEL_POINTS * 2 + 2} points, autograded)
-
-These two sessions are about role disputes. For each, label the **client's accounts of an exchange** listed in the
-answer cell with the communication problem each shows ({LABEL_POINTS} points per transcript), then say which stage
-the dispute is in: renegotiation, impasse or dissolution (1 point each; Weissman et al., 2018).
-"""
-
-ANALYSIS_TEXT = f"""
-## Part C: A communication analysis ({MANUAL_POINTS} points, graded by your instructor)
-
-Read turns {ANALYSIS[1]} of {ANALYSIS[0]} again. In 150-250 words: (1) reconstruct the exchange Marek reports, step
-by step: what was said or done, by whom, and how each probably understood it; (2) name where the communication
-failed and why; (3) write, in Marek's own voice, what he could have said instead, in one or two sentences; (4) say
-how you would use a role play to rehearse it in the next session (Weissman et al., 2018).
-
-**Rubric** (1 point each): the reconstruction follows the exchange turn by turn; the failure is named precisely and
-tied to the client's account (not to a diagnosis); the alternative is direct, specific and in the client's voice;
-the role-play plan is concrete (who plays whom, what is rehearsed, how it is debriefed).
-"""
-
-CHECKLIST = """
-## Before you submit
-
-1. Every check printed "read as" (a label that cannot be read, or a turn left unlabelled, is named).
-2. Part C has your written analysis.
-3. **Kernel → Restart Kernel and Run All Cells**, then save, then **Validate** and **Submit**.
-
-**Key points:** name the technique by what the therapist's words do (an open invitation, a specific question,
-restating a contrast, going over an exchange line by line, weighing options, rehearsing); a client's account of an
-exchange shows where communication fails; staging a dispute decides the work (Weissman et al., 2018).
-"""
-
-
 def _answer_cell(name: str, turns: list[int], labels: dict[int, str], comment: str) -> nbformat.NotebookNode:
     stub = ",\n".join(f"    {t}: ..." for t in turns)
     solution = ",\n".join(f"    {t}: {labels[t]!r}" for t in turns)
-    return _code(f"{name}_answer",
+    return code(f"{name}_answer",
                  f"# {comment}\n{name} = {{\n{stub},\n}}\n"
                  f"### BEGIN SOLUTION\n{name} = {{\n{solution},\n}}\n### END SOLUTION",
                  solution=True)
@@ -161,56 +80,59 @@ def _answer_cell(name: str, turns: list[int], labels: dict[int, str], comment: s
 
 def _labels_test(name: str, kind: str, labels: dict[int, str]) -> nbformat.NotebookNode:
     turns = list(labels)
-    return _keyed_test(f"{name}_test", f"Checks that every turn's label can be read as a {kind.replace('communication', 'communication problem')} "
+    return keyed_test(f"{name}_test", f"Checks that every turn's label can be read as a {kind.replace('communication', 'communication problem')} "
                        "(format only);\nwhether the labels are right is checked at grading.",
                        "check_labels", f"{name!r}, {kind!r}, {turns!r}",
                        "assert_labels", f"{name!r}, {labels!r}, {kind!r}, {LABEL_POINTS}", points=LABEL_POINTS)
 
 
-def build_notebook(key: dict, found: dict[str, Transcript]) -> nbformat.NotebookNode:
+def build_notebook(key: dict, found: dict[str, Transcript], root: Path | None = None) -> nbformat.NotebookNode:
+    text = partial(prose, root or repo_root(), ASSIGNMENT)
     practice = found[PRACTICE_ID]
     practice_turns = ", ".join(f"{t.number}: ..." for t in practice.turns if t.speaker == "therapist")
     cells = [
-        _md("intro", INTRO),
-        _code("setup", SETUP, locked=True),
-        _md("reference", REFERENCE),
-        _code("reference-code", REFERENCE_CODE),
-        _md("practice", PRACTICE),
-        _code("practice-code", PRACTICE_CODE.format(pid=PRACTICE_ID.lower(), turns=practice_turns)),
-        _md("part-a", PART_A),
+        md("intro", text("intro", total=LABEL_POINTS * 4 + 2 + MANUAL_POINTS, auto=LABEL_POINTS * 4 + 2,
+                           manual=MANUAL_POINTS, label_points=LABEL_POINTS)),
+        code("setup", SETUP, locked=True),
+        md("reference", text("reference")),
+        code("reference-code", REFERENCE_CODE),
+        md("practice", text("practice")),
+        code("practice-code", PRACTICE_CODE.format(pid=PRACTICE_ID.lower(), turns=practice_turns)),
+        md("part-a", text("part-a", points=LABEL_POINTS * 2)),
     ]
     for tid in TECHNIQUE_IDS:
         name = f"{tid}_techniques"
         t = found[tid]
-        cells.append(_md(f"{tid}-title", f"### {tid}: {t.title} ({LABEL_POINTS} points)\n\n{t.client.name}, "
+        cells.append(md(f"{tid}-title", f"### {tid}: {t.title} ({LABEL_POINTS} points)\n\n{t.client.name}, "
                                          f"{t.client.age}; {t.phase.label} phase, session {t.session} of "
                                          f"{t.planned_sessions}."))
-        cells.append(_code(f"{tid}-show", f'transcripts["{tid}"]', locked=True))
+        cells.append(code(f"{tid}-show", f'transcripts["{tid}"]', locked=True))
         cells.append(_answer_cell(name, list(key[name]), key[name], "Therapist turns: one technique each, in quotes."))
         cells.append(_labels_test(name, "technique", key[name]))
-    cells.append(_md("part-b", PART_B))
+    cells.append(md("part-b", text("part-b", points=LABEL_POINTS * 2 + 2, label_points=LABEL_POINTS)))
     for tid in COMMUNICATION_IDS:
         name = f"{tid}_communication"
         t = found[tid]
-        cells.append(_md(f"{tid}-title", f"### {tid}: {t.title} ({LABEL_POINTS + 1} points)\n\n{t.client.name}, "
+        cells.append(md(f"{tid}-title", f"### {tid}: {t.title} ({LABEL_POINTS + 1} points)\n\n{t.client.name}, "
                                          f"{t.client.age}; {t.phase.label} phase, session {t.session} of "
                                          f"{t.planned_sessions}."))
-        cells.append(_code(f"{tid}-show", f'transcripts["{tid}"]', locked=True))
+        cells.append(code(f"{tid}-show", f'transcripts["{tid}"]', locked=True))
         cells.append(_answer_cell(name, list(key[name]), key[name],
                                   "The client's accounts of an exchange: one communication problem each, in quotes."))
         cells.append(_labels_test(name, "communication", key[name]))
         stage = f"{tid}_stage"
-        cells.append(_code(f"{stage}_answer", f"# The stage of this dispute, in quotes.\n{stage} = (\n"
+        cells.append(code(f"{stage}_answer", f"# The stage of this dispute, in quotes.\n{stage} = (\n"
                                               f"    ### BEGIN SOLUTION\n    {key[stage]!r}\n    ### END SOLUTION\n)",
                            solution=True))
-        cells.append(_keyed_test(f"{stage}_test", "Checks the format of your answer only.", "check_stage_format",
+        cells.append(keyed_test(f"{stage}_test", "Checks the format of your answer only.", "check_stage_format",
                                  repr(stage), "assert_stage", f"{stage!r}, {key[stage]!r}"))
-    cells.append(_md("analysis-question", ANALYSIS_TEXT, locked=True))
-    cells.append(_md("analysis_answer", "### BEGIN SOLUTION\n*For graders only (removed from the student version): "
+    cells.append(md("analysis-question", text("analysis-question", manual=MANUAL_POINTS, turns=ANALYSIS[1],
+                                                     transcript=ANALYSIS[0]), locked=True))
+    cells.append(md("analysis_answer", "### BEGIN SOLUTION\n*For graders only (removed from the student version): "
                                         "see the rationales of turns 8-11 in data/transcripts/t06.toml.*\n"
                                         "### END SOLUTION", solution=True, grade=True, points=MANUAL_POINTS))
-    cells.append(_md("checklist", CHECKLIST))
-    return _notebook(cells)
+    cells.append(md("checklist", text("checklist")))
+    return notebook(cells)
 
 
 def build(root: Path | None = None) -> list[Path]:
@@ -224,7 +146,7 @@ def build(root: Path | None = None) -> list[Path]:
     key = answer_key(root)
     folder = root / "source" / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build_notebook(key, found), folder / NOTEBOOK)
+    nbformat.write(build_notebook(key, found, root), folder / NOTEBOOK)
     cases = {"name": ASSIGNMENT, "transcripts": [found[tid].public_record()
                                                  for tid in TECHNIQUE_IDS + COMMUNICATION_IDS]}
     (folder / CASES).write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n", "utf-8")

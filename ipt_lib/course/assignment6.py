@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -19,7 +21,7 @@ import nbformat
 from ..measures import is_remission, is_response, severity
 from ..transcripts import load_transcripts
 from ..vignettes import load_vignettes
-from .assignment1 import _code, _keyed_test, _md, _notebook, repo_root
+from .cells import assignment_data, code, keyed_test, md, notebook, prose, repo_root
 
 ASSIGNMENT = "a6_final_exam"
 NOTEBOOK = "final_exam.ipynb"
@@ -36,61 +38,20 @@ TECHNIQUE_POOLS = {"q4": ("T02", "T04"), "q5": ("T12", "T15")}  # graded transcr
 BAND_SCORES = (0, 4, 5, 9, 10, 12, 14, 15, 17, 19, 20, 27)         # every PHQ-9 band edge on both sides
 RESPONSE_PAIRS = ((20, 10), (20, 11), (16, 8), (18, 10), (12, 6), (25, 13), (14, 7), (22, 12))
 REMISSION_ITEMS = (("PHQ-9", 4), ("PHQ-9", 5), ("HAM-D-17", 7), ("HAM-D-17", 8), ("PHQ-9", 0), ("HAM-D-17", 6))
-# Question 9 is applied: a trainee's log in a few lines, four of a body's requirements (their wording read from
-# data/training, so the exam follows the data), and the question which one is still missing. ``amounts`` are what
-# the log says the trainee has, in the requirement's unit; build_bank checks them against the data, so a change in
-# a body's numbers that would change the answer stops the build instead of grading against a stale key.
-PATHWAY_ITEMS = (  # (item id, body, level, options (4 requirement ids), missing requirement, amounts, log)
-    ("P1", "isipt", "therapist", ("clinical-training", "introductory-training", "supervised-cases", "letter"),
-     "supervised-cases", {"clinical-training": 180, "introductory-training": 16, "supervised-cases": 2},
-     "Noor, a counselling psychologist, has {clinical-training} hours of supervised training in delivering therapy and "
-     "took a {introductory-training}-hour introductory IPT course with an ISIPT-endorsed trainer. Her supervisor has "
-     "written her a letter of recommendation. She has three supervised IPT cases: two ran from the first session to "
-     "the last; the third client moved away after session 6, during the middle phase."),
-    ("P2", "isipt", "therapist", ("clinical-training", "introductory-training", "supervised-cases", "letter"),
-     "introductory-training", {"clinical-training": 210, "introductory-training": 8, "supervised-cases": 3},
-     "Tomás, a mental-health nurse, has {clinical-training} hours of supervised training in delivering therapy. His "
-     "IPT training so far is a one-day, {introductory-training}-hour workshop. He has {supervised-cases} IPT cases, "
-     "each supervised through the initial, middle and ending phases, and a letter of recommendation from his "
-     "service lead."),
-    ("P3", "isipt", "therapist", ("clinical-training", "introductory-training", "supervised-cases", "letter"),
-     "clinical-training", {"clinical-training": 90, "introductory-training": 16, "supervised-cases": 3},
-     "Wanjiru, in the second year of a clinical psychology doctorate, has {clinical-training} hours of supervised "
-     "training in delivering therapy so far. She took a two-day, {introductory-training}-hour introductory IPT course "
-     "with an ISIPT-endorsed trainer, has {supervised-cases} IPT cases supervised from the first session to the last, "
-     "and her course director has written her a letter of recommendation."),
-    ("P4", "isipt", "supervisor", ("supervised-cases", "year-of-practice", "supervision-given",
-                                   "clinicians-supervised"),
-     "clinicians-supervised", {"supervised-cases": 5, "year-of-practice": 2, "supervision-given": 95,
-                               "clinicians-supervised": 3},
-     "Ravi has been a certified ISIPT therapist for {year-of-practice} years and uses IPT every week. He has had "
-     "supervision on {supervised-cases} IPT cases in all. Over the past two years he has given {supervision-given} "
-     "hours of IPT supervision, all of it to the same {clinicians-supervised} trainees in his team."),
-    ("P5", "isipt", "supervisor", ("supervised-cases", "year-of-practice", "supervision-given",
-                                   "clinicians-supervised"),
-     "supervision-given", {"supervised-cases": 5, "year-of-practice": 1.5, "supervision-given": 50,
-                           "clinicians-supervised": 6},
-     "Mei became a certified ISIPT therapist 18 months ago and still practises IPT. She has had supervision on "
-     "{supervised-cases} IPT cases in all, and has so far given {supervision-given} hours of IPT supervision, spread "
-     "over {clinicians-supervised} clinicians at two clinics."),
-    ("P6", "ipt_institute", "level-b-community", ("level-a-recent", "consultation-hours", "portfolios", "booster"),
-     "consultation-hours", {"level-a-recent": 2, "consultation-hours": 6, "portfolios": 2, "booster": 8},
-     "Lerato, a licensed social worker, completed an accredited Level A course {level-a-recent} years ago. She has "
-     "{portfolios} portfolios for two different clients, passed with averages of 3.4 and 3.1 on the IPT Quality and "
-     "Adherence Scale, and has taken an {booster}-hour advanced course. She has had {consultation-hours} hours of "
-     "consultation so far."),
-    ("P7", "ipt_institute", "level-b-community", ("level-a-recent", "consultation-hours", "portfolios", "booster"),
-     "level-a-recent", {"level-a-recent": 5, "consultation-hours": 12, "portfolios": 2, "booster": 8},
-     "Jonas, a licensed counsellor, took an accredited Level A course {level-a-recent} years ago and has practised "
-     "IPT since. This year he had {consultation-hours} consultation hours in a small group, passed {portfolios} "
-     "portfolios for two different clients (averages 3.2 and 3.5) and took an {booster}-hour booster course."),
-    ("P8", "ipt_institute", "level-b-community", ("level-a-recent", "consultation-hours", "portfolios", "booster"),
-     "portfolios", {"level-a-recent": 1, "consultation-hours": 11, "portfolios": 1, "booster": 8},
-     "Aiyana, a licensed psychologist, completed an accredited Level A course last year, has had "
-     "{consultation-hours} consultation hours and an {booster}-hour booster course. She submitted two portfolios for "
-     "two different clients: one averaged 3.3 on the IPT Quality and Adherence Scale, the other 2.7."),
-)
 FORMULATION_POOL = ("V19", "V23", "V27", "V32", "V37", "V46", "V54", "V59", "V63", "V75", "V81", "V95")  # practice vignettes: the rubric, not a key, grades
+
+
+def bank_data(root: Path | None = None) -> dict:
+    """data/assignments/a6_final_exam/bank.toml: the prompts, and question 9's items (``pathway``)."""
+    return tomllib.loads((assignment_data(root or repo_root(), ASSIGNMENT) / "bank.toml").read_text(encoding="utf-8"))
+
+
+def pathway_items(root: Path | None = None) -> list[tuple]:
+    """Question 9's items as (item id, body, level, options (4 requirement ids), missing requirement, amounts, log).
+
+    ``amounts`` are what the log says the trainee has; ``build_bank`` checks them against data/training."""
+    return [(i["id"], i["body"], i["level"], tuple(i["options"]), i["missing"], i["amounts"], i["log"])
+            for i in bank_data(root)["pathway"]]
 
 
 def _turn_items(transcripts) -> tuple[dict, dict]:
@@ -137,6 +98,11 @@ def _check_pathway_item(item_id: str, reqs, missing: str, amounts: dict) -> None
         raise ValueError(f"exam item {item_id}: the missing requirement {missing} is not among the options")
 
 
+def shows(root: Path) -> set[str]:
+    """Every vignette an exam can show (each student sees one item of each pool)."""
+    return {*AREA_POOLS["q1"], *AREA_POOLS["q2"], *STAGE_POOL, *FORMULATION_POOL}
+
+
 def build_bank(root: Path | None = None) -> tuple[dict, dict]:
     """(public bank, keys per question). The keys are instructor-only."""
     root = root or repo_root()
@@ -145,37 +111,34 @@ def build_bank(root: Path | None = None) -> tuple[dict, dict]:
     from ..pathway import load_bodies
 
     bodies = {b.id: b for b in load_bodies(root / "data" / "training")}
+    prompts = bank_data(root)["prompts"]
     slots: dict[str, dict] = {}
     keys: dict[str, dict] = {}
 
     for slot, pool in AREA_POOLS.items():
-        slots[slot] = {"kind": "area", "prompt": "Which problem area would you choose as the focus? (Weissman et al., 2018; ISIPT, n.d.-b)",
+        slots[slot] = {"kind": "area", "prompt": prompts["area"],
                        "items": {vid: vignettes[vid].public() for vid in pool}}
         keys[slot] = {vid: vignettes[vid].primary_area.label for vid in pool}
-    slots["q3"] = {"kind": "stage", "prompt": "This is a role dispute. Which stage is it in: renegotiation, impasse "
-                                              "or dissolution? (Weissman et al., 2018; ISIPT, n.d.-b)",
+    slots["q3"] = {"kind": "stage", "prompt": prompts["stage"],
                    "items": {vid: vignettes[vid].public() for vid in STAGE_POOL}}
     keys["q3"] = {vid: vignettes[vid].dispute_stage.label for vid in STAGE_POOL}
     for slot, ids in TECHNIQUE_POOLS.items():
         items, answers = _turn_items(transcripts[tid] for tid in ids)
-        slots[slot] = {"kind": "technique", "prompt": "Which technique does the therapist use in the last (highlighted) "
-                                                      "turn? (Weissman et al., 2018)", "items": items}
+        slots[slot] = {"kind": "technique", "prompt": prompts["technique"], "items": items}
         keys[slot] = answers
-    slots["q6"] = {"kind": "band", "prompt": "In which PHQ-9 severity band is this score? (Kroenke et al., 2001)",
+    slots["q6"] = {"kind": "band", "prompt": prompts["band"],
                    "items": {f"B{score:02d}": {"question": f"A PHQ-9 total of {score}."} for score in BAND_SCORES}}
     keys["q6"] = {f"B{score:02d}": severity("PHQ-9", score) for score in BAND_SCORES}
-    slots["q7"] = {"kind": "yesno", "prompt": "Is this a response, by the definition the course uses (a reduction of "
-                                              "50% or more; ICSI, n.d.; Medscape, n.d.; Kroenke et al., 2001)? Answer \"yes\" or \"no\".",
+    slots["q7"] = {"kind": "yesno", "prompt": prompts["response"],
                    "items": {f"R{b}-{f}": {"question": f"PHQ-9 {b} at intake, {f} at the last session."}
                              for b, f in RESPONSE_PAIRS}}
     keys["q7"] = {f"R{b}-{f}": "yes" if is_response(b, f) else "no" for b, f in RESPONSE_PAIRS}
-    slots["q8"] = {"kind": "yesno", "prompt": "Is this score in remission, by the definitions the course uses "
-                                              "(Frank et al., 1991; Kroenke et al., 2001; McIntyre et al., 2002)? Answer \"yes\" or \"no\".",
+    slots["q8"] = {"kind": "yesno", "prompt": prompts["remission"],
                    "items": {f"M{s[:3]}{n}": {"question": f"A {s} score of {n} at the end of treatment."}
                              for s, n in REMISSION_ITEMS}}
     keys["q8"] = {f"M{s[:3]}{n}": "yes" if is_remission(s, n) else "no" for s, n in REMISSION_ITEMS}
     items, answers = {}, {}
-    for item_id, body, level, options, missing, amounts, log in PATHWAY_ITEMS:
+    for item_id, body, level, options, missing, amounts, log in pathway_items(root):
         found = bodies[body].level(level)
         reqs = [found.requirement(r) for r in options]
         _check_pathway_item(item_id, reqs, missing, amounts)
@@ -183,28 +146,12 @@ def build_bank(root: Path | None = None) -> tuple[dict, dict]:
                                       "Which one is still missing?",
                           "options": [_requirement_text(r) for r in reqs]}
         answers[item_id] = "ABCD"[options.index(missing)]
-    slots["q9"] = {"kind": "choice", "prompt": "Training and certification: read the trainee's log against the "
-                                               "requirements listed (they are quoted from the course's training "
-                                               "data, which record one version of rules that bodies change). Which "
-                                               "one is still missing? Answer with its letter, A-D, in quotes "
-                                               "(IPT Institute, n.d.-a; ISIPT, n.d.-a; IPT UK, n.d.-a).", "items": items}
+    slots["q9"] = {"kind": "choice", "prompt": prompts["pathway"], "items": items}
     keys["q9"] = answers
     bank = {"name": ASSIGNMENT, "slots": slots,
             "formulation": {"items": {vid: vignettes[vid].public() for vid in FORMULATION_POOL}}}
     return bank, keys
 
-
-INTRO = f"""
-# Final exam
-
-**Time:** 90 minutes. **Points:** {9 + FORMULATION_POINTS} (9 autograded, {FORMULATION_POINTS} graded by your
-instructor). Closed book unless your instructor says otherwise.
-
-**Your exam is your own.** Each question is drawn from a bank for you (from your login name), so your neighbour's
-questions differ. The set-up cell says whose exam this is: if it is not your login name, stop and tell your
-instructor. Answer each question in its answer cell, in quotes unless a number is asked for. The check under each
-answer only says whether the answer can be read.
-"""
 
 SETUP = f"""
 # Set-up: run this cell first.
@@ -214,58 +161,32 @@ exam = load_exam("{BANK}")
 exam
 """
 
-FORMULATION = f"""
-## Case formulation ({FORMULATION_POINTS} points, graded by your instructor)
-
-Read your case (below) and write a short formulation, modelled on the elements of an IPT Institute certification
-portfolio (IPT Institute, n.d.-a): a case report, an interpersonal inventory (circle), an interpersonal formulation, and a
-self-evaluation.
-
-In 350-500 words:
-1. **Case report:** the presenting problem, the interpersonal event and its timing relative to onset (Focus review, 2006; Markowitz, 2016).
-2. **Diagnosis, risk and medication:** the diagnosis you would confirm and the scale you would use (with its band,
-   if the case gives a score) (Weissman et al., 2018; Kroenke et al., 2001; Focus review, 2006); how you would ask about thoughts of death or self-harm and what you
-   would do if the answer were positive (Simon et al., 2013; Posner et al., 2011; Stanley & Brown, 2012); whether the need for medication should be assessed
-   (Weissman et al., 2018; Focus review, 2006).
-3. **Inventory:** the important people and where you would place them on a closeness circle (inner, middle,
-   outer), with what the case says about support and expectations (IPT Institute, n.d.-a; Dietz et al., 2018).
-4. **Formulation:** the problem area you would choose and why, including why not the nearest alternative
-   (Weissman et al., 2018; ISIPT, n.d.-b), and how you would say it to the client (Weissman et al., 2018; Focus review, 2006).
-5. **Plan and measures:** the phase structure and number of sessions, and which scale you would give when (ISIPT, n.d.-b; Weissman et al., 2018; IPT Institute, n.d.-a).
-6. **Self-evaluation:** one thing in this case you are unsure about and how supervision would help.
-
-**Rubric** (6 points): case report with event and timing (1); diagnosis with a named scale, the risk question with
-what follows a positive answer, and the medication question (1); inventory with rings and what each relationship
-offers or lacks (1); a problem area justified from the cues, with the alternative ruled out (1); a plan with
-phases, sessions and measurement (1); an honest self-evaluation (1).
-"""
-
-
-def build_notebook(bank: dict, keys: dict) -> nbformat.NotebookNode:
-    cells = [_md("intro", INTRO), _code("setup", SETUP, locked=True)]
+def build_notebook(bank: dict, keys: dict, root: Path | None = None) -> nbformat.NotebookNode:
+    text = partial(prose, root or repo_root(), ASSIGNMENT)
+    cells = [md("intro", text("intro", total=9 + FORMULATION_POINTS, points=FORMULATION_POINTS)),
+             code("setup", SETUP, locked=True)]
     for number, (slot, spec) in enumerate(bank["slots"].items(), 1):
-        cells.append(_md(f"{slot}-title", f"### Question {number} (1 point)"))
-        cells.append(_code(f"{slot}-show", f'exam.show("{slot}")', locked=True))
+        cells.append(md(f"{slot}-title", f"### Question {number} (1 point)"))
+        cells.append(code(f"{slot}-show", f'exam.show("{slot}")', locked=True))
         hint = "a number" if spec["kind"] == "number" else "your answer in quotes"
         # The instructor's copy answers whichever item the current student draws (for `nbgrader validate`).
         solution = f"{keys[slot]!r}[pick(exam.student, {slot!r}, {sorted(keys[slot])!r})]"
-        cells.append(_code(f"{slot}_answer", f"# Question {number}: {hint}.\n{slot} = (\n    ### BEGIN SOLUTION\n"
+        cells.append(code(f"{slot}_answer", f"# Question {number}: {hint}.\n{slot} = (\n    ### BEGIN SOLUTION\n"
                                              f"    {solution}\n    ### END SOLUTION\n)", solution=True))
-        cells.append(_keyed_test(f"{slot}_test", f"Question {number}: checks that your answer can be read (format "
+        cells.append(keyed_test(f"{slot}_test", f"Question {number}: checks that your answer can be read (format "
                                  "only);\nwhether it is right is checked at grading.", "check_exam",
                                  f"{slot!r}, {spec['kind']!r}", "assert_exam", f"{slot!r}, {keys[slot]!r}, "
                                  f"{spec['kind']!r}"))
-    cells.append(_md("formulation-question", FORMULATION, locked=True))
-    cells.append(_code("formulation-case", "from ipt_lib.deck import Card\n"
+    cells.append(md("formulation-question", text("formulation-question", points=FORMULATION_POINTS), locked=True))
+    cells.append(code("formulation-case", "from ipt_lib.deck import Card\n"
                                            "case_id = pick(exam.student, 'formulation', exam.bank['formulation']['items'])\n"
                                            "Card(dict(exam.bank['formulation']['items'][case_id], case='F'))",
                        locked=True))
-    cells.append(_md("formulation_answer", "### BEGIN SOLUTION\n*For graders only (removed from the student version): "
+    cells.append(md("formulation_answer", "### BEGIN SOLUTION\n*For graders only (removed from the student version): "
                                            "grade with the rubric; the case is shown in the cell above.*\n"
                                            "### END SOLUTION", solution=True, grade=True, points=FORMULATION_POINTS))
-    cells.append(_md("checklist", "## Before you submit\n\nEvery check printed \"reads as\". **Kernel → Restart "
-                                  "Kernel and Run All Cells**, save, **Validate**, **Submit**."))
-    return _notebook(cells)
+    cells.append(md("checklist", text("checklist")))
+    return notebook(cells)
 
 
 def build(root: Path | None = None) -> list[Path]:
@@ -273,7 +194,7 @@ def build(root: Path | None = None) -> list[Path]:
     bank, keys = build_bank(root)
     folder = root / "source" / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build_notebook(bank, keys), folder / NOTEBOOK)
+    nbformat.write(build_notebook(bank, keys, root), folder / NOTEBOOK)
     (folder / BANK).write_text(json.dumps(bank, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return [folder / NOTEBOOK, folder / BANK]
 

@@ -3,7 +3,7 @@
     ipt-course demo            the whole grading cycle on the sample class (scratch folder, SQLite, local exchange)
     ipt-course build           rebuild assignment sources and case files from data/, then release/
     ipt-course release         regenerate release/ from source/ with nbgrader generate_assignment
-    ipt-course check-data      validate every vignette and print the coverage table
+    ipt-course check-data      validate every vignette and print the coverage table (--corpus: another corpus)
     ipt-course cohort          rebuild data/cohort/ from its seeded generator (--check: verify, change nothing)
     ipt-course autograde A...  grade every submission on every core, with progress; resumable (--help)
     ipt-course report          item analysis (HTML and CSV) for every assignment in a course's gradebook
@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("release", help="regenerate release/ from source/")
     leaks = sub.add_parser("check-leaks", help="scan what students can read for solutions, hidden tests and keys")
     leaks.add_argument("paths", nargs="*", help="files or folders (default: release/, notebooks/, ipt_lib/)")
-    check = sub.add_parser("check-data", help="validate data/vignettes and print coverage")
-    check.add_argument("folder", nargs="?", help="folder of vignette files (default: data/vignettes)")
+    check = sub.add_parser("check-data", help="validate data/vignettes (or another corpus) and print coverage")
+    check.add_argument("folder", nargs="?", help="folder of the corpus's files (default: data/<corpus>)")
+    check.add_argument("--corpus", choices=("vignettes", "transcripts", "scenarios", "training"), default="vignettes",
+                       help="which corpus of data/ to check (default: vignettes)")
     report = sub.add_parser("report", help="item analysis (HTML and CSV) from a course's gradebook")
     where = "the course folder (its nbgrader_config.py says where the gradebook is)"
     report.add_argument("--course", default=".", help=where)
@@ -77,30 +79,27 @@ def main(argv: list[str] | None = None) -> int:
 
         return cycle_main(args.dir, args.timeout, sandbox=not args.no_sandbox)
     if args.command in {"build", "release"}:
-        from . import assignment1
+        from .cells import repo_root
         from .release import regenerate_release
 
-        root = assignment1.repo_root()
+        root = repo_root()
         if args.command == "build":
-            from . import assignment2, assignment3, assignment4, assignment5, assignment6
-
             from .packaged import write_packaged_data
+            from .registry import ASSIGNMENTS
 
-            for path in (assignment1.build(root) + assignment2.build(root) + assignment3.build(root)
-                         + assignment4.build(root) + assignment5.build(root) + assignment6.build(root)
-                         + write_packaged_data(root)):
+            for path in [path for a in ASSIGNMENTS for path in a.build(root)] + write_packaged_data(root):
                 print("wrote", path.relative_to(root))
         for path in regenerate_release(root):
             print("released", path.relative_to(root))
         return _check_leaks(root, [])
     if args.command == "check-leaks":
-        from . import assignment1
+        from .cells import repo_root
 
-        return _check_leaks(assignment1.repo_root(), [Path(p) for p in args.paths])
+        return _check_leaks(repo_root(), [Path(p) for p in args.paths])
     if args.command == "check-data":
-        from ..vignettes import _main
+        from ..corpus import check
 
-        return _main(["check"] + ([args.folder] if args.folder else []))
+        return check(args.corpus, args.folder)
     if args.command == "cohort":
         return _cohort(args.check)
     if args.command == "lti":

@@ -226,7 +226,7 @@ def phq9_items(clients: list[dict], scores: list[dict], seed: str = ITEM_SEED) -
 
 
 def cohort_dir(repo: Path | None = None) -> Path:
-    from .assignment1 import repo_root
+    from .cells import repo_root
 
     return (repo or repo_root()) / "data" / "cohort"
 

@@ -49,12 +49,17 @@ def configure(c, *, course_id: str = COURSE_ID, timeout: int = CELL_TIMEOUT) -> 
         RobustExecute, DropPlantedFiles, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, LimitOutputBytes,
         StaticAnswerGrader, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata, WrapLongLines,
     ]
+    configure_exchange(c)
+    # Only the notebook and its case file are part of the assignment.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".ipt_autosave"]
+
+
+def configure_exchange(c) -> None:
+    """The course's exchange classes, for the instructor's configuration and for each student's (who submits)."""
     # A submission appears in the exchange whole or not at all.
     c.ExchangeFactory.submit = "ipt_lib.course.exchange.AtomicExchangeSubmit"
     # What a student leaves in the shared inbound/ folder is copied as plain files only, and never stops the class.
     c.ExchangeFactory.collect = "ipt_lib.course.exchange.SafeExchangeCollect"
-    # Only the notebook and its case file are part of the assignment.
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".ipt_autosave"]
 
 
 def configure_sandbox(c, *, ipc: str) -> None:

@@ -20,50 +20,38 @@ from typing import Callable
 
 import nbformat
 
-from . import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6
+from . import registry
+from .cells import repo_root
 from .config import COURSE_ID
 from .integrity import inspect_submission, write_report
 from .leaks import collect_secrets, scan, scan_feedback
 from .nbgrader_cli import Nbgrader, write_course_config, write_student_config
-from .samples import (Profile, approaches_class, caseload_class, exam_class, inventory_class, sample_class,
-                      techniques_class)
+from .samples import Profile
 from .sandbox import SandboxUnavailable, bwrap_path, install_kernelspec, unavailable_message
-from ..vignettes import load_vignettes
 
 
 @dataclass
 class Spec:
-    """One assignment in the cycle: its notebook, its written-answer cell, its sample class and answer key."""
+    """One assignment in a run: the registry's name, notebook and hand-graded cells, with the class that submits
+    (the registry's sample class by default; tests put red-team classes here) and the key its edits read."""
 
     name: str
     notebook: str
-    manual_ids: str | tuple[str, ...]  # the manually graded cells (written answers, figures)
+    manual_ids: tuple[str, ...]  # the manually graded cells (written answers, figures)
     profiles: list[Profile]
     key: dict = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        if isinstance(self.manual_ids, str):
-            self.manual_ids = (self.manual_ids,)
 
-
-def default_specs(repo: Path, profiles: list[Profile] | None = None) -> list[Spec]:
-    """Assignment 1 and 2 with their sample classes; ``profiles`` replaces the class of Assignment 1 only
-    (and then Assignment 2 is left out)."""
-    key = assignment1.answer_key(load_vignettes(repo / "data" / "vignettes"))
-    a1 = Spec(assignment1.ASSIGNMENT, assignment1.NOTEBOOK, "justify_answer",
-              profiles if profiles is not None else sample_class(), key)
-    if profiles is not None:
-        return [a1]
-    a3_key = {"items": assignment3.answer_key(repo), "module": assignment3.key_module(repo)}
-    exam_key = assignment6.answer_key(repo)
-    return [a1, Spec(assignment2.ASSIGNMENT, assignment2.NOTEBOOK, "reflection_answer", inventory_class(),
-                     assignment2.answer_key(repo)),
-            Spec(assignment3.ASSIGNMENT, assignment3.NOTEBOOK, assignment3.MANUAL_IDS, caseload_class(), a3_key),
-            Spec(assignment4.ASSIGNMENT, assignment4.NOTEBOOK, "analysis_answer", techniques_class(),
-                 assignment4.answer_key(repo)),
-            Spec(assignment5.ASSIGNMENT, assignment5.NOTEBOOK, "discussion_answer", approaches_class(),
-                 assignment5.answer_key(repo)),
-            Spec(assignment6.ASSIGNMENT, assignment6.NOTEBOOK, "formulation_answer", exam_class(exam_key), exam_key)]
+def default_specs(repo: Path) -> list[Spec]:
+    """Every assignment in the registry that has a sample class, in order, with that class and its key."""
+    specs = []
+    for assignment in registry.ASSIGNMENTS:
+        if assignment.sample_class is None:
+            continue
+        key = assignment.key(repo) if assignment.key else {}
+        specs.append(Spec(assignment.name, assignment.notebook, assignment.manual_ids,
+                          assignment.sample_class(key), key))
+    return specs
 
 
 @dataclass
@@ -116,9 +104,9 @@ class Reporter:
             print(f"[{elapsed:6.1f}s] {message}", file=self.stream, flush=True)
 
 
-def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None, timeout: int = 15,
-              repo: Path | None = None, quiet: bool = False, workers: int = 2, sandbox: bool = True,
-              specs: list[Spec] | None = None, parallel: bool = True) -> CycleResult:
+def run_cycle(root: Path | None = None, *, timeout: int = 15, repo: Path | None = None, quiet: bool = False,
+              workers: int = 2, sandbox: bool = True, specs: list[Spec] | None = None,
+              parallel: bool = True) -> CycleResult:
     """Run the grading cycle in ``root`` (a new temporary folder by default) and return the class results.
 
     Student code is autograded in the ipt-sandbox kernel; without bubblewrap this refuses to run
@@ -135,8 +123,8 @@ def run_cycle(root: Path | None = None, *, profiles: list[Profile] | None = None
     for folder in (course, exchange, homes):
         folder.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o777)
-    repo = Path(repo) if repo else assignment1.repo_root()
-    specs = specs if specs is not None else default_specs(repo, profiles)
+    repo = Path(repo) if repo else repo_root()
+    specs = specs if specs is not None else default_specs(repo)
     say(f"course folder: {course}")
     if sandbox:
         say(f"sandbox: bubblewrap at {bwrap_path()}")
@@ -290,7 +278,6 @@ def vet_feedback(course: Path, assignment: str, secrets) -> dict[str, list[str]]
     folder moved to ``feedback-withheld/`` (so release_feedback skips it) and is named; the rest of the class is
     not held back. Returns {student: [why]}."""
     from .folderguard import _record
-    from .leaks import scan_feedback
 
     withheld: dict[str, list[str]] = {}
     feedback = course / "feedback"

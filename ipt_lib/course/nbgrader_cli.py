@@ -81,12 +81,12 @@ def write_course_config(root: Path, *, exchange: Path | None = None, timeout: in
 
 def write_student_config(home: Path, exchange: Path, course_id: str = COURSE_ID) -> Path:
     """What a hub gives each student: where the exchange is and which course they take."""
-    text = (f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {course_id!r}\n"
+    text = ("from ipt_lib.course.config import configure_exchange\n\n"
+            f"c = get_config()  # noqa: F821\nconfigure_exchange(c)\nc.CourseDirectory.course_id = {course_id!r}\n"
             f"c.Exchange.root = {str(exchange)!r}\nc.Exchange.assignment_dir = {str(home)!r}\n"
             # each student's own submission cache (on a hub it is in their own home anyway); shared, fetch_feedback
             # would fetch every student's feedback that it can find there
-            f"c.Exchange.cache = {str(home / '.nbgrader-cache')!r}\n"
-            "c.ExchangeFactory.submit = 'ipt_lib.course.exchange.AtomicExchangeSubmit'\n")
+            f"c.Exchange.cache = {str(home / '.nbgrader-cache')!r}\n")
     path = home / "nbgrader_config.py"
     path.write_text(text, encoding="utf-8")
     return path

@@ -2,7 +2,7 @@
 
     ipt-course autograde a1_problem_areas [more assignments] [--workers N] [--course DIR] [--force]
 
-nbgrader grades one submission at a time and pays about 5 s of start-up for every `nbgrader autograde --student`
+nbgrader grades one submission at a time and pays its whole start-up for every `nbgrader autograde --student`
 call. Here N worker processes each load the course's nbgrader configuration once and then grade submissions from
 a shared queue with nbgrader's own ``Autograde`` converter (the same preprocessors, sandboxed kernel and gradebook
 writes as ``nbgrader autograde``), so the scores are nbgrader's. Each submission still gets its own fresh kernel
@@ -16,13 +16,9 @@ loses nothing already graded, and a submission that was being graded when the ru
 file lock; a write that still meets "database is locked" is retried (the whole submission, up to 3 times), and the
 test suite checks that parallel scores equal sequential ``nbgrader autograde`` scores item by item.
 
-**Speed** (``benchmarks/bench_autograde.py`` measures it against plain nbgrader in the same run). Besides the
-workers and the warm kernels (ipt_lib/course/forkserver.py), a worker avoids work nbgrader repeats for every
-submission without changing what it computes: one SQLAlchemy engine per gradebook (its compiled SQL is kept), one
-notebook validation per conversion instead of one per preprocessor, nbgrader's metadata schema checked once, and
-no IRI-grammar build when jsonschema is imported. What remains per submission is nbgrader's own bookkeeping (about
-0.13-0.15 s of CPU: reading, restoring tests, about 80 SQL statements, writing) and the kernel (0.13-0.19 s of
-CPU: its start and exit, and the student's cells, each costing ipykernel about 1.5 ms of messaging).
+**Speed.** Besides the workers, the warm kernels (ipt_lib/course/warm_kernels.py) and the speed-ups of nbgrader's
+own bookkeeping (ipt_lib/course/nbgrader_speedups.py, for the nbgrader releases they were written for);
+``benchmarks/bench_autograde.py`` measures them against plain nbgrader in the same run.
 """
 
 from __future__ import annotations
@@ -160,78 +156,12 @@ def _grade_one(config, course: Path, assignment: str, student: str) -> tuple[boo
     return True, ""
 
 
-class _SchemaOnce:
-    """``jsonschema`` as nbgrader's cell-metadata validator uses it, checking each schema once per process.
-
-    ``jsonschema.validate(instance, schema)`` checks the schema itself against its meta-schema on every call;
-    nbgrader calls it for every cell of every notebook, twice per submission (CheckCellMetadata before and after
-    execution): 30-60 ms of each submission, spent re-checking nbgrader's own unchanging schema. Here the
-    validator for a schema is built (and the schema checked) once; each instance is still validated in full and
-    the same error is raised for an invalid one (the same ``best_match`` of the same errors).
-    """
-
-    def __init__(self, module):
-        self._module = module
-        self._validators: dict[int, tuple[object, object]] = {}
-
-    def validate(self, instance, schema, cls=None, *args, **kwargs):
-        if cls is not None or args or kwargs:
-            return self._module.validate(instance, schema, cls, *args, **kwargs)
-        known = self._validators.get(id(schema))
-        if known is None or known[0] is not schema:
-            klass = self._module.validators.validator_for(schema)
-            klass.check_schema(schema)
-            known = self._validators[id(schema)] = (schema, klass(schema))
-        error = self._module.exceptions.best_match(known[1].iter_errors(instance))
-        if error is not None:
-            raise error
-
-    def __getattr__(self, name):
-        return getattr(self._module, name)
-
-
-def _check_each_schema_once() -> None:
-    import jsonschema
-    from nbgrader.nbgraderformat import common
-
-    if common.jsonschema is jsonschema:
-        common.jsonschema = _SchemaOnce(jsonschema)
-
-
-def _share_gradebook_engines() -> None:
-    """One SQLAlchemy engine per gradebook for the worker's life, instead of one per ``Gradebook(...)``.
-
-    nbgrader opens the gradebook about nine times per submission, each time with a new engine, and SQLAlchemy
-    keeps its cache of compiled SQL statements on the engine: every query of every submission was compiled again
-    (about 40 ms of each submission). The engine is SQLAlchemy's long-lived object by design; nbgrader still
-    opens and closes its session and connections as before (``close()`` disposes of the pool, not of the
-    compiled statements).
-    """
-    from nbgrader import api
-
-    if getattr(api.create_engine, "ipt_shared", False):
-        return
-    create = api.create_engine
-    engines: dict = {}
-
-    def shared(url, **kwargs):
-        key = (str(url), tuple(sorted(kwargs.items())))
-        if key not in engines:
-            engines[key] = create(url, **kwargs)
-        return engines[key]
-
-    shared.ipt_shared = True  # type: ignore[attr-defined]
-    api.create_engine = shared
-
-
 def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     """A worker process: reads student ids on stdin, grades each, writes one JSON line per result on stdout."""
     import logging
 
-    # jsonschema imports rfc3987_syntax (an optional checker of the "iri" string format) when it is installed, and
-    # that builds its grammars at import: 0.7 s of every worker's start, half of it. Nothing in a worker checks
-    # string formats (nbformat and nbgrader validate without a format checker), so workers go without it.
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    from . import nbgrader_speedups
+
     os.chdir(course)
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     bindir = str(Path(sys.executable).parent)
@@ -243,12 +173,10 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     course_path = Path(course)
-    _check_each_schema_once()
-    _share_gradebook_engines()
+    speedups = nbgrader_speedups.apply()  # before anything imports jsonschema or nbgrader (the config does)
     config = _load_config(course_path)
-    # nbconvert validates the notebook after each of the ~16 preprocessors of a submission; once, after the last,
-    # gives the same verdict (an invalid notebook is still refused, naming the last preprocessor)
-    config.Exporter.optimistic_validation = True
+    if speedups:
+        nbgrader_speedups.configure(config)
     if kernel:
         config.Execute.kernel_name = kernel
     if "ip" in config.KernelManager and config.KernelManager.get("transport") == "ipc":
@@ -402,16 +330,23 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
     ``default_workers``: one per core, or twice that for warm kernels).
 
     ``warm``: take each kernel from a fork server that has already imported the scientific libraries (see
-    ipt_lib.course.forkserver), sandboxed like the ipt-sandbox kernel whose kernelspec is in ``jupyter_path``.
+    ipt_lib.course.warm_kernels), sandboxed like the ipt-sandbox kernel whose kernelspec is in ``jupyter_path``.
     """
+    from .nbgrader_speedups import unsupported_warning
+
     course = Path(course).resolve()
+    warning = unsupported_warning()
+    if warning:
+        echo(warning)
     if warm:
         from contextlib import ExitStack
 
+        from .warm_kernels import KERNEL_NAME, start_warm_kernels
+
         with ExitStack() as stack:
-            server = _warm_server(course, jupyter_path, stack)
+            server = start_warm_kernels(course, jupyter_path, stack)
             return _autograde(course, assignments, workers=workers, force=force, jupyter_path=server.share,
-                              echo=echo, progress_stream=progress_stream, kernel="ipt-fork", server=server)
+                              echo=echo, progress_stream=progress_stream, kernel=KERNEL_NAME, server=server)
     return _autograde(course, assignments, workers=workers, force=force, jupyter_path=jupyter_path, echo=echo,
                       progress_stream=progress_stream)
 
@@ -425,37 +360,10 @@ def _submission_limit(course: Path) -> float:
     return max(120.0, 8 * cell)
 
 
-def _start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> Path:
-    """Start the fork server (stopped with ``stack``); the folder to put on JUPYTER_PATH for the ipt-fork kernel."""
-    return _warm_server(course, jupyter_path, stack).share
-
-
-def _warm_server(course: Path, jupyter_path: Path | None, stack):
-    """Start the fork server with the ipt-sandbox kernelspec's hidden folders; install the ipt-fork kernelspec
-    (in the server's ``share`` folder)."""
-    from . import forkserver
-    from .sandbox import HIDE_ENV, IPC_ENV, KERNEL_NAME
-
-    if jupyter_path is None:
-        raise ValueError("warm kernels need the ipt-sandbox kernelspec (jupyter_path) to know what to hide")
-    spec = json.loads((Path(jupyter_path) / "kernels" / KERNEL_NAME / "kernel.json").read_text(encoding="utf-8"))
-    hide = [Path(p) for p in spec["env"][HIDE_ENV].split(os.pathsep) if p]
-    # a short folder for the kernels' sockets (a unix socket path must fit in 107 bytes), removed afterwards
-    import tempfile
-
-    ipc = Path(tempfile.mkdtemp(prefix="iptw-", dir="/tmp"))
-    stack.callback(shutil.rmtree, ipc, True)
-    server = stack.enter_context(forkserver.ForkServer(course, ipc, hide))
-    share = Path(spec["env"][IPC_ENV]).parent / "warm-share"
-    forkserver.install_kernelspec(share, socket_path=server.socket, ipc=ipc, autograded=course / "autograded")
-    server.share = share
-    return server
-
-
 def default_workers(warm: bool) -> int:
     """One worker per core with cold kernels (each kernel's start-up keeps a core busy); with warm kernels a worker
-    waits for its kernel about half the time, so twice as many (at most four more than cores). Measured on 2 cores,
-    100 submissions of assignment 1 (2026-11-26): 2 workers 22.8 s, 3 20.8 s, 4 19.4-20.1 s, 6 23.0 s."""
+    waits for its kernel about half the time, so twice as many (at most four more than cores; more only add
+    contention: ``benchmarks/bench_autograde.py --workers N`` compares)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):

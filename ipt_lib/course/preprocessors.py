@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
+
+from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor as Preprocessor  # enabled by default
+
+from ..grading import RULES, Verdict
+from ..grading.answers import case_label
+from .sealing import REPORT_CALL, SEALED_NOTE, computed_checks, keyed_checks, seal_keyed_source
 
 
 class RedactTestTracebacks(Preprocessor):
@@ -21,73 +29,6 @@ class RedactTestTracebacks(Preprocessor):
         return cell, resources
 
 
-# --- grading outside the student's reach -----------------------------------------------------------
-
-import ast  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import time  # noqa: E402
-
-from nbformat import NotebookNode  # noqa: E402
-
-from ..grading import KEYED_CHECKS  # noqa: E402
-from ..problem_areas import DisputeStage, ProblemArea  # noqa: E402
-
-_PARSERS = {"assert_area": ProblemArea.parse, "assert_stage": DisputeStage.parse}
-
-
-def keyed_checks(source: str) -> list[tuple[str, str, str]]:
-    """The ``assert_area("case_N", '<area>')`` calls in a test cell: (function, answer name, expected)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYED_CHECKS:
-            try:
-                args = [ast.literal_eval(a) for a in node.args]
-            except ValueError:
-                continue
-            if args and isinstance(args[0], str):
-                found.append((node.func.id, *args))
-    return found
-
-
-def _last_assignment(source: str, name: str) -> tuple[ast.expr | None, str]:
-    """The expression last assigned to ``name`` at the top level of an answer cell: (node, problem)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None, "the answer cell is not valid Python, so its answer cannot be read"
-    found = None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            found = node.value
-    return (found, "") if found is not None else (None, f"the answer cell does not set {name}")
-
-
-def static_answer(source: str, name: str) -> tuple[str | None, str]:
-    """The text assigned to ``name`` in an answer cell, read without running it: (text, problem)."""
-    value, problem = _last_assignment(source, name)
-    if value is None:
-        return None, problem
-    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-        return None, f"{name} must be set to text in quotes, such as \"grief\""
-    return value.value, ""
-
-
-def static_literal(source: str, name: str) -> tuple[object, str]:
-    """The literal (text, number, True/False) last assigned to ``name`` in an answer cell: (value, problem)."""
-    value, problem = _last_assignment(source, name)
-    if value is None:
-        return None, problem
-    try:
-        return ast.literal_eval(value), ""
-    except ValueError:
-        return None, f"{name} must be written as a value (text in quotes, or a number), not computed"
-
-
 class SetExamStudent(Preprocessor):
     """Sanitize step: tell the exam's set-up cell whose exam it is (the submitting student's nbgrader id), so the
     autograded notebook shows the same items the student answered."""
@@ -101,56 +42,30 @@ class SetExamStudent(Preprocessor):
         return cell, resources
 
 
-class Unquoted(str):
-    """A label that is not a literal in the answer cell's text (a name, a call): it cannot be read as written."""
-
-
-def _literal_or_unquoted(node) -> object:
-    try:
-        return ast.literal_eval(node)
-    except ValueError:
-        return Unquoted(ast.unparse(node))
-
-
-def static_labels(source: str, name: str) -> tuple[dict | None, str]:
-    """The dict of labels assigned to ``name`` in an answer cell, read without running it, including later
-    ``name[turn] = "label"`` lines: (labels, problem)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None, "the answer cell is not valid Python, so its labels cannot be read"
-    labels = None
-    for node in tree.body:
-        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
-            continue
-        target = node.targets[0]
-        try:
-            if isinstance(target, ast.Name) and target.id == name:
-                if not isinstance(node.value, ast.Dict) or None in node.value.keys:
-                    return None, f"{name} must be a dict from turn number to label in quotes"
-                labels = {ast.literal_eval(k): _literal_or_unquoted(v) for k, v in zip(node.value.keys,
-                                                                                     node.value.values)}
-            elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
-                  and target.value.id == name and labels is not None):
-                labels[ast.literal_eval(target.slice)] = _literal_or_unquoted(node.value)
-        except ValueError:
-            return None, f"{name}'s labels must be written as text in quotes (they are read without running the cell)"
-    if labels is None:
-        return None, f"the answer cell does not set {name}"
-    return labels, ""
-
-
 def _error(message: str, ename: str = "WrongAnswer") -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
 
 
+def verdict_outputs(verdict: Verdict, points: float = 1, partial: bool = False) -> list:
+    """A test cell's outputs for ``verdict``, as nbgrader scores them: an error earns nothing, a number shown as
+    the cell's result is partial credit, and anything else full marks."""
+    if verdict.share <= 0:
+        return [_error(verdict.message, verdict.error)]
+    outputs = [NotebookNode(output_type="stream", name="stdout", text=verdict.message + "\n")]
+    if partial and verdict.share < 1:
+        outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
+                                    data={"text/plain": repr(round(verdict.share * points, 4))}))
+    return outputs
+
+
 class StaticAnswerGrader(Preprocessor):
-    """Score keyed items (problem areas, dispute stages) from the answer cells' *source*, in the grader.
+    """Score keyed items (every rule of ``ipt_lib.grading.RULES``) from the submission, in the grader.
 
     Nothing the student runs can change this result: the answer is read with ``ast`` from the answer
-    cell (a text literal), the key from the restored test cell, and the comparison runs in the
-    grader's process.  The test cell's outputs are replaced by the verdict.  An answer cell that
-    raised or timed out at execution scores nothing, even if its text is right.
+    cell's text (or from the submitted file, or as the kernel reported a computed value), the key from the
+    gradebook's copy of the test cell, and the rule judges in the grader's process.  The test cell's outputs are
+    replaced by the verdict.  An answer cell that raised or timed out at execution scores nothing, even if its
+    text is right.
     """
 
     def preprocess(self, nb, resources):
@@ -173,48 +88,13 @@ class StaticAnswerGrader(Preprocessor):
             original = self._source_cell(resources, meta["grade_id"]) if SEALED_NOTE in cell.source else None
             checks = keyed_checks(original if original is not None else cell.source)
             if checks:
-                outputs = []
-                for check in checks:
-                    verdict = self._verdict(check, cells, meta)
-                    outputs += verdict if isinstance(verdict, list) else [verdict]
-                cell.outputs = outputs
+                cell.outputs = [output for check in checks for output in self._verdict(check, cells, meta)]
             elif SEALED_NOTE in cell.source:  # sealed, but the gradebook has no copy: nothing to grade against
                 cell.outputs = [_error("This item could not be graded: its test is missing from the gradebook.",
                                        "MissingKey")]
             if original is not None:
                 cell.source = original
         return nb, resources
-
-    def _exam_verdict(self, source: str, name: str, expected_args: list) -> NotebookNode:
-        from ..grading import exam_verdict
-
-        keys, kind = expected_args[0], expected_args[1]
-        student = self.resources.get("nbgrader", {}).get("student")
-        if not student:
-            return _error("This question could not be graded: the student id is unknown.", "GradingError")
-        value, problem = static_literal(source, name)
-        if problem:
-            return _error(f"Question {name[1:]}: {problem}.", "UnreadableAnswer")
-        right, message = exam_verdict(student, name, value, keys, kind)
-        if not right:
-            return _error(message)
-        return NotebookNode(output_type="stream", name="stdout", text=message + "\n")
-
-    def _labels_verdict(self, source: str, name: str, expected_args: list, points: float) -> list:
-        from ..grading import labels_verdict
-
-        expected, kind = expected_args[0], expected_args[1]
-        value, problem = static_labels(source, name)
-        if value is None:
-            return [_error(f"{name}: {problem}.", "UnreadableAnswer")]
-        share, message = labels_verdict(value, expected, kind)
-        if share <= 0:
-            return [_error(f"{name}: {message}")]
-        outputs = [NotebookNode(output_type="stream", name="stdout", text=f"{name}: {message}\n")]
-        if share < 1:
-            outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
-                                        data={"text/plain": repr(round(share * points, 4))}))
-        return outputs
 
     def _source_cell(self, resources, grade_id: str) -> str | None:
         """The instructor's version of a test cell, from the gradebook (what OverwriteCells restored); the
@@ -239,7 +119,7 @@ class StaticAnswerGrader(Preprocessor):
         """Compare what the kernel reported with the sealed key; partial credit as nbgrader reads it."""
         import json
 
-        from ..grading import REPORT_MARKER, computed_verdict
+        from ..grading import COMPUTED, REPORT_MARKER
 
         reported: dict[str, object] = {}
         for output in cell.get("outputs", []):
@@ -264,21 +144,13 @@ class StaticAnswerGrader(Preprocessor):
                 lines.append(f"{name}: could not be read ({why}).")
                 continue
             try:
-                share, message = computed_verdict(reported[name], check["expected"], check.get("kind", "number"),
-                                                  float(check.get("tol", 0.0)), check.get("mistakes"))
+                verdict = COMPUTED.grade(name, reported[name], check["expected"], check.get("kind", "number"),
+                                         check.get("tol", 0.0), check.get("mistakes"))
             except (TypeError, ValueError, KeyError, AttributeError) as exc:
-                share, message = 0.0, f"the reported value has the wrong shape ({type(exc).__name__})"
-            earned += share / len(checks)
-            lines.append(f"{name}: {message}")
-        text = "\n".join(lines)
-        if earned <= 0:
-            return [_error(text, "WrongAnswer")]
-        outputs = [NotebookNode(output_type="stream", name="stdout", text=text + "\n")]
-        if earned < 1:
-            score = round(earned * points, 4)
-            outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
-                                        data={"text/plain": repr(score)}))
-        return outputs
+                verdict = Verdict(0.0, f"{name}: the reported value has the wrong shape ({type(exc).__name__})")
+            earned += verdict.share / len(checks)
+            lines.append(verdict.message)
+        return verdict_outputs(Verdict(earned, "\n".join(lines)), points, partial=True)
 
     def _submitted_folder(self) -> str | None:
         """The student's submitted folder for this notebook (nbgrader's submitted/ layout), if it exists."""
@@ -287,96 +159,51 @@ class StaticAnswerGrader(Preprocessor):
         folder = submitted_folder(self.config, self.resources)
         return folder if folder and os.path.isdir(folder) and not os.path.islink(folder) else None
 
-    def _verdict(self, check: tuple, cells: dict, meta: dict | None = None) -> NotebookNode | list:
-        function, name, *expected_args = check
-        if function == "assert_in_ring":
-            import os
+    def _submitted_file(self, name: str) -> tuple[str, bytes | None]:
+        """(path, bytes or None) of the file ``name`` names: the one the student's own code left beside the
+        notebook at autograde (built in code, or as the widget saved it); where the run left none (the widget keeps
+        a damaged file aside, say), the file as it was submitted. Read without following links, never blocking,
+        under a size limit; raises ``Refused`` for a file it will not read."""
+        from .safefiles import read_student_file
 
-            from ..grading import inventory_verdict
+        filename = os.path.basename(name)
+        path = os.path.join(self.folder, filename)
+        text = read_student_file(path)
+        submitted = self._submitted_folder()
+        if text is None and submitted:
+            path = os.path.join(submitted, filename)
+            text = read_student_file(path)
+        return path, text
 
-            from .safefiles import Refused, read_student_file
+    def _verdict(self, check: tuple, cells: dict, meta: dict | None = None) -> list:
+        function, name, *key = check
+        rule = RULES[function]
+        points = float((meta or {}).get("points", 1))
+        if rule.reads == "file":
+            from .safefiles import Refused
 
-            # The file the student's own code left beside the notebook at autograde (built in code, or as the widget
-            # saved it); where the run left none (the widget keeps a damaged file aside, say), the file as it was
-            # submitted. Read without following links, never blocking, under a size limit.
-            filename = os.path.basename(name)
-            path = os.path.join(self.folder, filename)
             try:
-                text = read_student_file(path)
-                submitted = self._submitted_folder()
-                if text is None and submitted:
-                    path = os.path.join(submitted, filename)
-                    text = read_student_file(path)
+                verdict = rule.grade(name, self._submitted_file(name), *key)
             except Refused as refused:
-                return _error(f"Inventory: {refused}.", "WrongAnswer")
-            passed, message = inventory_verdict(path, *expected_args, text=text)
-            if not passed:
-                return _error(f"Inventory: {message}.", "WrongAnswer")
-            return NotebookNode(output_type="stream", name="stdout", text=f"Inventory: correct ({message}).\n")
-        expected = expected_args[0]
-        label = name.replace("case_", "Case ")
+                verdict = rule.refused(name, refused)
+            return verdict_outputs(verdict, points, rule.partial)
+        label = case_label(name)
         answer_cell = cells.get(f"{name}_answer")
         if answer_cell is None:
-            return _error(f"{label}: the answer cell is missing from the notebook.", "MissingAnswer")
+            return [_error(f"{label}: the answer cell is missing from the notebook.", "MissingAnswer")]
         errors = [o for o in answer_cell.get("outputs", []) if o.get("output_type") == "error"
                   and o.get("ename") != "KernelStopped"]
         if errors:
-            return _error(f"{label}: the answer cell stopped with {errors[-1].get('ename', 'an error')}, "
-                          "so its answer does not count.", "AnswerCellFailed")
-        if function == "assert_exam":
-            return self._exam_verdict(answer_cell.source, name, expected_args)
-        if function == "assert_labels":
-            return self._labels_verdict(answer_cell.source, name, expected_args, float((meta or {}).get("points", 1)))
-        text, problem = static_answer(answer_cell.source, name)
-        if text is None:
-            return _error(f"{label}: {problem}.", "UnreadableAnswer")
-        if function == "assert_person":
-            from ..grading import names_one_person, person_matches
-
-            if not text.strip():
-                return _error(f"{label}: no name was given.", "UnreadableAnswer")
-            rivals = expected_args[1] if len(expected_args) > 1 else None
-            if person_matches(text, expected) and not names_one_person(text, expected, rivals):
-                return _error(f"{label}: {text!r} names more than one person of the case, so it cannot count. "
-                              "Name one person.")
-            if not names_one_person(text, expected, rivals):
-                return _error(f"{label}: {text!r} is not the person the course team chose.")
-            return NotebookNode(output_type="stream", name="stdout", text=f"{label}: correct.\n")
-        parse = _PARSERS[function]
-        try:
-            chosen = parse(text)
-        except ValueError as exc:
-            return _error(f"{label}: {exc}", "UnreadableAnswer")
-        if chosen is not parse(expected):
-            return _error(f"{label}: {chosen.label!r} is not the answer the course team chose. Compare the cues "
-                          "with the definitions (Weissman et al., 2018; ISIPT, n.d.-b) and the timing of onset (Focus review, 2006; Markowitz, 2016).")
-        return NotebookNode(output_type="stream", name="stdout", text=f"{label}: correct.\n")
-
-
-def computed_checks(source: str) -> list[tuple[int, int, dict]]:
-    """The ``assert_computed(...)`` statements of a test cell: (first line, last line, literal arguments)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    found = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
-            continue
-        call = node.value
-        if not (isinstance(call.func, ast.Name) and call.func.id == "assert_computed"):
-            continue
-        try:
-            names = ["name", "expected", "kind", "tol", "mistakes", "points"]
-            args = dict(zip(names, (ast.literal_eval(a) for a in call.args)))
-            args.update({k.arg: ast.literal_eval(k.value) for k in call.keywords})
-        except ValueError:
-            continue
-        found.append((node.lineno, node.end_lineno, args))
-    return found
-
-
-REPORT_CALL = "_ipt_report("
+            return [_error(f"{label}: the answer cell stopped with {errors[-1].get('ename', 'an error')}, "
+                           "so its answer does not count.", "AnswerCellFailed")]
+        context = {}
+        if rule.per_student:
+            context["student"] = self.resources.get("nbgrader", {}).get("student")
+            if not context["student"]:
+                return verdict_outputs(rule.unknown_student())
+        value, problem = rule.read(answer_cell.source, name)
+        verdict = rule.unreadable(name, problem) if problem else rule.grade(name, value, *key, **context)
+        return verdict_outputs(verdict, points, rule.partial)
 
 
 class SealComputedKeys(Preprocessor):
@@ -447,40 +274,6 @@ class LimitOutputBytes(Preprocessor):
         return nb, resources
 
 
-SEALED_NOTE = "pass  # the keyed check of this item runs in the grader, outside your kernel"
-
-
-_HIDDEN_BLOCK = re.compile(r"^([ \t]*)### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*$",
-                           re.M | re.S)
-
-
-def seal_keyed_source(source: str) -> str:
-    """``source`` with every keyed check (``assert_area(..., key)`` and the like) replaced by a no-op: a hidden
-    block that holds one goes whole (markers included), and any other keyed call statement too."""
-
-    def block(match: re.Match) -> str:
-        if keyed_checks(match.group(2)):
-            return match.group(1) + SEALED_NOTE
-        return match.group(0)
-
-    source = _HIDDEN_BLOCK.sub(block, source)
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return source
-    spans = [(node.lineno, node.end_lineno) for node in tree.body
-             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-             and isinstance(node.value.func, ast.Name) and node.value.func.id in KEYED_CHECKS]
-    if not spans:
-        return source
-    lines = source.split("\n")
-    for first, last in sorted(spans, reverse=True):
-        line = lines[first - 1]
-        indent = line[: len(line) - len(line.lstrip())]
-        lines[first - 1:last] = [indent + SEALED_NOTE]
-    return "\n".join(lines)
-
-
 class SealKeyedChecks(Preprocessor):
     """Sanitize step, after nbgrader restores the test cells: take every keyed check (problem areas, stages,
     people, rings, labels, exam items) out of the test cells, so that no key is in the notebook written beside
@@ -506,7 +299,7 @@ class RobustExecute(Execute):
     """
 
     def create_kernel_manager(self):
-        from .forkserver import KERNEL_NAME, WarmKernelManager
+        from .warm_kernels import KERNEL_NAME, WarmKernelManager
 
         if self.kernel_name == KERNEL_NAME:  # a warm kernel: its own start-up handshake and shutdown check
             self.kernel_manager_class = WarmKernelManager

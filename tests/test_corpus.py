@@ -1,0 +1,134 @@
+"""The shared corpus machinery: folder lookup, TOML reading, the field reader, duplicate ids and the check command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ipt_lib.corpus import CORPORA, Corpus, Field, Fields, Schema, data_folder
+from ipt_lib.course.cli import main as cli
+from ipt_lib.errors import StudentFacingError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class DemoError(StudentFacingError):
+    def __init__(self, path, field_name, problem):
+        self.path, self.field, self.problem = Path(path), field_name, problem
+        super().__init__(f"{self.path.name}: field '{field_name}': {problem}")
+
+
+@dataclass(frozen=True)
+class Demo:
+    id: str
+    size: int
+    source: str
+
+
+DEMO = Schema((
+    Field("id", "an id"),
+    Field("size", "1-9", kind="whole", low=1, high=9),
+    Field("colour", "red or blue", kind="choice", choices=("red", "blue"), required=False),
+    Field("owner", "a table", kind="table", required=False,
+          fields=Schema((Field("name", "who"), Field("age", "how old", kind="whole", low=0, high=120)))),
+    Field("note", "why", missing="missing: say why in a sentence"),
+))
+
+
+def _validate(path: Path, raw: dict) -> Demo:
+    def fail(name, problem):
+        raise DemoError(path, name, problem)
+
+    values = Fields(raw, fail).read(DEMO)
+    return Demo(values["id"], values["size"], str(path))
+
+
+CORPUS = Corpus("demo", "demos", "demos", "tests.demo", DemoError, _validate)
+GOOD = 'id = "A"\nsize = 3\nnote = "x"\n'
+
+
+def _load(tmp_path, text: str) -> Demo:
+    path = tmp_path / "a.toml"
+    path.write_text(text, encoding="utf-8")
+    return CORPUS.load(path)
+
+
+def test_data_folder_is_the_checkout_s_data_folder():
+    assert data_folder("vignettes") == ROOT / "data" / "vignettes"
+    assert data_folder("no-such-corpus") == ROOT / "ipt_lib" / "_data" / "no-such-corpus"
+    assert data_folder("no-such-corpus", packaged=False) == ROOT / "data" / "no-such-corpus"
+
+
+@pytest.mark.parametrize("text, message", [
+    (GOOD + "colur = 'red'\n", "a.toml: field 'colur': unknown field (did you mean 'colour'?); allowed here: id, "),
+    ('id = "A"\nsize = 3\n', "a.toml: field 'note': missing: say why in a sentence"),
+    (GOOD.replace('id = "A"', "id = 7"), "a.toml: field 'id': must be text in quotes, got int"),
+    (GOOD.replace('id = "A"', 'id = "  "'), "a.toml: field 'id': is empty"),
+    (GOOD.replace("size = 3", "size = 12"), "a.toml: field 'size': 12 is out of range (1-9)"),
+    (GOOD.replace("size = 3", "size = 2.5"), "a.toml: field 'size': must be a whole number, got 2.5"),
+    (GOOD + 'colour = "green"\n', "a.toml: field 'colour': 'green' is not one of: red, blue"),
+    (GOOD + 'owner = "me"\n', "a.toml: field 'owner': must be a table: { name = ..., age = ... }"),
+    (GOOD + 'owner = { name = "Ann" }\n', "a.toml: field 'owner.age': missing"),
+    (GOOD + 'owner = { name = "Ann", age = -1 }\n', "a.toml: field 'owner.age': -1 is out of range (0-120)"),
+    ('id = "A\n', "a.toml: field '(file)': not valid TOML"),
+])
+def test_a_bad_field_is_named_with_its_file_and_what_was_expected(tmp_path, text, message):
+    with pytest.raises(DemoError) as caught:
+        _load(tmp_path, text)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_a_good_table_reads_every_declared_field(tmp_path):
+    assert _load(tmp_path, GOOD + 'owner = { name = "Ann", age = 40 }\n').size == 3
+
+
+def test_unreadable_and_missing_files_and_folders_are_the_corpus_s_error(tmp_path):
+    (tmp_path / "b.toml").write_bytes(b"id = '\xff'\n")
+    with pytest.raises(DemoError, match="b.toml: field '\\(file\\)': not UTF-8 text"):
+        CORPUS.load(tmp_path / "b.toml")
+    with pytest.raises(DemoError, match="field '\\(file\\)': no such file"):
+        CORPUS.load(tmp_path / "absent.toml")
+    with pytest.raises(DemoError, match="field '\\(folder\\)': no such folder of demos"):
+        CORPUS.load_all(tmp_path / "nowhere")
+
+
+def test_check_lists_every_bad_file_and_every_shared_id_while_loading_stops_at_the_first(tmp_path):
+    for name, text in {"a.toml": GOOD, "b.toml": GOOD, "c.toml": "size = 1\n", "d.toml": "[\n"}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    good, errors = CORPUS.check(tmp_path)
+    assert [Path(d.source).name for d in good] == ["a.toml", "b.toml"]
+    assert [e.split(":")[0] for e in errors] == ["c.toml", "d.toml", "b.toml"]
+    assert errors[-1] == "b.toml: field 'id': A is also used by a.toml"
+    with pytest.raises(DemoError, match="c.toml"):
+        CORPUS.load_all(tmp_path)
+
+
+def test_the_command_line_prints_the_report_the_counts_and_the_errors(tmp_path, capsys):
+    (tmp_path / "a.toml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "c.toml").write_text("size = 1\n", encoding="utf-8")
+    assert CORPUS.main(["check", str(tmp_path)], {"check": lambda good: [f"{len(good)} read"]}) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "1 read", "1 valid demo(s), 1 with errors", "ERROR c.toml: field 'id': missing"]
+    assert CORPUS.main(["nonsense"], {"check": lambda good: []}) == 2
+    assert "usage: python -m tests.demo check [FOLDER]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(CORPORA))
+def test_check_data_checks_every_corpus_of_the_course(name, capsys):
+    assert cli(["check-data", "--corpus", name]) == 0
+    assert ", 0 with errors" in capsys.readouterr().out
+
+
+def test_the_transcript_and_scenario_schemas_are_the_ones_their_readme_and_template_describe():
+    from ipt_lib import scenarios, transcripts
+
+    for module, folder in ((transcripts, "transcripts"), (scenarios, "scenarios")):
+        readme = (ROOT / "data" / folder / "README.md").read_text(encoding="utf-8")
+        template = (ROOT / "data" / folder / "_TEMPLATE.toml.example").read_text(encoding="utf-8")
+        tables = [module.SCHEMA] + [f.fields for f in module.SCHEMA.fields if f.fields]
+        tables += [f.fields for t in tables for f in t.fields if f.fields and f.fields not in tables]
+        for table in tables:
+            for name in table.names:
+                assert name in template and any(f"{mark}{name}" in readme for mark in ("`", "[[", ".")), (folder, name)
