@@ -120,8 +120,9 @@ def wait4(pid, options):
     return done, status, ru
 os.wait4 = wait4
 
+import ipt_lib.course.namespaces as ns
 REC = {}
-_run_kernel, _isolate = fs._run_kernel, fs._isolate_folders
+_run_kernel, _isolate = fs._run_kernel, ns.isolate_folders
 
 def run_kernel(request):
     REC.clear()
@@ -137,13 +138,13 @@ def isolate(*a, **k):
         return _isolate(*a, **k)
     finally:
         mark(REC, "isolate1")
-fs._isolate_folders = isolate
+ns.isolate_folders = isolate
 
-_drop = fs._drop_privileges
+_drop = ns.drop_privileges
 def drop():
     mark(REC, "grandchild")     # process 1 of the new namespace (its own rusage starts at 0 here)
     return _drop()
-fs._drop_privileges = drop
+ns.drop_privileges = drop
 
 from ipykernel.kernelapp import IPKernelApp
 from ipykernel.ipkernel import IPythonKernel
@@ -211,7 +212,7 @@ fs.serve(sock)
 
 
 class Server:
-    """The warm path's fork server and ipt-fork kernelspec, as parallel._warm_server starts them."""
+    """The warm path's fork server and ipt-fork kernelspec, as warm_kernels.start_warm_kernels starts them."""
 
     def __init__(self, course: Path, share: Path, base: Path, profile_kernels: bool, experiment: str = ""):
         from ipt_lib.course import forkserver
@@ -240,7 +241,9 @@ class Server:
             raise RuntimeError(f"the fork server did not start: {(base / 'forkserver.log').read_text()[-2000:]}")
         self.start_seconds = time.perf_counter() - started
         self.share = Path(spec["env"][IPC_ENV]).parent / "warm-share"
-        forkserver.install_kernelspec(self.share, socket_path=self.socket, ipc=self.ipc,
+        from ipt_lib.course.warm_kernels import install_kernelspec
+
+        install_kernelspec(self.share, socket_path=self.socket, ipc=self.ipc,
                                       autograded=course / "autograded")
         self.rss_kb = self._rss()
 
@@ -284,7 +287,11 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
     import pickle
 
     import ipt_lib.course.parallel as parallel
+    from ipt_lib.course import nbgrader_speedups
 
+    # what _worker_main does first (it is idempotent): applied before the timers below wrap nbgrader's functions,
+    # so that the timers see the functions the speed-ups put in place
+    nbgrader_speedups.apply()
     records: list[dict] = []
     current: dict = {}
 
@@ -330,7 +337,7 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
     from sqlalchemy.orm import Session
 
     import ipt_lib.course.folderguard as folderguard
-    from ipt_lib.course import forkserver
+    from ipt_lib.course import warm_kernels
 
     timed(Autograde, "__init__", "converter set-up (Autograde.__init__)")
     timed(BaseConverter, "init_notebooks", "converter: init_notebooks (glob)")
@@ -350,16 +357,16 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
     timed(NotebookClient, "start_new_kernel_client", "kernel: start_new_kernel_client (channels, wait_for_ready)")
     timed(NotebookClient, "execute_cell", "kernel: execute_cell (one cell's round trip)")
     timed(NotebookClient, "_cleanup_kernel", "kernel: _cleanup_kernel (shutdown, wait for exit)")
-    timed(forkserver.ForkProvisioner, "launch_kernel", "kernel:  provisioner.launch_kernel (fork request + "
+    timed(warm_kernels.ForkProvisioner, "launch_kernel", "kernel:  provisioner.launch_kernel (fork request + "
           "until listening)", is_async=True)
-    timed(forkserver.ForkProvisioner, "_until_listening", "kernel:   _until_listening (socket files appear)",
+    timed(warm_kernels.ForkProvisioner, "_until_listening", "kernel:   _until_listening (socket files appear)",
           is_async=True)
-    timed(forkserver.WarmKernelClient, "wait_for_ready", "kernel:  wait_for_ready (kernel_info + idle)",
+    timed(warm_kernels.WarmKernelClient, "wait_for_ready", "kernel:  wait_for_ready (kernel_info + idle)",
           is_async=True)
-    timed(forkserver.ForkProvisioner, "poll", "kernel: provisioner.poll (fork-server request)", is_async=True)
-    timed(forkserver.WarmKernelManager, "_async_finish_shutdown", "kernel:  finish_shutdown (poll every 5 ms)",
+    timed(warm_kernels.ForkProvisioner, "poll", "kernel: provisioner.poll (fork-server request)", is_async=True)
+    timed(warm_kernels.WarmKernelManager, "_async_finish_shutdown", "kernel:  finish_shutdown (poll every 5 ms)",
           is_async=True)
-    timed(forkserver.WarmKernelManager, "_async_cleanup_resources", "kernel:  cleanup_resources", is_async=True)
+    timed(warm_kernels.WarmKernelManager, "_async_cleanup_resources", "kernel:  cleanup_resources", is_async=True)
     original_call = Preprocessor.__call__
 
     def call(self, nb, resources):
