@@ -366,6 +366,10 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
     timed(warm_kernels.ForkProvisioner, "poll", "kernel: provisioner.poll (fork-server request)", is_async=True)
     timed(warm_kernels.WarmKernelManager, "_async_finish_shutdown", "kernel:  finish_shutdown (poll every 5 ms)",
           is_async=True)
+    timed(warm_kernels.ForkProvisioner, "kill", "kernel:  provisioner.kill (fork server's kill: answered once reaped)",
+          is_async=True)
+    timed(warm_kernels.WarmKernelManager, "_async_interrupt_kernel", "kernel:  interrupt_kernel (before the kill)",
+          is_async=True)
     timed(warm_kernels.WarmKernelManager, "_async_cleanup_resources", "kernel:  cleanup_resources", is_async=True)
     original_call = Preprocessor.__call__
 
