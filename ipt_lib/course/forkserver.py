@@ -330,9 +330,10 @@ def server_command(socket_path: str, *, autograded: str, ipc: str, hide: list[st
 
 
 class ForkServer:
-    """A running fork server (context manager)."""
+    """A running fork server (context manager). With ``wait=False`` the constructor returns as soon as the server
+    has been started: :meth:`wait_ready` then waits for its imports (the caller can start its workers meanwhile)."""
 
-    def __init__(self, course: Path, ipc: Path, hide: list[Path]):
+    def __init__(self, course: Path, ipc: Path, hide: list[Path], wait: bool = True):
         import subprocess
 
         from .sandbox import environment_paths
@@ -350,10 +351,20 @@ class ForkServer:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True,
                                          stdin=subprocess.DEVNULL)
+        self.ready = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Return once the server has imported the libraries and listens (at once if it already did); raise
+        RuntimeError if it could not start."""
+        if self.ready:
+            return
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if line.strip() != "ready":
             self.proc.kill()
             raise RuntimeError(f"the warm-kernel fork server did not start (see {self.log_path})")
+        self.ready = True
 
     def stats(self) -> dict:
         """{"kernels": kernels finished so far, "user"/"system": their CPU seconds (start, cells, exit)}."""

@@ -46,10 +46,11 @@ def install_kernelspec(folder: Path, *, socket_path: str, ipc: Path, autograded:
     return spec_dir
 
 
-def start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> ForkServer:
+def start_warm_kernels(course: Path, jupyter_path: Path | None, stack, wait: bool = True) -> ForkServer:
     """Start the fork server (stopped with the ExitStack ``stack``) with the folders that the ipt-sandbox kernelspec
     in ``jupyter_path`` hides, and install the ipt-fork kernelspec in the server's ``share`` folder (the folder to
-    put on JUPYTER_PATH)."""
+    put on JUPYTER_PATH). ``wait=False``: return while the server is still importing (the kernelspec is already
+    there); call its ``wait_ready()`` before the first kernel is asked for."""
     from .sandbox import HIDE_ENV, IPC_ENV
     from .sandbox import KERNEL_NAME as SANDBOX_KERNEL
 
@@ -60,7 +61,7 @@ def start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> ForkSe
     # a short folder for the kernels' sockets (a unix socket path must fit in 107 bytes), removed afterwards
     ipc = Path(tempfile.mkdtemp(prefix="iptw-", dir="/tmp"))
     stack.callback(shutil.rmtree, ipc, True)
-    server = stack.enter_context(ForkServer(course, ipc, hide))
+    server = stack.enter_context(ForkServer(course, ipc, hide, wait=wait))
     share = Path(spec["env"][IPC_ENV]).parent / "warm-share"
     install_kernelspec(share, socket_path=server.socket, ipc=ipc, autograded=Path(course) / "autograded")
     server.share = share
