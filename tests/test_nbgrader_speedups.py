@@ -93,7 +93,7 @@ def test_the_course_s_saveautogrades_becomes_one_commit_per_notebook():
     assert issubclass(once, SaveAutoGrades) and once._add_score is SaveAutoGrades._add_score
 
 
-def test_saveautogrades_once_writes_nbgrader_s_rows_in_one_commit(tmp_path):
+def test_saveautogrades_once_writes_nbgrader_s_rows_in_one_commit(tmp_path, monkeypatch):
     """The same grades and comments as nbgrader's SaveAutoGrades, with one COMMIT for the notebook's scores."""
     import nbformat
     from nbgrader import api
@@ -130,7 +130,12 @@ def test_saveautogrades_once_writes_nbgrader_s_rows_in_one_commit(tmp_path):
                     [(c.name, c.auto_comment) for c in sorted(nbook.comments, key=lambda c: c.name)])
         return rows, len(commits)
 
-    nbgrader_speedups.share_gradebook_engines()  # one engine per url: the commit listener sees the preprocessor's
+    # one engine per url, so that the commit listener sees the preprocessor's; undone after the test (nbgrader's
+    # own create_engine and Gradebook.__init__ for the rest of the session)
+    monkeypatch.setattr(api, "create_engine", api.create_engine)
+    monkeypatch.setattr(api.Gradebook, "__init__", api.Gradebook.__init__)
+    nbgrader_speedups.share_gradebook_engines()
+    assert getattr(api.create_engine, "ipt_shared", False)
     theirs, their_commits = graded(SaveAutoGrades, "a.db")
     ours, our_commits = graded(nbgrader_speedups.save_autogrades_once(), "b.db")
     assert ours == theirs and len(theirs[0]) == 1 and len(theirs[1]) == 2
@@ -165,3 +170,9 @@ def test_the_mount_that_holds_a_path_is_the_longest_above_it(monkeypatch, tmp_pa
     assert nbgrader_speedups.file_system_type("/srv/nfs/course/gradebook.db") == "nfs4"
     assert nbgrader_speedups.file_system_type("/srv/nfs/local/x") == "tmpfs"
     assert nbgrader_speedups.file_system_type("/srv/nfsx/y") == "ext4"
+
+
+def test_the_gradebook_speedups_are_undone_after_the_test_above():
+    from nbgrader import api
+
+    assert not getattr(api.create_engine, "ipt_shared", False)

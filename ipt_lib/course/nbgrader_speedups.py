@@ -4,9 +4,10 @@ Each one replaces work that nbgrader repeats for every submission with the same 
 changing what is computed: nbgrader's metadata schema checked once (not on every cell), one SQLAlchemy engine per
 gradebook (its compiled SQL kept, its tables checked once), one notebook validation per conversion (not one per
 preprocessor), the autograded scores saved in one commit (not one per grade and comment), the SQLite gradebook in
-WAL mode on a local file system, and no build of jsonschema's IRI grammars. Two of them replace nbgrader internals, so all of them are applied only with the
-nbgrader releases they were written and tested against (``NBGRADER_RELEASES``); with any other release a worker
-runs nbgrader's own code, slower, and the autograde command says so in one line. ``tests/test_nbgrader_speedups.py``
+WAL mode on a local file system, and no build of jsonschema's IRI grammars. Several of them replace nbgrader
+internals, so all of them are applied only with the nbgrader releases they were written and tested against
+(``NBGRADER_RELEASES``); with any other release a worker runs nbgrader's own code, slower, and the autograde command
+says so in one line. ``tests/test_nbgrader_speedups.py``
 checks that the verdicts stay nbgrader's; ``benchmarks/bench_autograde.py`` measures what they save.
 """
 
@@ -51,7 +52,8 @@ def apply(release: str | None = None) -> bool:
 def configure(config) -> None:
     """nbconvert validates the notebook after each of the preprocessors of a submission; once, after the last,
     gives the same verdict (an invalid notebook is still refused, naming the last preprocessor). nbgrader's
-    SaveAutoGrades in the course's autograde preprocessors becomes ``SaveAutoGradesOnce`` (:func:`save_autogrades_once`)."""
+    SaveAutoGrades in the course's autograde preprocessors becomes ``SaveAutoGradesOnce``
+    (:func:`save_autogrades_once`)."""
     config.Exporter.optimistic_validation = True
     from nbgrader.preprocessors import SaveAutoGrades
 
