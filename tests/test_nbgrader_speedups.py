@@ -79,3 +79,100 @@ def test_the_autograde_command_says_when_it_grades_without_the_speedups(monkeypa
     said: list[str] = []
     autograde(tmp_path, ["a1"], echo=said.append)
     assert said[0] == nbgrader_speedups.unsupported_warning(), said
+
+
+def test_the_course_s_saveautogrades_becomes_one_commit_per_notebook():
+    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+    from traitlets.config import Config
+
+    config = Config()
+    config.Autograde.autograde_preprocessors = [SaveAutoGrades, AssignLatePenalties]
+    nbgrader_speedups.configure(config)
+    once = nbgrader_speedups.save_autogrades_once()
+    assert config.Autograde.autograde_preprocessors == [once, AssignLatePenalties]
+    assert issubclass(once, SaveAutoGrades) and once._add_score is SaveAutoGrades._add_score
+
+
+def test_saveautogrades_once_writes_nbgrader_s_rows_in_one_commit(tmp_path, monkeypatch):
+    """The same grades and comments as nbgrader's SaveAutoGrades, with one COMMIT for the notebook's scores."""
+    import nbformat
+    from nbgrader import api
+    from nbgrader.preprocessors import SaveAutoGrades
+    from nbgrader.tests import create_grade_and_solution_cell, create_solution_cell
+    from sqlalchemy import event
+
+    def graded(cls, name):
+        url = f"sqlite:///{tmp_path / name}"
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [create_grade_and_solution_cell("x = 1", "code", "q1", 2),
+                    create_solution_cell("y = 2", "code", "q2")]
+        nb.cells[0].outputs = [nbformat.v4.new_output("error", ename="E", evalue="", traceback=[])]
+        with api.Gradebook(url) as gb:
+            gb.add_assignment("ps0")
+            gb.add_student("bar")
+            gb.add_notebook("p1", "ps0")
+            gb.add_grade_cell("q1", "p1", "ps0", max_score=2, cell_type="code")
+            gb.add_solution_cell("q1", "p1", "ps0")
+            gb.add_solution_cell("q2", "p1", "ps0")
+            gb.add_submission("ps0", "bar")
+            engine = gb.engine
+        commits: list[int] = []
+        listener = lambda conn: commits.append(1)  # noqa: E731
+        event.listen(engine, "commit", listener)
+        resources = {"nbgrader": {"notebook": "p1", "assignment": "ps0", "student": "bar", "db_url": url}}
+        try:
+            cls().preprocess(nb, resources)
+        finally:
+            event.remove(engine, "commit", listener)
+        with api.Gradebook(url) as gb:
+            nbook = gb.find_submission_notebook("p1", "ps0", "bar")
+            rows = ([(g.name, g.auto_score, g.needs_manual_grade) for g in sorted(nbook.grades, key=lambda g: g.name)],
+                    [(c.name, c.auto_comment) for c in sorted(nbook.comments, key=lambda c: c.name)])
+        return rows, len(commits)
+
+    # one engine per url, so that the commit listener sees the preprocessor's; undone after the test (nbgrader's
+    # own create_engine and Gradebook.__init__ for the rest of the session)
+    monkeypatch.setattr(api, "create_engine", api.create_engine)
+    monkeypatch.setattr(api.Gradebook, "__init__", api.Gradebook.__init__)
+    nbgrader_speedups.share_gradebook_engines()
+    assert getattr(api.create_engine, "ipt_shared", False)
+    theirs, their_commits = graded(SaveAutoGrades, "a.db")
+    ours, our_commits = graded(nbgrader_speedups.save_autogrades_once(), "b.db")
+    assert ours == theirs and len(theirs[0]) == 1 and len(theirs[1]) == 2
+    # Gradebook() itself commits once on opening (nbgrader's check_course, nothing written), then the scores
+    assert their_commits == 1 + 3 and our_commits == 1 + 1
+
+
+def test_wal_only_on_a_local_file_system(monkeypatch, tmp_path):
+    assert nbgrader_speedups.wal_allowed(str(tmp_path / "gradebook.db")) == (
+        nbgrader_speedups.file_system_type(str(tmp_path)) not in ("", *nbgrader_speedups.NETWORK_FILE_SYSTEMS))
+    assert not nbgrader_speedups.wal_allowed(":memory:") and not nbgrader_speedups.wal_allowed(None)
+    for kind in ("nfs4", "cifs", "fuse.sshfs", ""):
+        monkeypatch.setattr(nbgrader_speedups, "file_system_type", lambda path, kind=kind: kind)
+        assert not nbgrader_speedups.wal_allowed(str(tmp_path / "gradebook.db")), kind
+    monkeypatch.setattr(nbgrader_speedups, "file_system_type", lambda path: "ext4")
+    assert nbgrader_speedups.wal_allowed(str(tmp_path / "gradebook.db"))
+    monkeypatch.setenv("IPT_GRADEBOOK_NO_WAL", "1")
+    assert not nbgrader_speedups.wal_allowed(str(tmp_path / "gradebook.db"))
+
+
+def test_the_mount_that_holds_a_path_is_the_longest_above_it(monkeypatch, tmp_path):
+    import builtins
+    import io
+
+    mountinfo = ("22 1 0:21 / / rw - ext4 /dev/sda1 rw\n"
+                 "30 22 0:40 / /srv/nfs rw,relatime shared:1 - nfs4 server:/export rw\n"
+                 "31 30 0:41 / /srv/nfs/local rw - tmpfs tmpfs rw\n")
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.StringIO(mountinfo)
+                        if path == "/proc/self/mountinfo" else real_open(path, *a, **k))
+    monkeypatch.setattr("os.path.realpath", lambda p: p)
+    assert nbgrader_speedups.file_system_type("/srv/nfs/course/gradebook.db") == "nfs4"
+    assert nbgrader_speedups.file_system_type("/srv/nfs/local/x") == "tmpfs"
+    assert nbgrader_speedups.file_system_type("/srv/nfsx/y") == "ext4"
+
+
+def test_the_gradebook_speedups_are_undone_after_the_test_above():
+    from nbgrader import api
+
+    assert not getattr(api.create_engine, "ipt_shared", False)

@@ -97,3 +97,21 @@ def test_a_kernel_that_dies_is_seen_dead_and_the_next_one_starts(warm):
     assert asyncio.run(die()) is False
     outputs = asyncio.run(_start_run_stop(work, "print('next')"))
     assert any(m["msg_type"] == "stream" and m["content"]["text"] == "next\n" for m in outputs)
+
+
+def test_shutdown_returns_once_nothing_of_the_submission_runs(warm):
+    """The shutdown kills the kernel through the fork server, which answers once the kernel's namespace is empty: a
+    process the student's code left behind (in its own session, not waited for) cannot write into the folder after
+    the kernel has been shut down, when DropPlantedFiles looks at it."""
+    import time
+
+    _, work = warm
+    code = ("import subprocess; subprocess.Popen(['sh', '-c', 'sleep 1; echo late > planted.txt'], "
+            "start_new_session=True); print('left')")
+    started = time.monotonic()
+    outputs = asyncio.run(_start_run_stop(work, code))
+    took = time.monotonic() - started
+    assert any(m["msg_type"] == "stream" and m["content"]["text"] == "left\n" for m in outputs)
+    assert took < 1.0, took  # no second's grace, no 100 ms polls
+    time.sleep(1.5)
+    assert not (work / "planted.txt").exists()

@@ -15,7 +15,8 @@ libraries and starts no thread or socket. For each submission it forks a child t
 
 Steps 1-3 are ipt_lib/course/namespaces.py; how nbgrader's Execute gets these kernels (the ``ipt-fork`` kernelspec
 and its provisioner) is ipt_lib/course/warm_kernels.py. The server speaks one JSON line per connection on a unix
-socket: ``launch``, ``poll``, ``signal``, ``forget``, ``stats``, ``stop``.
+socket: ``launch``, ``poll``, ``signal``, ``kill`` (answered once the kernel and every process of its namespace are
+gone), ``forget``, ``stats``, ``stop``.
 """
 
 from __future__ import annotations
@@ -46,10 +47,24 @@ def _run_kernel(request: dict) -> None:
         namespaces.enter_new_namespaces()
         namespaces.isolate_folders(request["cwd"], request["kernel_dir"], [request["autograded"], request["ipc"]],
                                    tuple(environment_paths()))
+        # SIGTERM (the server's ``kill``) makes this process SIGKILL the kernel and wait for it: when process 1 of a
+        # namespace exits, Linux kills every other process in it and its exit is reported only once they are all
+        # gone, so when this process has exited nothing of the student's code is left running. Blocked until the
+        # handler is in place.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         pid = os.fork()  # the grandchild is process 1 of the new process namespace
         if pid:
+            def stop(_signum, _frame):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+            signal.signal(signal.SIGTERM, stop)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             _, status = os.waitpid(pid, 0)
             os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         namespaces.die_with_parent()
         namespaces.mount_proc()
         namespaces.drop_privileges()
@@ -122,6 +137,21 @@ class _Children:
                     pass
 
 
+def _fill_caches() -> None:
+    """Caches every kernel would otherwise fill for itself, filled once in the server (the kernels inherit them).
+
+    IPython formats a traceback (any student code that raises, and the course's failed tests do) with
+    ``inspect.getmodule``, whose first call in a process walks every module loaded (about 1,200 here: 38 ms of CPU;
+    the next call 2 ms). It is a cache of which file is which module, kept up to date by ``inspect`` itself when
+    modules are added, so a kernel sees the same answers as without it."""
+    import inspect
+
+    try:
+        inspect.getmodule(compile("", "<ipt-fork warm-up>", "exec"), "/nonexistent/ipt-fork-warm-up.py")
+    except Exception:  # noqa: BLE001 - only speed is at stake
+        pass
+
+
 def _preload() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
@@ -134,13 +164,88 @@ def _preload() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional library only costs speed
             pass
+    _fill_caches()
     threads = len(os.listdir("/proc/self/task"))
     if threads > 1:  # a library started a thread: forked kernels may then deadlock on a lock it held
         sys.stderr.write(f"ipt-fork: warning: {threads} threads after the imports; kernels are forked anyway\n")
 
 
+KILL_GRACE = 5.0  # seconds a kernel's namespace gets to empty after the ``kill`` op's SIGTERM, before SIGKILL
+
+
+class _Killing:
+    """Kernels being killed (the ``kill`` op): the connections that wait for each one to be reaped, and what tells
+    the server that it has exited (a pidfd, readable once it has; without pidfds, a check every 2 ms)."""
+
+    def __init__(self, selector) -> None:
+        import time
+
+        self.selector = selector
+        self.waiting: dict[int, list] = {}  # pid -> [pidfd or None, deadline, connections]
+        self._clock = time.monotonic
+
+    def start(self, pid: int, conn: socket.socket) -> None:
+        if pid in self.waiting:
+            self.waiting[pid][2].append(conn)
+            return
+        pidfd = None
+        try:
+            pidfd = os.pidfd_open(pid)
+            self.selector.register(pidfd, 1, pid)  # 1: EVENT_READ
+        except (AttributeError, OSError):
+            pidfd = None
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        self.waiting[pid] = [pidfd, self._clock() + KILL_GRACE, [conn]]
+
+    def timeout(self) -> float | None:
+        if not self.waiting:
+            return None
+        return 0.002 if any(w[0] is None for w in self.waiting.values()) else 0.5
+
+    def finish(self, children: "_Children") -> None:
+        """Answer for every kernel that has been reaped; SIGKILL those past their grace."""
+        if not self.waiting:
+            return
+        children.reap()
+        now = self._clock()
+        for pid, (pidfd, deadline, conns) in list(self.waiting.items()):
+            code = children.exits.get(pid, -1)
+            if code is None:
+                if now > deadline:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                continue
+            if pidfd is not None:
+                self.selector.unregister(pidfd)
+                os.close(pidfd)
+            del self.waiting[pid]
+            children.exits.pop(pid, None)  # answered: forgotten, like the ``forget`` op
+            for conn in conns:
+                try:
+                    conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
+                except OSError:
+                    pass
+                conn.close()
+
+    def fds(self) -> list[int]:
+        """Every descriptor a forked kernel must not inherit (the pidfds, the waiting connections)."""
+        out = []
+        for pidfd, _deadline, conns in self.waiting.values():
+            if pidfd is not None:
+                out.append(pidfd)
+            out.extend(conn.fileno() for conn in conns)
+        return out
+
+
 def serve(socket_path: str) -> None:
-    """The fork server's loop: one JSON request per connection."""
+    """The fork server's loop: one JSON request per connection, answered at once except ``kill``."""
+    import selectors
+
     _preload()
     children = _Children()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -154,22 +259,39 @@ def serve(socket_path: str) -> None:
     # 150 kernels the pipe (64 KiB) would be full and the next kernel would block before it was ready. From here on
     # fd 1 is the server's log, like fd 2.
     os.dup2(2, 1)
+    selector = selectors.DefaultSelector()
+    selector.register(server, selectors.EVENT_READ, None)
+    killing = _Killing(selector)
     while True:
-        conn, _ = server.accept()
-        with conn:
+        for key, _ in selector.select(killing.timeout()):
+            if key.data is not None:
+                continue  # a pidfd: a kernel being killed has exited (answered below)
+            conn, _ = server.accept()
             try:
                 request = json.loads(_read_line(conn))
-            except ValueError:
+            except (ValueError, OSError):
+                conn.close()
                 continue
             op = request.get("op")
             children.reap()
             if op == "launch":
                 pid = os.fork()
                 if pid == 0:
+                    # the kernel keeps none of the server's descriptors: no other worker's connection, no pidfd
+                    for fd in killing.fds():
+                        os.close(fd)
+                    selector.close()
                     server.close()
+                    conn.close()
                     _run_kernel(request)
                 children.exits[pid] = None
                 reply = {"pid": pid}
+            elif op == "kill":
+                pid = request["pid"]
+                if children.exits.get(pid, -1) is None:
+                    killing.start(pid, conn)  # answered once reaped
+                    continue
+                reply = {"exit": children.exits.pop(pid, -1)}
             elif op == "poll":
                 reply = {"exit": children.exits.get(request["pid"], -1)}
             elif op == "signal":
@@ -185,11 +307,17 @@ def serve(socket_path: str) -> None:
                 reply = dict(children.spent)
             elif op == "stop":
                 conn.sendall(b'{"ok": true}\n')
+                conn.close()
                 children.kill_all()
                 return
             else:
                 reply = {"error": f"unknown op {op!r}"}
-            conn.sendall(json.dumps(reply).encode() + b"\n")
+            try:
+                conn.sendall(json.dumps(reply).encode() + b"\n")
+            except OSError:
+                pass
+            conn.close()
+        killing.finish(children)
 
 
 def request(socket_path: str, message: dict, timeout: float = 30.0) -> dict:
@@ -218,9 +346,10 @@ def server_command(socket_path: str, *, autograded: str, ipc: str, hide: list[st
 
 
 class ForkServer:
-    """A running fork server (context manager)."""
+    """A running fork server (context manager). With ``wait=False`` the constructor returns as soon as the server
+    has been started: :meth:`wait_ready` then waits for its imports (the caller can start its workers meanwhile)."""
 
-    def __init__(self, course: Path, ipc: Path, hide: list[Path]):
+    def __init__(self, course: Path, ipc: Path, hide: list[Path], wait: bool = True):
         import subprocess
 
         from .sandbox import environment_paths
@@ -238,10 +367,20 @@ class ForkServer:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True,
                                          stdin=subprocess.DEVNULL)
+        self.ready = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Return once the server has imported the libraries and listens (at once if it already did); raise
+        RuntimeError if it could not start."""
+        if self.ready:
+            return
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if line.strip() != "ready":
             self.proc.kill()
             raise RuntimeError(f"the warm-kernel fork server did not start (see {self.log_path})")
+        self.ready = True
 
     def stats(self) -> dict:
         """{"kernels": kernels finished so far, "user"/"system": their CPU seconds (start, cells, exit)}."""

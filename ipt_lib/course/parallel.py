@@ -28,6 +28,7 @@ import os
 import queue
 import shutil
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,7 +186,13 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
         own = Path(str(config.KernelManager.ip)).parent / f"w{os.getpid()}"
         own.mkdir(parents=True, exist_ok=True)
         config.KernelManager.ip = str(own / "kernel")
-    out.write(json.dumps({"ready": True}) + "\n")
+    # the parent's limit per submission comes from this configuration: the parent then need not import nbgrader
+    # (about a second of CPU, on the cores the workers and the fork server are starting on)
+    try:
+        cell = float(config.ExecutePreprocessor.get("timeout", 30))
+    except (TypeError, ValueError):
+        cell = 30.0
+    out.write(json.dumps({"ready": True, "limit": _limit_for(cell)}) + "\n")
     out.flush()
     for line in sys.stdin:
         student = line.strip()
@@ -207,7 +214,7 @@ class _Worker:
     """One worker process and the thread that feeds it students from the shared queue."""
 
     def __init__(self, course: Path, assignment: str, jupyter_path: Path | None, index: int, todo: "queue.Queue",
-                 results: "queue.Queue", kernel: str = ""):
+                 results: "queue.Queue", kernel: str = "", gate=None):
         import subprocess
         import threading
 
@@ -224,13 +231,22 @@ class _Worker:
         self.busy_since: float | None = None
         self.student = ""
         self.stopped_because = ""
+        self.limit = _limit_for(30.0)  # until the worker says what its configuration's cell time limit gives
+        self.gate = gate  # a threading.Event set once the worker may be given students (the fork server is ready)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         assert self.proc.stdin and self.proc.stdout
-        if not self.proc.stdout.readline():
+        ready = self.proc.stdout.readline()
+        if not ready:
             return  # the worker could not start: its log says why
+        try:
+            self.limit = float(json.loads(ready).get("limit", self.limit))
+        except (ValueError, TypeError, AttributeError):
+            pass
+        if self.gate is not None:
+            self.gate.wait()
         while True:
             try:
                 student = self.todo.get_nowait()
@@ -272,8 +288,10 @@ class _Worker:
     def alive(self) -> bool:
         return self.thread.is_alive()
 
-    def stop_if_stuck(self, limit: float) -> bool:
-        """Kill the worker if one submission has taken longer than ``limit`` seconds (a hung kernel or library)."""
+    def stop_if_stuck(self, limit: float | None = None) -> bool:
+        """Kill the worker if one submission has taken longer than ``limit`` seconds (default: the worker's own, from
+        the course's cell time limit) (a hung kernel or library)."""
+        limit = self.limit if limit is None else limit
         if self.busy_since is not None and time.monotonic() - self.busy_since > limit and self.proc.poll() is None:
             self.stopped_because = f"grading took longer than {limit:.0f}s and was stopped"
             self.proc.kill()
@@ -344,20 +362,27 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
         from .warm_kernels import KERNEL_NAME, start_warm_kernels
 
         with ExitStack() as stack:
-            server = start_warm_kernels(course, jupyter_path, stack)
+            # the workers start (their imports: about a second of CPU each) while the server imports the libraries;
+            # they get their first submission once it is ready
+            server = start_warm_kernels(course, jupyter_path, stack, wait=False)
             return _autograde(course, assignments, workers=workers, force=force, jupyter_path=server.share,
                               echo=echo, progress_stream=progress_stream, kernel=KERNEL_NAME, server=server)
     return _autograde(course, assignments, workers=workers, force=force, jupyter_path=jupyter_path, echo=echo,
                       progress_stream=progress_stream)
 
 
-def _submission_limit(course: Path) -> float:
+def _limit_for(cell: float) -> float:
     """How long one submission may take before its worker is stopped: generous, from the cell time limit."""
+    return max(120.0, 8 * cell)
+
+
+def _submission_limit(course: Path) -> float:
+    """:func:`_limit_for` the cell time limit of ``course``'s configuration (imports nbgrader: the workers say it)."""
     try:
         cell = float(_load_config(course).ExecutePreprocessor.get("timeout", 30))
     except Exception:  # noqa: BLE001
         cell = 30.0
-    return max(120.0, 8 * cell)
+    return _limit_for(cell)
 
 
 def default_workers(warm: bool) -> int:
@@ -391,26 +416,31 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
         for student in todo:
             todo_queue.put(student)
         count = min(workers, len(todo))
-        before = server.stats() if server else {}
+        before: dict = {}
         started = time.perf_counter()
-        pool = [_Worker(course, assignment, jupyter_path, i, todo_queue, results, kernel) for i in range(count)]
-        limit = _submission_limit(course)
+        gate = threading.Event()
+        pool = [_Worker(course, assignment, jupyter_path, i, todo_queue, results, kernel, gate)
+                for i in range(count)]
         retired: list[_Worker] = []
         bar = Progress(len(todo), f"{assignment} ({count} workers)", progress_stream)
         received = 0
         try:
+            if server is not None:
+                server.wait_ready()  # the first time: while the workers were starting
+                before = server.stats()
+            gate.set()
             while received < len(todo):
                 try:
                     outcome = results.get(timeout=1.0)
                 except queue.Empty:
                     for worker in list(pool):
-                        worker.stop_if_stuck(limit)
+                        worker.stop_if_stuck()
                         if not worker.alive() and worker.proc.poll() is not None and not todo_queue.empty():
                             # a worker that stopped (killed, crashed, stuck) is replaced while there is work left
                             pool.remove(worker)
                             retired.append(worker)
                             pool.append(_Worker(course, assignment, jupyter_path, len(pool) + len(retired),
-                                                todo_queue, results, kernel))
+                                                todo_queue, results, kernel, gate))
                     if not any(w.alive() for w in pool) and results.empty():
                         raise RuntimeError("every autograde worker stopped before the class was graded (see "
                                            f"{course / JOURNAL_DIR}/*.log); run the command again to grade what "

@@ -46,10 +46,11 @@ def install_kernelspec(folder: Path, *, socket_path: str, ipc: Path, autograded:
     return spec_dir
 
 
-def start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> ForkServer:
+def start_warm_kernels(course: Path, jupyter_path: Path | None, stack, wait: bool = True) -> ForkServer:
     """Start the fork server (stopped with the ExitStack ``stack``) with the folders that the ipt-sandbox kernelspec
     in ``jupyter_path`` hides, and install the ipt-fork kernelspec in the server's ``share`` folder (the folder to
-    put on JUPYTER_PATH)."""
+    put on JUPYTER_PATH). ``wait=False``: return while the server is still importing (the kernelspec is already
+    there); call its ``wait_ready()`` before the first kernel is asked for."""
     from .sandbox import HIDE_ENV, IPC_ENV
     from .sandbox import KERNEL_NAME as SANDBOX_KERNEL
 
@@ -60,7 +61,7 @@ def start_warm_kernels(course: Path, jupyter_path: Path | None, stack) -> ForkSe
     # a short folder for the kernels' sockets (a unix socket path must fit in 107 bytes), removed afterwards
     ipc = Path(tempfile.mkdtemp(prefix="iptw-", dir="/tmp"))
     stack.callback(shutil.rmtree, ipc, True)
-    server = stack.enter_context(ForkServer(course, ipc, hide))
+    server = stack.enter_context(ForkServer(course, ipc, hide, wait=wait))
     share = Path(spec["env"][IPC_ENV]).parent / "warm-share"
     install_kernelspec(share, socket_path=server.socket, ipc=ipc, autograded=Path(course) / "autograded")
     server.share = share
@@ -156,13 +157,23 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc,valid-type]
                 pass
 
     async def kill(self, restart: bool = False) -> None:
-        await self.send_signal(signal.SIGKILL)
+        """Kill the kernel, returning once it and every process of its namespace are gone (the server's ``kill``
+        op answers when it has reaped them; no polling). The server then forgets it."""
+        if getattr(self, "pid", None) is None or getattr(self, "_exit", None) is not None:
+            return
+        try:
+            code = request(self.socket_path, {"op": "kill", "pid": self.pid}, timeout=30).get("exit", -1)
+        except OSError:
+            await self.send_signal(signal.SIGKILL)
+            return
+        self._exit = code
+        self._forgotten = True
 
     async def terminate(self, restart: bool = False) -> None:
-        await self.send_signal(signal.SIGKILL)
+        await self.kill(restart)
 
     async def cleanup(self, restart: bool = False) -> None:
-        if getattr(self, "pid", None) is not None:
+        if getattr(self, "pid", None) is not None and not getattr(self, "_forgotten", False):
             try:
                 request(self.socket_path, {"op": "forget", "pid": self.pid}, timeout=5)
             except OSError:
@@ -221,11 +232,21 @@ class WarmKernelClient(AsyncKernelClient):  # type: ignore[misc,valid-type]
 
 
 class WarmKernelManager(AsyncKernelManager):  # type: ignore[misc,valid-type]
-    """The kernel manager for ``ipt-fork`` kernels: the client above, and a kernel that has been asked to shut down
-    is checked every 5 ms (jupyter_client checks every 100 ms: a forked kernel exits in a few ms)."""
+    """The kernel manager for ``ipt-fork`` kernels: the client above, and a shutdown that kills the kernel at once
+    and returns when the fork server has reaped it (``ForkProvisioner.kill``).
+
+    A graded kernel is thrown away: nbgrader has read every cell's output up to the kernel's idle status, and a
+    graceful shutdown would only let the student's code run once more (atexit, ``__del__``) before the kernel
+    exits, while the worker polls for the exit (jupyter_client every 100 ms). The kill answers once nothing of the
+    submission's processes is left, so DropPlantedFiles, which runs next, sees the folder as the kernel left it.
+    A restart keeps jupyter_client's own sequence."""
 
     client_class = DottedObjectName("ipt_lib.course.warm_kernels.WarmKernelClient")
     client_factory = Type(WarmKernelClient, klass=AsyncKernelClient, config=True)
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
+        # (AsyncKernelManager.shutdown_kernel is KernelManager._async_shutdown_kernel itself, so that is wrapped)
+        return await AsyncKernelManager.shutdown_kernel(self, now=now or not restart, restart=restart)
 
     async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
         return await super()._async_finish_shutdown(waittime=waittime, pollinterval=0.005, restart=restart)
