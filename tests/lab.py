@@ -83,10 +83,23 @@ def browser_page():
             browser.close()
 
 
+# The status bar's kernel item reads "Python 3 (ipykernel) | Idle" once the notebook's kernel is connected and
+# idle. The toolbar's execution indicator says "idle" earlier, while the session still has no kernel ("No Kernel |
+# Initializing"); a Run All clicked then makes JupyterLab ask which kernel to start (seen on a loaded machine).
+KERNEL_IDLE = """() => [...document.querySelectorAll('.jp-StatusBar-Item')].some(
+    e => /^(?!No Kernel).+\\|\\s*Idle$/.test(e.textContent.trim()))"""
+
+
+def wait_kernel_idle(page, timeout: int = 120_000) -> None:
+    """Wait until the notebook's kernel has started, connected and is idle (the status bar says so)."""
+    page.wait_for_function(KERNEL_IDLE, timeout=timeout)
+
+
 def open_notebook(page, base: str, token: str, path: str) -> None:
     page.goto(f"{base}/lab/tree/{path}?token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    wait_kernel_idle(page)
 
 
 def run_all(page, attempts: int = 3) -> None:
