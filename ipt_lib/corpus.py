@@ -24,7 +24,8 @@ from typing import Any, Callable, Generic, Iterable, Mapping, NoReturn, Sequence
 
 from .errors import StudentFacingError
 
-__all__ = ["CORPORA", "Corpus", "CorpusFileError", "Field", "Fields", "Schema", "check", "data_folder", "field_line"]
+__all__ = ["CORPORA", "Corpus", "CorpusFileError", "Field", "Fields", "Schema", "check", "data_folder", "field_line",
+           "id_is_file_name"]
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
@@ -397,3 +398,15 @@ def field_line(text: str, field_name: str) -> int | None:
             if matched and (best is None or matched > best[0]):
                 best = (matched, number)
     return best[1] if best and best[0] >= 1 else None
+
+
+def id_is_file_name(path: Path, ident: str, pattern, noun: str, fail: Callable[[str, str], NoReturn]) -> None:
+    """A corpus whose files are named by their records' ids (f02.toml holds F02): ``ident`` must match ``pattern``
+    and be the file's name; an id copied from another file names that file (the id is used twice)."""
+    if pattern.match(ident) and ident.lower() == path.stem:
+        return
+    owner = path.with_name(f"{ident.lower()}.toml")
+    if pattern.match(ident) and owner.exists():
+        fail("id", f"{ident} is also used by {owner.name}: each {noun}'s id is its file's name, here "
+                   f"{path.stem.upper()!r}")
+    fail("id", f"expected {path.stem.upper()!r}, the file's name, got {ident!r}")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from .corpus import Corpus, Field, Fields, Schema
+from .corpus import Corpus, Field, Fields, Schema, id_is_file_name
 from .errors import StudentFacingError
 
 __all__ = ["Drill", "SelfCheckRules", "SelfCheck", "DrillDataError", "load_drill", "load_drills", "default_folder",
@@ -167,12 +167,7 @@ def _validate(path: Path, raw: dict) -> Drill:
 
     values = Fields(raw, fail).read(SCHEMA)
     ident = values["id"]
-    if not _ID.match(ident) or ident.lower() != path.stem:
-        owner = path.with_name(f"{ident.lower()}.toml")
-        if _ID.match(ident) and owner.exists():
-            fail("id", f"{ident} is also used by {owner.name}: each drill's id is its file's name, here "
-                       f"{path.stem.upper()!r}")
-        fail("id", f"expected 'D' and two digits matching the file name, got {ident!r}")
+    id_is_file_name(path, ident, _ID, "drill", fail)
     area = values["problem_area"]
     if area is not None:
         try:

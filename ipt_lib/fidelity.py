@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from .corpus import Corpus, Field, Fields, Schema
+from .corpus import Corpus, Field, Fields, Schema, id_is_file_name
 from .errors import StudentFacingError
 
 __all__ = [
@@ -354,12 +354,7 @@ def _validate(path: Path, raw: dict) -> Excerpt:
 
     values = Fields(raw, fail).read(SCHEMA)
     ident = values["id"]
-    if not _ID.match(ident) or ident.lower() != path.stem:
-        owner = path.with_name(f"{ident.lower()}.toml")
-        if _ID.match(ident) and owner.exists():
-            fail("id", f"{ident} is also used by {owner.name}: each excerpt's id is its file's name, here "
-                       f"{path.stem.upper()!r}")
-        fail("id", f"expected 'F' and two digits matching the file name, got {ident!r}")
+    id_is_file_name(path, ident, _ID, "excerpt", fail)
     use = values["use"]
     try:
         area = ProblemArea.parse(values["problem_area"]).value
