@@ -157,9 +157,9 @@ def _line_of(path: Path, start: str) -> int:
 
 
 def test_the_fidelity_and_drill_loaders_read_through_the_shared_corpus():
-    from ipt_lib import drills, fidelity
+    from ipt_lib import drills, fidelity, fidelity_corpus
 
-    assert fidelity.CORPUS.error is fidelity.FidelityDataError and drills.CORPUS.error is drills.DrillDataError
+    assert fidelity_corpus.CORPUS.error is fidelity.FidelityDataError and drills.CORPUS.error is drills.DrillDataError
     assert [e.id for e in fidelity.load_excerpts()] == [f"F0{i}" for i in range(1, 8)]  # form.toml is not an excerpt
     assert [d.id for d in drills.load_drills()] == [f"D{i:02d}" for i in range(1, 11)]
     f02 = fidelity.load_excerpt(ROOT / "data" / "fidelity" / "f02.toml")

@@ -11,14 +11,14 @@ cell's hidden-test region (nbgrader keeps it in the gradebook and takes it out o
 the student's reply at autograde (``preprocessors.ShowDrillRubrics``), so the grader sees them in Formgrader and the
 student in feedback only.
 
-Which excerpts and drills a term uses is set in data/assignments/a7_fidelity/term.toml (:func:`term`), checked
+Which excerpts and drills a term uses is set in data/assignments/a7_fidelity/term.toml (:func:`read_term`), checked
 before anything is built: an instructor who adds an excerpt or a drill as data files names it there.
 
-Why three fixed excerpts (of seven) this term: each takes 15-20 minutes to read and rate; F02 (grief, initial phase: advice
-before exploration, a missed risk cue), F03 (role transition, middle: CBT techniques, no mood-event link) and F05
-(role dispute, ending: no time-limit reminder, the focus lost) cover three areas, the three phases and six of the
-seven lapse kinds; and one set for the whole class lets the item analysis compare every student's ratings with the
-same key. F04, F06 and F07 stay unused for a later term or a resit.
+Why three fixed excerpts (of seven) this term: each takes 15-20 minutes to read and rate; F02 (grief, initial
+phase: advice before exploration, a missed risk cue), F03 (role transition, middle: CBT techniques, no mood-event
+link) and F05 (role dispute, ending: no time-limit reminder, the focus lost) cover three areas, the three phases and
+six of the seven lapse kinds; and one set for the whole class lets the item analysis compare every student's
+ratings with the same key. F04, F06 and F07 stay unused for a later term or a resit.
 """
 
 from __future__ import annotations
