@@ -25,7 +25,7 @@ from typing import Any, Callable, Generic, Iterable, Mapping, NoReturn, Sequence
 from .errors import StudentFacingError
 
 __all__ = ["CORPORA", "Corpus", "CorpusFileError", "Field", "Fields", "Schema", "check", "data_folder", "field_line",
-           "id_is_file_name"]
+           "id_is_file_name", "read_named"]
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
@@ -410,3 +410,15 @@ def id_is_file_name(path: Path, ident: str, pattern, noun: str, fail: Callable[[
         fail("id", f"{ident} is also used by {owner.name}: each {noun}'s id is its file's name, here "
                    f"{path.stem.upper()!r}")
     fail("id", f"expected {path.stem.upper()!r}, the file's name, got {ident!r}")
+
+
+def read_named(path: Path, raw: Mapping, schema: Schema, error: Callable[[Path, str, str], Exception], pattern,
+               noun: str) -> tuple[dict[str, Any], Callable[[str, str], NoReturn]]:
+    """The fields of a file named by its record's id (:func:`id_is_file_name`), read by ``schema``; and the ``fail``
+    that raises ``error(path, field, problem)`` for the corpus's further checks."""
+    def fail(name: str, problem: str) -> NoReturn:
+        raise error(path, name, problem)
+
+    values = Fields(raw, fail).read(schema)
+    id_is_file_name(path, values["id"], pattern, noun, fail)
+    return values, fail

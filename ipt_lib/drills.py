@@ -22,9 +22,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
-from .corpus import Corpus, Field, Fields, Schema, id_is_file_name
+from .corpus import Corpus, Field, Schema, read_named
 from .errors import StudentFacingError
 
 __all__ = ["Drill", "SelfCheckRules", "SelfCheck", "DrillDataError", "load_drill", "load_drills", "default_folder",
@@ -162,12 +161,8 @@ def _validate(path: Path, raw: dict) -> Drill:
     from .content_notes import missing_note_problem, sensitive_phrase
     from .problem_areas import ProblemArea
 
-    def fail(name: str, problem: str) -> NoReturn:
-        raise DrillDataError(path, name, problem)
-
-    values = Fields(raw, fail).read(SCHEMA)
+    values, fail = read_named(path, raw, SCHEMA, DrillDataError, _ID, "drill")
     ident = values["id"]
-    id_is_file_name(path, ident, _ID, "drill", fail)
     area = values["problem_area"]
     if area is not None:
         try:

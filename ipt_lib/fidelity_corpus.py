@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
 
-from .corpus import Corpus, Field, Fields, Schema, id_is_file_name
+from .corpus import Corpus, Field, Fields, Schema, read_named
 from .fidelity import (_ID, MAX_TURNS, MIN_TURNS, PHASES, SPEAKERS, USES, Client, Excerpt, FidelityDataError, Turn,
                        _shown_key, default_folder, load_form)
 
@@ -55,12 +54,8 @@ def _validate(path: Path, raw: dict) -> Excerpt:
     from .content_notes import missing_note_problem, sensitive_phrase
     from .problem_areas import DisputeStage, ProblemArea
 
-    def fail(name: str, problem: str) -> NoReturn:
-        raise FidelityDataError(path, name, problem)
-
-    values = Fields(raw, fail).read(SCHEMA)
+    values, fail = read_named(path, raw, SCHEMA, FidelityDataError, _ID, "excerpt")
     ident = values["id"]
-    id_is_file_name(path, ident, _ID, "excerpt", fail)
     use = values["use"]
     try:
         area = ProblemArea.parse(values["problem_area"]).value
