@@ -1,4 +1,4 @@
-"""What the four corpora share: vignettes, transcripts, role-play scenarios and training bodies.
+"""What the corpora share: vignettes, transcripts, role-play scenarios, training bodies, fidelity excerpts, drills.
 
 Each corpus is a folder of TOML files, one record per file. A corpus module declares a :class:`Corpus` (its folder,
 its error, its validator) and reads each table's fields with :class:`Fields`; what is left in the module is its
@@ -7,6 +7,9 @@ fields with errors that name the field, refuses two files with one id, and runs 
 
     python -m ipt_lib.vignettes check [FOLDER]     # and ipt_lib.transcripts, ipt_lib.scenarios, ipt_lib.pathway
     ipt-course check-data --corpus transcripts       # the same, for any corpus in data/
+
+A corpus that asks for it (``locate=True``: the fidelity excerpts and the drills) also names the line of the file a
+field is written on (:func:`field_line`).
 
 No TOML parser is imported until a file is read.
 """
@@ -21,14 +24,15 @@ from typing import Any, Callable, Generic, Iterable, Mapping, NoReturn, Sequence
 
 from .errors import StudentFacingError
 
-__all__ = ["CORPORA", "Corpus", "CorpusFileError", "Field", "Fields", "Schema", "check", "data_folder"]
+__all__ = ["CORPORA", "Corpus", "CorpusFileError", "Field", "Fields", "Schema", "check", "data_folder", "field_line",
+           "id_is_file_name", "read_named"]
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
 
 # Every corpus by its folder under data/, and the module that declares it (imported only when it is checked).
 CORPORA = {"vignettes": "ipt_lib.vignettes", "transcripts": "ipt_lib.transcripts", "scenarios": "ipt_lib.scenarios",
-           "training": "ipt_lib.pathway.bodies"}
+           "training": "ipt_lib.pathway.bodies", "fidelity": "ipt_lib.fidelity_corpus", "drills": "ipt_lib.drills"}
 
 
 def check(name: str, folder: Path | str | None = None) -> int:
@@ -76,6 +80,8 @@ class Corpus(Generic[T]):
     make_error: Callable[[Path, str, str], Exception] | None = None
     toml_error: Callable[[Path, str, Exception], Exception] | None = None
     counted: str = ""                               # the command line's count: "vignette(s)" unless given
+    pattern: str = "*.toml"                         # which files of the folder are records ("f[0-9][0-9].toml")
+    locate: bool = False                            # name the field's line: ``error(path, field, problem, line)``
 
     def fail(self, path: Path, field_name: str, problem: str) -> Exception:
         return (self.make_error or self.error)(path, field_name, problem)
@@ -102,16 +108,29 @@ class Corpus(Generic[T]):
             raise self.fail(path, "(file)", f"not valid TOML: {exc}") from None
 
     def load(self, path: Path | str) -> T:
-        """Read and validate one file."""
-        return self.validate(Path(path), self.read(path))
+        """Read and validate one file; with ``locate``, a problem also names the line its field is on."""
+        path = Path(path)
+        raw = self.read(path)
+        if not self.locate:
+            return self.validate(path, raw)
+        try:
+            return self.validate(path, raw)
+        except self.error as exc:
+            field_name = getattr(exc, "field", None)
+            if getattr(exc, "line", None) is not None or not isinstance(field_name, str):
+                raise
+            line = field_line(path.read_text(encoding="utf-8"), field_name)
+            if line is None:
+                raise
+            raise self.error(path, field_name, exc.problem, line) from None
 
     def _files(self, folder: Path | str | None) -> list[Path]:
         folder = Path(folder) if folder is not None else self.default_folder()
         if not folder.is_dir():
             raise self.fail(folder, "(folder)", f"no such folder of {self.plural}")
-        files = sorted(folder.glob("*.toml"))
+        files = sorted(folder.glob(self.pattern))
         if self.require_files and not files:
-            raise self.fail(folder, "(folder)", f"has no *.toml {self.noun} files")
+            raise self.fail(folder, "(folder)", f"has no {self.pattern} {self.noun} files")
         return files
 
     def _duplicates(self, records: Iterable[T]) -> list[Exception]:
@@ -187,6 +206,7 @@ class Field:
     fields: "Schema | None" = None
     missing: str = "missing"        # the problem when a required field is left out
     collapse: bool = True           # text: collapse white space (False: only strip, so paragraphs stay)
+    verbatim: bool = False          # text: kept exactly as written (checked to be text that is not blank)
 
 
 @dataclass(frozen=True)
@@ -243,6 +263,15 @@ class Fields:
             self.fail(name, "is empty")
         return value
 
+    def verbatim(self, name: str) -> str:
+        """A text field as written (paragraphs, leading line breaks and all), which must not be blank."""
+        value = self.raw.get(name)
+        if not isinstance(value, str):
+            self.fail(name, f"must be text in quotes, got {'nothing' if value is None else type(value).__name__}")
+        if not value.strip():
+            self.fail(name, "is empty")
+        return value
+
     def choice(self, name: str, allowed: Sequence[str], *, collapse: bool = True) -> str:
         value = self.text(name, collapse=collapse)
         if value not in allowed:
@@ -292,6 +321,8 @@ class Fields:
                 values[f.name] = "" if f.kind == "text" else None
             elif f.kind in ("any", "tables"):
                 values[f.name] = self.raw[f.name]
+            elif f.kind == "text" and f.verbatim:
+                values[f.name] = self.verbatim(f.name)
             elif f.kind == "text":
                 values[f.name] = self.text(f.name, empty_ok=not f.required, collapse=f.collapse)
             elif f.kind == "choice":
@@ -312,3 +343,82 @@ class Fields:
         if not isinstance(value, dict):
             self.fail(name, f"must be a table: {{ {' = ..., '.join(schema.names)} = ... }}")
         return Fields(value, self._fail, f"{self.prefix}{name}.").read(schema)
+
+
+def field_line(text: str, field_name: str) -> int | None:
+    """The line (from 1) of a TOML file's ``text`` on which ``field_name`` is written, or the nearest line that holds
+    it: ``client.age`` in ``client = { ... }`` is that line, ``turns[3].speaker`` is under the third ``[[turns]]``
+    (indices count from 1), ``rubric.points`` under ``[rubric]``. None when the field is not in the file (a missing
+    field) or names the file as a whole."""
+    import re
+
+    want = []
+    for part in field_name.split("."):
+        found = re.fullmatch(r"([A-Za-z0-9_-]+)(?:\[(\d+)\])?", part.strip())
+        if not found:
+            return None
+        want.append(found.group(1))
+        if found.group(2):
+            want.append(int(found.group(2)))
+    table: list = []
+    counts: dict[tuple, int] = {}
+    best: tuple[int, int] | None = None  # (how much of the field matched, line)
+    in_string = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        opened = line.count('"""') + line.count("'''")
+        if in_string:
+            in_string = opened % 2 == 0
+            continue
+        array = re.fullmatch(r"\[\[\s*([A-Za-z0-9_.-]+)\s*\]\](?:\s*#.*)?", stripped)
+        header = re.fullmatch(r"\[\s*([A-Za-z0-9_.-]+)\s*\](?:\s*#.*)?", stripped)
+        if array:
+            names = tuple(array.group(1).split("."))
+            counts[names] = counts.get(names, 0) + 1
+            table = [*names[:-1], names[-1], counts[names]]
+            path = table
+        elif header:
+            table = header.group(1).split(".")
+            path = table
+        else:
+            key = re.match(r"([A-Za-z0-9_-]+)\s*=", stripped)
+            if opened % 2 == 1:
+                in_string = True
+            if not key:
+                continue
+            path = [*table, key.group(1)]
+        matched = 0
+        for a, b in zip(path, want):
+            if a != b:
+                break
+            matched += 1
+        if matched == len(path) or matched == len(want):
+            if matched == len(want) and matched == len(path):
+                return number
+            if matched and (best is None or matched > best[0]):
+                best = (matched, number)
+    return best[1] if best and best[0] >= 1 else None
+
+
+def id_is_file_name(path: Path, ident: str, pattern, noun: str, fail: Callable[[str, str], NoReturn]) -> None:
+    """A corpus whose files are named by their records' ids (f02.toml holds F02): ``ident`` must match ``pattern``
+    and be the file's name; an id copied from another file names that file (the id is used twice)."""
+    if pattern.match(ident) and ident.lower() == path.stem:
+        return
+    owner = path.with_name(f"{ident.lower()}.toml")
+    if pattern.match(ident) and owner.exists():
+        fail("id", f"{ident} is also used by {owner.name}: each {noun}'s id is its file's name, here "
+                   f"{path.stem.upper()!r}")
+    fail("id", f"expected {path.stem.upper()!r}, the file's name, got {ident!r}")
+
+
+def read_named(path: Path, raw: Mapping, schema: Schema, error: Callable[[Path, str, str], Exception], pattern,
+               noun: str) -> tuple[dict[str, Any], Callable[[str, str], NoReturn]]:
+    """The fields of a file named by its record's id (:func:`id_is_file_name`), read by ``schema``; and the ``fail``
+    that raises ``error(path, field, problem)`` for the corpus's further checks."""
+    def fail(name: str, problem: str) -> NoReturn:
+        raise error(path, name, problem)
+
+    values = Fields(raw, fail).read(schema)
+    id_is_file_name(path, values["id"], pattern, noun, fail)
+    return values, fail

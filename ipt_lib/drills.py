@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .corpus import Corpus, Field, Schema, read_named
 from .errors import StudentFacingError
 
 __all__ = ["Drill", "SelfCheckRules", "SelfCheck", "DrillDataError", "load_drill", "load_drills", "default_folder",
@@ -44,9 +45,9 @@ class DrillDataError(StudentFacingError):
 
     title = "Drill file problem"
 
-    def __init__(self, path: Path | str, field_name: str, problem: str):
-        self.path, self.field, self.problem = Path(path), field_name, problem
-        super().__init__(f"{self.path.name}, {field_name}: {problem}")
+    def __init__(self, path: Path | str, field_name: str, problem: str, line: int | None = None):
+        self.path, self.field, self.problem, self.line = Path(path), field_name, problem, line
+        super().__init__(f"{self.path.name}, {field_name}: {problem}" + (f" (line {line})" if line else ""))
 
 
 @dataclass(frozen=True)
@@ -116,72 +117,88 @@ def default_folder() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "drills"
 
 
-def _rules(path: Path, raw: object) -> SelfCheckRules:
-    if not isinstance(raw, dict):
-        raise DrillDataError(path, "self_check", "missing: copy the [self_check] table from another drill")
-    for name in ("min_words", "max_words"):
-        if isinstance(raw.get(name), bool) or not isinstance(raw.get(name), int) or raw[name] < 0:
-            raise DrillDataError(path, f"self_check.{name}", f"expected a whole number, got {raw.get(name)!r}")
-    if raw["min_words"] > raw["max_words"]:
+# --- schema and validation: data/drills/dNN.toml, read through ipt_lib.corpus --------------------------------------
+
+SELF_CHECK = Schema((
+    Field("min_words", "the fewest words a reply may have", kind="whole", low=0, high=1000),
+    Field("max_words", "the most words a reply may have", kind="whole", low=0, high=1000),
+    Field("second_person", "true: the reply must speak to the client as 'you'", kind="any"),
+    Field("banned_terms", "technique labels and jargon a reply must not use", kind="any"),
+    Field("note", "the sentence the student reads with the result", verbatim=True,
+          missing="missing: the sentence the student reads with the result"),
+))
+SCHEMA = Schema((
+    Field("id", "D and two digits, the file's name (D11 in d11.toml)", verbatim=True),
+    Field("title", "who and when: 'Colm, session 3: lying awake'", verbatim=True),
+    Field("phase", "initial, middle, ending", kind="choice", choices=PHASES),
+    Field("problem_area", "optional: grief, role dispute, role transition, interpersonal deficits", kind="any",
+          required=False),
+    Field("context", "what the therapist knows at this moment", verbatim=True),
+    Field("client_says", "the client's words the student replies to", verbatim=True),
+    Field("content_note", "required if the context or the words touch suicide, self-harm, violent death or trauma",
+          required=False, verbatim=True),
+    Field("self_check", "the format rules a reply is checked against (the same in every drill)", kind="table",
+          fields=SELF_CHECK, missing="missing: copy the [self_check] table from another drill"),
+    Field("rubric", "feedback only: fits, must, must_not, points, then (read by ipt_lib.course.drill_feedback)",
+          kind="any", required=False),
+    Field("models", "feedback only: two [[models]] with reply and why (read by ipt_lib.course.drill_feedback)",
+          kind="any", required=False),
+))
+
+
+def _rules(path: Path, rules: dict) -> SelfCheckRules:
+    if rules["min_words"] > rules["max_words"]:
         raise DrillDataError(path, "self_check.min_words", "is larger than max_words")
-    if not isinstance(raw.get("second_person"), bool):
+    if not isinstance(rules["second_person"], bool):
         raise DrillDataError(path, "self_check.second_person", "expected true or false")
-    terms = raw.get("banned_terms")
+    terms = rules["banned_terms"]
     if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
         raise DrillDataError(path, "self_check.banned_terms", "expected a list of texts")
-    if not isinstance(raw.get("note"), str) or not raw["note"].strip():
-        raise DrillDataError(path, "self_check.note", "missing: the sentence the student reads with the result")
-    return SelfCheckRules(raw["min_words"], raw["max_words"], raw["second_person"], tuple(terms), raw["note"])
+    return SelfCheckRules(rules["min_words"], rules["max_words"], rules["second_person"], tuple(terms), rules["note"])
 
 
-def load_drill(path: Path | str) -> Drill:
-    """Read and check the public fields of one ``dNN.toml`` (the rubric and models are not read here)."""
-    import tomllib
-
+def _validate(path: Path, raw: dict) -> Drill:
     from .content_notes import missing_note_problem, sensitive_phrase
     from .problem_areas import ProblemArea
 
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DrillDataError(path, "(file)", "no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DrillDataError(path, "(file)", f"not valid TOML: {exc}") from None
-
-    def text(name: str, optional: bool = False) -> str | None:
-        value = raw.get(name)
-        if value is None and optional:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise DrillDataError(path, name, "missing or empty" if value is None else f"expected text, got {value!r}")
-        return value
-
-    ident = text("id")
-    if not _ID.match(ident) or ident.lower() != path.stem:
-        raise DrillDataError(path, "id", f"expected 'D' and two digits matching the file name, got {ident!r}")
-    if raw.get("phase") not in PHASES:
-        raise DrillDataError(path, "phase", f"expected one of {', '.join(PHASES)}, got {raw.get('phase')!r}")
-    area = raw.get("problem_area")
+    values, fail = read_named(path, raw, SCHEMA, DrillDataError, _ID, "drill")
+    ident = values["id"]
+    area = values["problem_area"]
     if area is not None:
         try:
             area = ProblemArea.parse(area).value
         except ValueError as exc:
-            raise DrillDataError(path, "problem_area", str(exc)) from None
-    context, says, note = text("context"), text("client_says"), text("content_note", optional=True)
+            fail("problem_area", str(exc))
+    context, says, note = values["context"], values["client_says"], values["content_note"] or None
     phrase = sensitive_phrase(context, says)
     if phrase and not note:
-        raise DrillDataError(path, "content_note", missing_note_problem(phrase, "the drill"))
-    return Drill(ident, text("title"), raw["phase"], area, context, says, note, _rules(path, raw.get("self_check")))
+        fail("content_note", missing_note_problem(phrase, "the drill"))
+    return Drill(ident, values["title"], values["phase"], area, context, says, note,
+                 _rules(path, values["self_check"]))
+
+
+def _main(argv: list[str]) -> int:
+    """``check [FOLDER]``: every drill's errors and the phases they cover."""
+    def report(good: list[Drill]) -> list[str]:
+        phases = {p: sum(d.phase == p for d in good) for p in PHASES}
+        return [f"{len(good)} drills: {', '.join(f'{n} {p}' for p, n in phases.items())}"]
+
+    return CORPUS.main(argv, {"check": report})
+
+
+CORPUS = Corpus("drill", "drills", "drills", "ipt_lib.drills", DrillDataError, _validate, packaged=False,
+                source=lambda d: f"{d.id.lower()}.toml",  # a drill's id is its file's name
+                require_files=True, pattern="d[0-9][0-9].toml", locate=True)
+
+
+def load_drill(path: Path | str) -> Drill:
+    """Read and check the public fields of one ``dNN.toml`` (the rubric and models are not read here)."""
+    return CORPUS.load(path)
 
 
 def load_drills(folder: Path | str | None = None) -> tuple[Drill, ...]:
     """Every ``dNN.toml`` in ``folder`` (default: data/drills), in id order."""
-    folder = Path(folder) if folder else default_folder()
-    paths = sorted(folder.glob("d[0-9][0-9].toml"))
-    if not paths:
-        raise DrillDataError(folder, "(folder)", "no dNN.toml drills here")
-    return tuple(load_drill(p) for p in paths)
+    return tuple(CORPUS.load_all(folder))
 
 
 def write_public(path: Path | str, drills: tuple[Drill, ...] | None = None, name: str = "drills") -> Path:
@@ -323,3 +340,9 @@ def check_saved_reply(drill_id: str, notebook: Path | str, drills_file: Path | s
                                        "save the notebook (Ctrl+S or Cmd+S), then run this cell again.",),
                          drill.self_check.note)
     return result
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))

@@ -57,9 +57,9 @@ class FidelityDataError(StudentFacingError):
 
     title = "Rating material problem"
 
-    def __init__(self, path: Path | str, field_name: str, problem: str):
-        self.path, self.field, self.problem = Path(path), field_name, problem
-        super().__init__(f"{self.path.name}, {field_name}: {problem}")
+    def __init__(self, path: Path | str, field_name: str, problem: str, line: int | None = None):
+        self.path, self.field, self.problem, self.line = Path(path), field_name, problem, line
+        super().__init__(f"{self.path.name}, {field_name}: {problem}" + (f" (line {line})" if line else ""))
 
 
 class RatingFormatError(StudentFacingError):
@@ -226,14 +226,9 @@ def default_folder() -> Path:
 
 
 def _read_toml(path: Path) -> dict:
-    import tomllib  # only the instructor's builder reads TOML; a student's kernel reads the shipped JSON
+    from .fidelity_corpus import CORPUS  # only the instructor's builder reads TOML; a kernel reads the shipped JSON
 
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FidelityDataError(path, "(file)", "no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FidelityDataError(path, "(file)", f"not valid TOML: {exc}") from None
+    return CORPUS.read(path)
 
 
 def _text(path: Path, raw: dict, name: str, *, optional: bool = False) -> str | None:
@@ -310,70 +305,18 @@ def _shown_key(path: Path, raw: dict, numbers: set[int]) -> ShownKey:
 
 
 def load_excerpt(path: Path | str) -> Excerpt:
-    """Read and check one ``fNN.toml``. A graded file's ``[key]`` is not read: it stays on the instructor's side."""
-    from .content_notes import missing_note_problem, sensitive_phrase
-    from .problem_areas import DisputeStage, ProblemArea
+    """Read and check one ``fNN.toml`` (``fidelity_corpus.SCHEMA``). A graded file's ``[key]`` is not read: it stays
+    on the instructor's side."""
+    from .fidelity_corpus import CORPUS
 
-    path = Path(path)
-    raw = _read_toml(path)
-    ident = _text(path, raw, "id")
-    if not _ID.match(ident) or ident.lower() != path.stem:
-        raise FidelityDataError(path, "id", f"expected 'F' and two digits matching the file name, got {ident!r}")
-    use = raw.get("use")
-    if use not in USES:
-        raise FidelityDataError(path, "use", f"expected one of {', '.join(USES)}, got {use!r}")
-    try:
-        area = ProblemArea.parse(raw.get("problem_area")).value
-    except ValueError as exc:
-        raise FidelityDataError(path, "problem_area", str(exc)) from None
-    stage = raw.get("dispute_stage")
-    if (stage is None) != (area != "role dispute"):
-        raise FidelityDataError(path, "dispute_stage", "required for a role dispute, and only for one")
-    if stage is not None:
-        try:
-            stage = DisputeStage.parse(stage).value
-        except ValueError as exc:
-            raise FidelityDataError(path, "dispute_stage", str(exc)) from None
-    phase = raw.get("phase")
-    if phase not in PHASES:
-        raise FidelityDataError(path, "phase", f"expected one of {', '.join(PHASES)}, got {phase!r}")
-    planned = _int(path, raw, "planned_sessions", 1, 30)
-    session = _int(path, raw, "session", 1, planned)
-    c = raw.get("client")
-    if not isinstance(c, dict) or not all(c.get(f) for f in ("name", "age", "pronouns", "background")):
-        raise FidelityDataError(path, "client", "expected name, age, pronouns and background")
-    turns_raw = raw.get("turns")
-    if not isinstance(turns_raw, list) or not MIN_TURNS <= len(turns_raw) <= MAX_TURNS:
-        raise FidelityDataError(path, "turns", f"expected {MIN_TURNS} to {MAX_TURNS} turns")
-    turns = []
-    for i, t in enumerate(turns_raw, 1):
-        if not isinstance(t, dict) or t.get("n") != i:
-            raise FidelityDataError(path, f"turns[{i}].n", f"expected {i} (turns are numbered 1, 2, 3, ... in order)")
-        if t.get("speaker") not in SPEAKERS:
-            raise FidelityDataError(path, f"turn {i}, speaker", f"expected therapist or client, got {t.get('speaker')!r}")
-        turns.append(Turn(i, t["speaker"], _text(path, t, "text")))
-    summary = _text(path, raw, "summary")
-    note = _text(path, raw, "content_note", optional=True)
-    phrase = sensitive_phrase(summary, *(t.text for t in turns))
-    if phrase and not note:
-        raise FidelityDataError(path, "content_note", missing_note_problem(phrase, "the excerpt"))
-    numbers = {t.n for t in turns}
-    return Excerpt(
-        id=ident, title=_text(path, raw, "title"), use=use, problem_area=area, dispute_stage=stage, phase=phase,
-        session=session, planned_sessions=planned,
-        client=Client(str(c["name"]), int(c["age"]), str(c["pronouns"]), str(c["background"])),
-        setting=_text(path, raw, "setting"), condition=_text(path, raw, "condition"), summary=summary,
-        content_note=note, turns=tuple(turns),
-        shown_key=_shown_key(path, raw, numbers) if use == "practice" else None)
+    return CORPUS.load(path)
 
 
 def load_excerpts(folder: Path | str | None = None) -> tuple[Excerpt, ...]:
     """Every ``fNN.toml`` in ``folder`` (default: data/fidelity), in id order."""
-    folder = Path(folder) if folder else default_folder()
-    paths = sorted(folder.glob("f[0-9][0-9].toml"))
-    if not paths:
-        raise FidelityDataError(folder, "(folder)", "no fNN.toml excerpts here")
-    return tuple(load_excerpt(p) for p in paths)
+    from .fidelity_corpus import CORPUS
+
+    return tuple(CORPUS.load_all(folder))
 
 
 def load_public_folder(folder: Path | str | None = None) -> FidelityBundle:

@@ -26,8 +26,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_lab(work: Path, home: Path):
-    """JupyterLab serving ``work``, with all its state under ``home``; yields (base_url, token)."""
+def running_lab(work: Path, home: Path, cwd: Path | None = None):
+    """JupyterLab serving ``work``, with all its state under ``home``; yields (base_url, token). ``cwd`` is where
+    the server runs (nbgrader's Formgrader reads nbgrader_config.py from there: give the course folder)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (.ci/run does) or set IPT_CHROMIUM")
     settings = home / "settings"
@@ -47,7 +48,7 @@ def running_lab(work: Path, home: Path):
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
          "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
          f"--LabApp.workspaces_dir={home / 'workspaces'}", f"--LabApp.user_settings_dir={settings}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
+        env=env, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:

@@ -185,3 +185,101 @@ def test_fidelity_modules_stay_readable_in_one_sitting():
     for name in ("fidelity.py", "fidelity_format.py", "fidelity_cards.py", "grading/ratings.py",
                  "course/assignment7.py"):
         assert len((ROOT / "ipt_lib" / name).read_text("utf-8").splitlines()) <= 500, name
+
+
+# --- term.toml: which excerpts and drills this term uses ---------------------------------------------------------
+
+@pytest.fixture
+def course_root(tmp_path):
+    """A copy of the checkout's data/ and lessons, where term.toml and the corpora can be rewritten."""
+    import shutil
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    return tmp_path
+
+
+def _term_file(root: Path, text: str) -> Path:
+    path = root / "data" / "assignments" / assignment7.ASSIGNMENT / assignment7.TERM
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_checkout_s_term_file_gives_this_term_s_choice():
+    term = assignment7.read_term(ROOT)
+    assert (term.practice, term.graded, term.drills) == ("F01", ("F02", "F03", "F05"), ("D01", "D02", "D03", "D05"))
+    assert (assignment7.PRACTICE_ID, assignment7.GRADED_IDS, assignment7.DRILL_IDS) == (
+        term.practice, term.graded, term.drills)
+
+
+def test_the_built_source_is_byte_identical_for_the_current_choice(tmp_path):
+    """build() from term.toml writes what is committed in source/ (and so release/ is unchanged)."""
+    import shutil
+
+    for name in ("data", "notebooks"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    written = assignment7.build(tmp_path)
+    assert written and all(p.read_bytes() == (SOURCE / p.name).read_bytes() for p in written)
+
+
+def test_a_new_excerpt_and_drill_added_as_data_files_are_used_by_naming_them(course_root):
+    """An instructor copies F04 to F08 and D06 to D11, names them in term.toml, and the builder uses them."""
+    fidelity, drills = course_root / "data" / "fidelity", course_root / "data" / "drills"
+    (fidelity / "f08.toml").write_text((fidelity / "f04.toml").read_text(encoding="utf-8")
+                                       .replace('id = "F04"', 'id = "F08"'), encoding="utf-8")
+    (drills / "d11.toml").write_text((drills / "d06.toml").read_text(encoding="utf-8")
+                                     .replace('id = "D06"', 'id = "D11"'), encoding="utf-8")
+    _term_file(course_root, 'practice = "F01"\ngraded = ["F08", "F03"]\ndrills = ["D11", "D03"]\n')
+    written = assignment7.build(course_root)
+    cells = _cells(written[0].parent)
+    assert "rating_f08_test" in cells and "rating_f02_test" not in cells
+    assert "D11_answer" in cells and "D01_answer" not in cells
+    assert cells["D11_answer"].metadata["nbgrader"]["points"] == assignment7.DRILL_POINTS
+    data = json.loads(written[1].read_text(encoding="utf-8"))
+    assert [e["id"] for e in data["excerpts"]] == ["F01", "F08", "F03"]
+    assert sorted(d["id"] for d in json.loads(written[2].read_text(encoding="utf-8"))["drills"]) == ["D03", "D11"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('practice = "F02"\ngraded = ["F03"]\ndrills = ["D03"]\n', "F02 is a graded excerpt"),
+    ('practice = "F01"\ngraded = ["F01", "F03"]\ndrills = ["D03"]\n', "F01 is a practice excerpt"),
+    ('practice = "F01"\ngraded = ["F03", "F09"]\ndrills = ["D03"]\n', "graded names F09, which data/fidelity does not"),
+    ('practice = "F01"\ngraded = ["F03"]\ndrills = ["D03", "D42"]\n', "drills names D42, which data/drills does not"),
+    ('practice = "F01"\ngraded = ["F03", "F03"]\ndrills = ["D03"]\n', "F03 appears more than once in graded"),
+    ('practice = "F01"\ngraded = ["F03"]\ndrills = ["D01", "D02"]\n', "no risk drill is chosen"),
+    ('practice = "F01"\ngraded = ["F03"]\ndrills = []\n', "'drills' must be a list of ids"),
+    ('practice = "F01"\ngraded = "F03"\ndrills = ["D03"]\n', "'graded' must be a list of ids"),
+    ('practise = "F01"\ngraded = ["F03"]\ndrills = ["D03"]\n', "unknown field 'practise'"),
+    ('practice = \n', "term.toml"),
+])
+def test_a_bad_choice_is_refused_naming_the_file_and_the_rule(course_root, text, expected):
+    path = _term_file(course_root, text)
+    with pytest.raises(assignment7.TermError) as caught:
+        assignment7.read_term(course_root)
+    assert str(path) in str(caught.value) and expected in str(caught.value), str(caught.value)
+
+
+def test_the_risk_drill_may_be_left_out_only_with_a_reason(course_root):
+    _term_file(course_root, 'practice = "F01"\ngraded = ["F03"]\ndrills = ["D01", "D02"]\n'
+                            'without_risk_drill = "Practised live in the week 6 seminar."\n')
+    assert assignment7.read_term(course_root).drills == ("D01", "D02")
+
+
+def test_a_missing_term_file_is_named(course_root):
+    (course_root / "data" / "assignments" / assignment7.ASSIGNMENT / assignment7.TERM).unlink()
+    with pytest.raises(assignment7.TermError, match="term.toml: no such file"):
+        assignment7.read_term(course_root)
+
+
+def test_ipt_course_build_stops_on_a_bad_term_with_the_message_and_releases_nothing(course_root, monkeypatch,
+                                                                                     capsys):
+    from ipt_lib.course import cells, cli
+
+    _term_file(course_root, 'practice = "F01"\ngraded = ["F03", "F09"]\ndrills = ["D03"]\n')
+    (course_root / "ipt_lib" / "_data").mkdir(parents=True)  # where Assignment 1's build writes the practice deck
+    monkeypatch.setattr(cells, "repo_root", lambda: course_root)
+    assert cli.main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("build stopped, nothing released:") and "graded names F09" in err
+    assert "Traceback" not in err
+    assert not (course_root / "release").exists() and not (course_root / "source" / assignment7.ASSIGNMENT).exists()

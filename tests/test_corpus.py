@@ -132,3 +132,98 @@ def test_the_transcript_and_scenario_schemas_are_the_ones_their_readme_and_templ
         for table in tables:
             for name in table.names:
                 assert name in template and any(f"{mark}{name}" in readme for mark in ("`", "[[", ".")), (folder, name)
+
+
+# --- the fidelity excerpts and the drills (Assignment 7) ---------------------------------------------------------
+
+@pytest.fixture
+def fidelity_copy(tmp_path):
+    import shutil
+
+    for name in ("fidelity", "drills"):
+        shutil.copytree(ROOT / "data" / name, tmp_path / name)
+    return tmp_path
+
+
+def _edit(path: Path, old: str, new: str) -> Path:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, start: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(start))
+
+
+def test_the_fidelity_and_drill_loaders_read_through_the_shared_corpus():
+    from ipt_lib import drills, fidelity, fidelity_corpus
+
+    assert fidelity_corpus.CORPUS.error is fidelity.FidelityDataError and drills.CORPUS.error is drills.DrillDataError
+    assert [e.id for e in fidelity.load_excerpts()] == [f"F0{i}" for i in range(1, 8)]  # form.toml is not an excerpt
+    assert [d.id for d in drills.load_drills()] == [f"D{i:02d}" for i in range(1, 11)]
+    f02 = fidelity.load_excerpt(ROOT / "data" / "fidelity" / "f02.toml")
+    assert f02.turns[0].n == 1 and f02.shown_key is None and f02.content_note  # a graded key is not read here
+    d03 = drills.load_drill(ROOT / "data" / "drills" / "d03.toml")
+    assert d03.context.endswith("life.\n") and d03.self_check.max_words == 80  # text exactly as written
+
+
+@pytest.mark.parametrize("corpus, file, old, new, message, at", [
+    ("fidelity", "f03.toml", "\nphase = ", "\nphse = ", "f03.toml, phse: unknown field (did you mean 'phase'?)",
+     "phse = "),
+    ("fidelity", "f04.toml", "\nplanned_sessions = ", "\nplanned_sessions = 'x' #", "f04.toml, planned_sessions: must "
+     "be a whole number, got 'x'", "planned_sessions = "),
+    ("fidelity", "f05.toml", 'speaker = "client"', 'speaker = "patient"', "f05.toml, turns[2].speaker: 'patient' is "
+     "not one of: therapist, client", 'speaker = "patient"'),
+    ("drills", "d02.toml", "\nclient_says = ", "\nclient_said = ", "d02.toml, client_said: unknown field (did you "
+     "mean 'client_says'?)", "client_said = "),
+    ("drills", "d04.toml", "max_words = 80", "max_words = \"80\"", "d04.toml, self_check.max_words: must be a whole "
+     "number, got '80'", "max_words = "),
+])
+def test_a_misspelt_field_or_a_wrong_type_is_named_with_file_field_and_line(fidelity_copy, corpus, file, old, new,
+                                                                             message, at, capsys):
+    path = _edit(fidelity_copy / corpus / file, old, new)
+    assert cli(["check-data", "--corpus", corpus, str(fidelity_copy / corpus)]) == 1
+    out = capsys.readouterr().out
+    (error,) = [line for line in out.splitlines() if line.startswith("ERROR")]
+    assert error.startswith(f"ERROR {message}") and error.endswith(f"(line {_line_of(path, at)})"), error
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("corpus, copy, to, id_line, message", [
+    ("fidelity", "f02.toml", "f08.toml", 'id = "F02"', "f08.toml, id: F02 is also used by f02.toml"),
+    ("drills", "d05.toml", "d11.toml", 'id = "D05"', "d11.toml, id: D05 is also used by d05.toml"),
+])
+def test_a_duplicate_id_names_both_files(fidelity_copy, corpus, copy, to, id_line, message, capsys):
+    import shutil
+
+    shutil.copy(fidelity_copy / corpus / copy, fidelity_copy / corpus / to)
+    assert cli(["check-data", "--corpus", corpus, str(fidelity_copy / corpus)]) == 1
+    errors = [line for line in capsys.readouterr().out.splitlines() if line.startswith("ERROR")]
+    assert errors == [f"ERROR {message}: each {'excerpt' if corpus == 'fidelity' else 'drill'}'s id is its file's "
+                      f"name, here '{to[:3].upper()}' (line {_line_of(fidelity_copy / corpus / to, id_line)})"]
+
+
+def test_a_missing_file_or_folder_is_named(fidelity_copy, capsys):
+    from ipt_lib import drills, fidelity
+
+    with pytest.raises(fidelity.FidelityDataError, match=r"^f09\.toml, \(file\): no such file$"):
+        fidelity.load_excerpt(fidelity_copy / "fidelity" / "f09.toml")
+    with pytest.raises(drills.DrillDataError, match=r"^nowhere, \(folder\): no such folder of drills$"):
+        drills.load_drills(fidelity_copy / "nowhere")
+    (fidelity_copy / "fidelity" / "form.toml").unlink()
+    assert cli(["check-data", "--corpus", "fidelity", str(fidelity_copy / "fidelity")]) == 1
+    assert "ERROR form.toml, (file): no such file" in capsys.readouterr().out
+    for path in (fidelity_copy / "drills").glob("d*.toml"):
+        path.unlink()
+    assert cli(["check-data", "--corpus", "drills", str(fidelity_copy / "drills")]) == 1
+    assert "drills, (folder): has no d[0-9][0-9].toml drill files" in capsys.readouterr().out
+
+
+def test_field_line_finds_plain_inline_nested_and_array_table_fields():
+    from ipt_lib.corpus import field_line
+
+    text = ('id = "F01"\nsummary = """\nphase = "not a field: inside a string"\n"""\nphase = "middle"\n'
+            'client = { name = "Ann", age = 40 }\n[[turns]]\nn = 1\n[[turns]]\nn = 2\n[key.adherence]\nscore = 4\n')
+    assert [field_line(text, f) for f in ("phase", "client.age", "turns[2].n", "turns[2]", "key.adherence.score",
+                                          "missing", "(file)")] == [5, 6, 10, 9, 12, None, None]

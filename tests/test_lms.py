@@ -13,6 +13,7 @@ from ipt_lib.course.lms import (BOM, NOTES_COLUMNS, RosterEntry, export_canvas, 
                                 read_roster)
 
 DUE = dt.datetime(2025, 3, 10, 12, 0)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_gradebook(root: Path) -> Path:
@@ -252,3 +253,75 @@ def test_canvas_row_without_any_identifier_is_noted_as_matched_by_name(course, t
     assert rows_of(out)[2] == ["Петрова, Юлия", "", "", "", "", "7", ""]
     flagged = note(notes_of(tmp_path / "lms-export-notes.csv"), out.name, "noemail", "(all)")
     assert flagged["status"] == "matched by name only"
+
+
+# --- Assignment 7: one assignment, several hand-graded cells ------------------------------------------------------
+
+A7 = "a7_fidelity"
+
+
+def make_a7_gradebook(root: Path) -> tuple[Path, dict[str, float]]:
+    """a7's grade cells exactly as its source notebook declares them (three 15-point ratings, four 3-point drills
+    graded by hand), for three students: ada (every drill graded), zoe (two of four), ben (none yet)."""
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from ipt_lib.course import assignment7
+
+    source = nbformat.read(ROOT / "source" / A7 / assignment7.NOTEBOOK, as_version=4)
+    notebook = assignment7.NOTEBOOK.removesuffix(".ipynb")
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
+             if c.metadata.get("nbgrader", {}).get("grade")}
+    points = {name: float(c.metadata["nbgrader"]["points"]) for name, c in cells.items()}
+    course = root / "a7course"
+    course.mkdir(parents=True)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.add_assignment(A7)
+        gb.add_notebook(notebook, A7)
+        for name, c in cells.items():
+            gb.add_grade_cell(name, notebook, A7, max_score=points[name], cell_type=c.cell_type)
+            if c.metadata["nbgrader"].get("solution"):
+                gb.add_solution_cell(name, notebook, A7)
+        manual = {"ada": {"D01_answer": 3, "D02_answer": 2, "D03_answer": 3, "D05_answer": 1},
+                  "zoe": {"D01_answer": 2, "D03_answer": 3}, "ben": {}}
+        for sid, first, last, email in [("ada", "Ada", "Lovelace", "ada@uni.example"),
+                                        ("zoe", "Zoë", "Ñúñez", "zoe@uni.example"),
+                                        ("ben", "Ben", "Blank", "ben@uni.example")]:
+            gb.add_student(sid, first_name=first, last_name=last, email=email)
+            gb.add_submission(A7, sid, timestamp=DUE)
+            for name, c in cells.items():
+                grade = gb.find_grade(name, notebook, A7, sid)
+                if c.cell_type == "code":          # the ratings: autograded, 12 of 15 each
+                    grade.auto_score, grade.needs_manual_grade = 12.0, False
+                elif name in manual[sid]:          # a drill the grader has scored in Formgrader
+                    grade.auto_score, grade.manual_score, grade.needs_manual_grade = None, manual[sid][name], False
+                else:                              # a drill written but not graded yet
+                    grade.auto_score, grade.needs_manual_grade = None, True
+        gb.db.commit()
+    return course, points
+
+
+def test_a7_columns_count_every_drill_once_graded_and_none_before(tmp_path):
+    from ipt_lib.course import assignment7
+
+    course, points = make_a7_gradebook(tmp_path)
+    total = sum(points.values())
+    assert total == assignment7.RATING_POINTS * len(assignment7.GRADED_IDS) + sum(assignment7.MANUAL.values()) == 57
+    roster = [RosterEntry("ada", "Ada", "Lovelace", "ada@uni.example", "501"),
+              RosterEntry("zoe", "Zoë", "Ñúñez", "zoe@uni.example", "503"),
+              RosterEntry("ben", "Ben", "Blank", "ben@uni.example", "504")]
+    out = export_canvas(course, roster, tmp_path / "canvas.csv", echo=None)
+    rows = rows_of(out)
+    assert rows[0][5:] == [A7] and rows[1][5:] == ["57"]                 # points possible: 45 + 4 x 3
+    by_name = {r[0]: r[5] for r in rows[2:]}
+    assert by_name == {"Lovelace, Ada": "45", "Ñúñez, Zoë": "", "Blank, Ben": ""}  # 36 + 3 + 2 + 3 + 1 = 45
+    notes = notes_of(tmp_path / "lms-export-notes.csv")
+    zoe = note(notes, out.name, "zoe", A7)
+    assert zoe["status"] == "needs manual grading" and zoe["exported_as"] == "empty cell"
+    assert "graded so far 41 of 51 points" in zoe["detail"]              # 36 autograded + 2 + 3 by hand
+    assert "2 hand-graded cell(s) worth 6 not graded yet: D02_answer (3), D05_answer (3)" in zoe["detail"]
+    ben = note(notes, out.name, "ben", A7)
+    assert "graded so far 36 of 45 points" in ben["detail"] and "4 hand-graded cell(s) worth 12" in ben["detail"]
+    moodle = rows_of(export_moodle(course, roster, tmp_path / "moodle.csv", echo=None))
+    assert {r[0]: r[3] for r in moodle[1:]} == {"ada@uni.example": "45", "zoe@uni.example": "-",
+                                                "ben@uni.example": "-"}

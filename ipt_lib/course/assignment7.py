@@ -11,32 +11,174 @@ cell's hidden-test region (nbgrader keeps it in the gradebook and takes it out o
 the student's reply at autograde (``preprocessors.ShowDrillRubrics``), so the grader sees them in Formgrader and the
 student in feedback only.
 
-Why three fixed excerpts (of six): each takes 15-20 minutes to read and rate; F02 (grief, initial phase: advice
-before exploration, a missed risk cue), F03 (role transition, middle: CBT techniques, no mood-event link) and F05
-(role dispute, ending: no time-limit reminder, the focus lost) cover three areas, the three phases and six of the
-seven lapse kinds; and one set for the whole class lets the item analysis compare every student's ratings with the
-same key. F04, F06 and F07 stay unused for a later term or a resit.
+Which excerpts and drills a term uses is set in data/assignments/a7_fidelity/term.toml (:func:`read_term`), checked
+before anything is built: an instructor who adds an excerpt or a drill as data files names it there.
+
+Why three fixed excerpts (of seven) this term: each takes 15-20 minutes to read and rate; F02 (grief, initial
+phase: advice before exploration, a missed risk cue), F03 (role transition, middle: CBT techniques, no mood-event
+link) and F05 (role dispute, ending: no time-limit reminder, the focus lost) cover three areas, the three phases and
+six of the seven lapse kinds; and one set for the whole class lets the item analysis compare every student's
+ratings with the same key. F04, F06 and F07 stay unused for a later term or a resit.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache, partial
 from pathlib import Path
 
 import nbformat
 
-from .cells import SHOWN_AFTER_GRADING, code, keyed_test, md, notebook, prose, repo_root
+from .cells import SHOWN_AFTER_GRADING, assignment_data, code, keyed_test, md, notebook, prose, repo_root
 
 ASSIGNMENT = "a7_fidelity"
 NOTEBOOK = "fidelity.ipynb"
 CASES = "fidelity.json"
 DRILLS_FILE = "drills.json"
-PRACTICE_ID = "F01"
-GRADED_IDS = ("F02", "F03", "F05")
-DRILL_IDS = ("D01", "D02", "D03", "D05")  # a silence after a loss, anger at the time limit, hopelessness, advice
+TERM = "term.toml"  # in data/assignments/a7_fidelity/: which excerpts and drills this term uses
 RATING_POINTS = 15
 DRILL_POINTS = 3
-MANUAL = {f"{d}_answer": DRILL_POINTS for d in DRILL_IDS}
+
+
+class TermError(ValueError):
+    """term.toml is unreadable, or names a choice that breaks a rule; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """This term's choice: the practice excerpt, the graded excerpts and the drills, in the order students meet them."""
+
+    practice: str
+    graded: tuple[str, ...]
+    drills: tuple[str, ...]
+    without_risk_drill: str = ""  # why no risk drill is in this term's set ("" when one is)
+
+
+_TERM_FIELDS = ("practice", "graded", "drills", "without_risk_drill")
+
+
+def _ids(path: Path, raw: dict, name: str) -> tuple[str, ...]:
+    value = raw.get(name)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        example = '["F02", "F03", "F05"]' if name == "graded" else '["D01", "D02", "D03"]'
+        raise TermError(f"{path}: '{name}' must be a list of ids in quotes, for example {name} = {example}; "
+                        f"got {value!r}")
+    return tuple(v.strip() for v in value)
+
+
+def check_term(choice: Term, excerpts: Mapping[str, str], drills: Mapping[str, object]) -> list[str]:
+    """Every rule ``choice`` breaks, as sentences an instructor can act on ([] when none). ``excerpts`` maps each
+    excerpt id in data/fidelity to its use (practice or graded); ``drills`` maps each drill id in data/drills to its
+    key (``drill_feedback.DrillKey``)."""
+    problems = []
+    if choice.practice not in excerpts:
+        problems.append(f"practice names {choice.practice}, which data/fidelity does not have "
+                        f"(it has {', '.join(sorted(excerpts))})")
+    elif excerpts[choice.practice] != "practice":
+        problems.append(f"{choice.practice} is a graded excerpt: the practice excerpt's key is shown to students, "
+                        "so it must have use = \"practice\"")
+    for label, ids, known, folder in (("graded", choice.graded, excerpts, "data/fidelity"),
+                                      ("drills", choice.drills, drills, "data/drills")):
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            problems.append(f"{label} names {', '.join(unknown)}, which {folder} does not have "
+                            f"(it has {', '.join(sorted(known))})")
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            problems.append(f"{', '.join(twice)} appears more than once in {label}")
+    for excerpt_id in choice.graded:
+        if excerpts.get(excerpt_id) == "practice":
+            problems.append(f"{excerpt_id} is a practice excerpt: its key is shown to students, so it cannot be graded")
+    if choice.practice in choice.graded:
+        problems.append(f"{choice.practice} is both the practice excerpt and a graded one")
+    chosen = [drills[d] for d in choice.drills if d in drills]
+    for key in chosen:
+        if key.rubric.total != DRILL_POINTS:
+            problems.append(f"{key.drill.id}'s rubric is out of {key.rubric.total} points; every drill here is worth "
+                            f"{DRILL_POINTS} (set points.total = {DRILL_POINTS} in its [rubric])")
+    risk = [key.drill.id for key in chosen if key.rubric.then]
+    if not risk and not choice.without_risk_drill.strip() and len(chosen) == len(choice.drills):
+        offered = sorted(d for d, key in drills.items() if key.rubric.then)
+        problems.append("no risk drill is chosen (a drill whose rubric lists the safety steps that must follow, "
+                        f"such as {', '.join(offered) or 'D03'}): add one to drills, or say why in "
+                        "without_risk_drill = \"...\"")
+    return problems
+
+
+def read_term(root: Path | None = None) -> Term:
+    """This term's choice from term.toml, checked against data/fidelity and data/drills (a TermError if not)."""
+    import tomllib
+
+    from ..drills import DrillDataError
+    from ..fidelity import FidelityDataError, load_excerpts
+    from .drill_feedback import load_drill_keys
+
+    root = root or repo_root()
+    path = assignment_data(root, ASSIGNMENT) / TERM
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TermError(f"{path}: no such file; it names this term's excerpts and drills (see the README, "
+                        "\"Adding an excerpt or a drill\")") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TermError(f"{path}: {exc}") from None
+    unknown = sorted(set(raw) - set(_TERM_FIELDS))
+    if unknown:
+        raise TermError(f"{path}: unknown field '{unknown[0]}'; the fields are {', '.join(_TERM_FIELDS)}")
+    practice, why = raw.get("practice"), raw.get("without_risk_drill", "")
+    if not isinstance(practice, str) or not practice.strip():
+        raise TermError(f"{path}: 'practice' must be one excerpt id in quotes, for example practice = \"F01\"; "
+                        f"got {practice!r}")
+    if not isinstance(why, str):
+        raise TermError(f"{path}: 'without_risk_drill' must be a sentence in quotes, got {why!r}")
+    choice = Term(practice.strip(), _ids(path, raw, "graded"), _ids(path, raw, "drills"), why)
+    fidelity, drill_folder = _folders(root)
+    try:
+        excerpts = {e.id: e.use for e in load_excerpts(fidelity)}
+        drills = load_drill_keys(drill_folder)
+    except (FidelityDataError, DrillDataError) as exc:
+        raise TermError(f"{path}: the choice cannot be checked, a data file is wrong: {exc}") from None
+    problems = check_term(choice, excerpts, drills)
+    if problems:
+        raise TermError(f"{path}: this term's choice breaks the rules:\n- " + "\n- ".join(problems))
+    return choice
+
+
+@lru_cache(maxsize=None)
+def _checkout_term() -> Term:
+    return read_term(repo_root())
+
+
+class _Manual(Mapping):
+    """The hand-graded cells, {"D01_answer": 3, ...}, read from the checkout's term.toml when first asked for (the
+    registry is imported by every command; only the ones that use Assignment 7 need its term file)."""
+
+    def _cells(self) -> dict[str, float]:
+        return {f"{d}_answer": DRILL_POINTS for d in _checkout_term().drills}
+
+    def __getitem__(self, key):
+        return self._cells()[key]
+
+    def __iter__(self):
+        return iter(self._cells())
+
+    def __len__(self):
+        return len(self._cells())
+
+    def __repr__(self):
+        return repr(self._cells())
+
+
+MANUAL = _Manual()
+
+
+def __getattr__(name: str):
+    """PRACTICE_ID, GRADED_IDS and DRILL_IDS: the checkout's term.toml, as the builder reads it."""
+    fields = {"PRACTICE_ID": "practice", "GRADED_IDS": "graded", "DRILL_IDS": "drills"}
+    if name in fields:
+        return getattr(_checkout_term(), fields[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def rating_name(excerpt_id: str) -> str:
@@ -51,8 +193,10 @@ def answer_key(root: Path | None = None) -> dict:
     """Instructor-only: {"rating_f02": {dimension: (score, [turns])}, ...} for the graded excerpts."""
     from .fidelity_key import load_key
 
-    fidelity, _ = _folders(root or repo_root())
-    return {rating_name(e): load_key(fidelity / f"{e.lower()}.toml").rating.as_literal() for e in GRADED_IDS}
+    root = root or repo_root()
+    fidelity, _ = _folders(root)
+    return {rating_name(e): load_key(fidelity / f"{e.lower()}.toml").rating.as_literal()
+            for e in read_term(root).graded}
 
 
 SETUP = f"""
@@ -114,11 +258,13 @@ def _drill_cells(drill_key) -> list:
     ]
 
 
-def build_notebook(root: Path) -> nbformat.NotebookNode:
+def build_notebook(root: Path, choice: Term | None = None) -> nbformat.NotebookNode:
     from ..fidelity import load_public_folder
     from ..grading.ratings import RULE
     from .drill_feedback import load_drill_key
 
+    choice = choice or read_term(root)
+    PRACTICE_ID, GRADED_IDS, DRILL_IDS = choice.practice, choice.graded, choice.drills  # noqa: N806
     text = partial(prose, root, ASSIGNMENT)
     fidelity, drills = _folders(root)
     bundle = load_public_folder(fidelity)
@@ -155,21 +301,21 @@ def build_notebook(root: Path) -> nbformat.NotebookNode:
 
 
 def build(root: Path | None = None) -> list[Path]:
+    """source/a7_fidelity from data/ and this term's choice (term.toml); a bad choice stops before anything is
+    written (a TermError naming the file and the rule)."""
     from .. import drills as drill_module
     from ..fidelity import load_public_folder, write_public
 
     root = root or repo_root()
+    choice = read_term(root)
     fidelity, drills = _folders(root)
     bundle = load_public_folder(fidelity)
-    if bundle.excerpt(PRACTICE_ID).use != "practice":
-        raise ValueError(f"{PRACTICE_ID} must be a practice excerpt (its key is shown)")
-    for excerpt_id in GRADED_IDS:
-        if bundle.excerpt(excerpt_id).use != "graded":
-            raise ValueError(f"{excerpt_id} must be a graded excerpt")
+    nb = build_notebook(root, choice)
     folder = root / "source" / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build_notebook(root), folder / NOTEBOOK)
-    write_public(folder / CASES, bundle, ids=(PRACTICE_ID,) + GRADED_IDS, name=ASSIGNMENT)
-    chosen = tuple(d for d in drill_module.load_drills(drills) if d.id in DRILL_IDS)
+    nbformat.write(nb, folder / NOTEBOOK)
+    write_public(folder / CASES, bundle, ids=(choice.practice,) + choice.graded, name=ASSIGNMENT)
+    by_id = {d.id: d for d in drill_module.load_drills(drills)}
+    chosen = tuple(by_id[d] for d in sorted(choice.drills))  # the file lists them by id, as before
     drill_module.write_public(folder / DRILLS_FILE, chosen, name=ASSIGNMENT)
     return [folder / NOTEBOOK, folder / CASES, folder / DRILLS_FILE]

@@ -131,6 +131,7 @@ class GradeCell:
     penalty: float = 0.0
     seconds_late: float = 0.0
     timestamp: str = ""
+    pending: tuple[tuple[str, float], ...] = ()  # needs manual grading: each cell not graded yet, with its points
 
 
 @dataclass
@@ -207,7 +208,10 @@ def _cell(sub) -> GradeCell:
     late = float(sub.total_seconds_late or 0.0)
     stamp = sub.timestamp.isoformat(sep=" ", timespec="minutes") if sub.timestamp else ""
     if sub.needs_manual_grade:
-        return GradeCell(MANUAL, None, raw, penalty, late, stamp)
+        # An assignment may have several hand-graded cells (Assignment 7's four drills): name the ones still open.
+        pending = tuple((g.name, float(g.max_score)) for nb in sub.notebooks for g in nb.grades
+                        if g.needs_manual_grade)
+        return GradeCell(MANUAL, None, raw, penalty, late, stamp, pending)
     score = max(0.0, raw - penalty)  # as nbgrader's own export computes it
     return GradeCell(LATE if (late > 0 or penalty > 0) else GRADED, score, raw, penalty, late, stamp)
 
@@ -261,9 +265,13 @@ def _cell_notes(data: Collected, index: int, missing: str, written: dict[str, st
                       else f"left ungraded: {shown_text} is this LMS's 'no grade'")
             notes.append(_Note(entry.label, name, assignment, "missing", shown_text, f"{why}; {policy}"))
         elif cell.status == MANUAL:
+            open_points = sum(points for _, points in cell.pending)
+            cells = ", ".join(f"{cell_name} ({_num(points)})" for cell_name, points in cell.pending)
             notes.append(_Note(entry.label, name, assignment, "needs manual grading", shown_text,
-                               f"autograded so far {_num(cell.raw)} of {_num(max_score)}; written answers not graded "
-                               "yet, so no grade is exported until they are (grade them in Formgrader, export again)"
+                               f"graded so far {_num(cell.raw)} of {_num(max_score - open_points)} points; "
+                               f"{len(cell.pending)} hand-graded cell(s) worth {_num(open_points)} not graded yet: "
+                               f"{cells}; so no grade is exported until they are (grade them in Formgrader, "
+                               "export again)"
                                + (f"; also late: submitted {cell.timestamp}, {_duration(cell.seconds_late)} after "
                                   "the due date" if cell.seconds_late else "")))
         elif cell.status == LATE:
