@@ -253,7 +253,11 @@ def main() -> int:
             reference = scores(course)
             item_scores = len(reference)
             runs = [("cold", False, args.workers, None), ("warm", True, args.workers, None)]
-            variants = [(f"warm, {w} workers", True, w, None) for w in compare]
+            variants = []
+            for w in compare:
+                variants.append((f"warm, {w} workers", True, w, None))
+                if pg is not None:
+                    variants.append((f"warm, {w} workers, PostgreSQL", True, w, "postgresql"))
             if pg is not None:
                 variants.append(("warm, PostgreSQL", True, args.workers, "postgresql"))
             if variants:  # rotate: each variant meets the machine's load in a different place each repetition
@@ -264,7 +268,7 @@ def main() -> int:
                 course, share = copy_course(base / "template", f"{name.replace(', ', '-').replace(' ', '')}-{r}")
                 url = None
                 if gradebook == "postgresql":
-                    url = another_database(pg, pg_url, f"bench_{r}")
+                    url = another_database(pg, pg_url, f"bench_{r}_{len(seconds)}")
                     use_postgres(course, url)
                 t = time.perf_counter()
                 summary = autograde(course, [A1], workers=workers, jupyter_path=share, echo=lambda s: None,
@@ -282,11 +286,12 @@ def main() -> int:
                     print(f"  {name} differs from plain nbgrader for {len(differ)} submission(s): "
                           f"{', '.join(differ[:8])}")
                 last[name] = (course, share, run, took)
-            if pg is not None:
-                ratio = seconds["warm"] / seconds["warm, PostgreSQL"]
-                ratios.setdefault("PostgreSQL against SQLite (warm)", []).append(ratio)
-                print(f"{tag}warm with PostgreSQL against warm with SQLite: x{ratio:.2f} (above 1: PostgreSQL is "
-                      "faster)")
+            for name in [v[0] for v in variants if v[3] == "postgresql"]:
+                sqlite_name = name.replace(", PostgreSQL", "") or "warm"
+                label = f"PostgreSQL against SQLite ({sqlite_name})"
+                ratio = seconds[sqlite_name] / seconds[name]
+                ratios.setdefault(label, []).append(ratio)
+                print(f"{tag}{label}: x{ratio:.2f} (above 1: PostgreSQL is faster)")
             calibrations.append(calibration())
             loads.append(load_average())
 
@@ -296,7 +301,7 @@ def main() -> int:
           f"(before and after each run); load average {min(loads):.2f}-{max(loads):.2f}")
     for name, values in ratios.items():
         label = name if name.startswith("PostgreSQL") else f"{name} against plain nbgrader"
-        print(f"  {label:44} {spread(values)}")
+        print(f"  {label:52} {spread(values)}")
     print(f"scores identical item by item in every gradebook of every run: {identical} ({item_scores} item scores "
           "per gradebook)")
 
