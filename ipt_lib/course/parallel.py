@@ -8,6 +8,17 @@ a shared queue with nbgrader's own ``Autograde`` converter (the same preprocesso
 writes as ``nbgrader autograde``), so the scores are nbgrader's. Each submission still gets its own fresh kernel
 process in its own sandbox.
 
+**The workers' start.** The workers are forked from one process (the zygote, :func:`_zygote_main`) that has
+imported nbgrader, nbclient, jupyter_client and the course's preprocessors once, instead of each worker importing
+them (about 1.1 s of CPU per worker on a 2-core machine of this kind). The grader's own process imports none of
+it, and the zygote is not the kernels' fork server: kernels still come from the sandboxed server (warm) or a fresh
+sandboxed Python (cold). ``IPT_AUTOGRADE_ZYGOTE=0`` starts each worker as its own Python, as before.
+
+**How many workers.** One per core at the start; then :class:`WorkerCount` measures the first submissions (the
+CPU the run used, the cores' idle time) and adds workers while cores stay idle, never more than
+:func:`default_workers`. ``--workers N`` or ``IPT_AUTOGRADE_WORKERS=N`` fixes the count. The run's summary line
+says the count and how it was chosen.
+
 **Resume.** A journal (``<course>/.ipt-autograde/<assignment>.json``) records each submission graded, with the
 submission's timestamp. Running again grades only what is missing or was submitted again; a crash or Ctrl-C
 loses nothing already graded, and a submission that was being graded when the run stopped is graded afresh.
