@@ -392,12 +392,7 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
 
     @event.listens_for(sqlalchemy.engine.Engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
-        now = time.perf_counter()
-        conn.info.setdefault("t", []).append(now)
-        if statement.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            # SQLite takes its one write lock at a transaction's first write and keeps it through the commit's
-            # fsync; PostgreSQL locks only the rows written
-            writing.setdefault(id(conn.connection.dbapi_connection), now)
+        conn.info.setdefault("t", []).append(time.perf_counter())
 
     from sqlalchemy.engine.default import DefaultDialect
 
@@ -424,6 +419,11 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
     @event.listens_for(sqlalchemy.engine.Engine, "after_cursor_execute")
     def _after(conn, cursor, statement, parameters, context, executemany):
         t = conn.info["t"].pop()
+        if statement.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            # SQLite has taken its one write lock once a transaction's first write has run (a wait for it, in
+            # SQLite's busy handler, is before this) and keeps it through the commit's fsync; PostgreSQL locks
+            # only the rows written
+            writing.setdefault(id(conn.connection.dbapi_connection), time.perf_counter())
         if current:
             s = current["sql"]
             s["statements"] += 1

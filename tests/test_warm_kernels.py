@@ -201,17 +201,21 @@ def _fake_run(monkeypatch, idle_per_second: float, cpu_per_submission: float, st
     return count, chosen
 
 
-def test_idle_cores_get_more_workers_and_busy_cores_do_not(monkeypatch):
-    # two workers, one submission a second at 0.6 s of CPU each: 0.3 cores per worker, 0.7 cores idle: +2 workers
+def test_the_worker_count_follows_the_cpu_a_worker_keeps_busy(monkeypatch):
+    # two workers on two cores, one submission a second between them at 0.6 s of CPU each (worker and kernel):
+    # each keeps 0.3 of a core busy; 2 / 0.3 = 6.7 workers would keep both cores busy; the cap is 4
     count, chosen = _fake_run(monkeypatch, idle_per_second=0.7, cpu_per_submission=0.6)
     assert (chosen, count.count, count.decided) == (4, 4, True)
-    assert "idle" in count.note and count.note.startswith("4 ")
-    # the same run on cores that other programs keep busy: no worker added
-    count, chosen = _fake_run(monkeypatch, idle_per_second=0.0, cpu_per_submission=0.6)
+    assert count.note.startswith("4 (measured") and "0.30 of a core" in count.note and "0.70 cores were idle" in count.note
+    # 1.6 s of CPU per submission: each worker keeps 0.8 of a core busy: 2.5 -> 3 workers
+    count, chosen = _fake_run(monkeypatch, idle_per_second=0.4, cpu_per_submission=1.6, cap=4)
+    assert (chosen, count.count) == (3, 3)
+    # CPU-bound workers (each keeps a core busy): no worker added
+    count, chosen = _fake_run(monkeypatch, idle_per_second=0.0, cpu_per_submission=2.0)
     assert (chosen, count.count, count.decided) == (None, 2, True)
-    # never above the cap (twice the cores), however idle the machine
-    count, chosen = _fake_run(monkeypatch, idle_per_second=1.9, cpu_per_submission=0.2, cap=4)
-    assert chosen == 4
+    # never above the cap, however little CPU a worker uses
+    count, chosen = _fake_run(monkeypatch, idle_per_second=1.9, cpu_per_submission=0.05, cap=3)
+    assert chosen == 3
     # too few submissions to measure: no decision yet
     count, chosen = _fake_run(monkeypatch, idle_per_second=0.7, cpu_per_submission=0.6, n=4)
     assert (chosen, count.decided) == (None, False)

@@ -15,8 +15,8 @@ it, and the zygote is not the kernels' fork server: kernels still come from the 
 sandboxed Python (cold). ``IPT_AUTOGRADE_ZYGOTE=0`` starts each worker as its own Python, as before.
 
 **How many workers.** One per core at the start; then :class:`WorkerCount` measures the first submissions (the
-CPU the run used, the cores' idle time) and adds workers while cores stay idle, never more than
-:func:`default_workers`. ``--workers N`` or ``IPT_AUTOGRADE_WORKERS=N`` fixes the count. The run's summary line
+CPU the run kept busy against the wall time) and adds as many workers as it takes to keep every core busy, never
+more than :func:`default_workers`. ``--workers N`` or ``IPT_AUTOGRADE_WORKERS=N`` fixes the count. The run's summary line
 says the count and how it was chosen.
 
 **Resume.** A journal (``<course>/.ipt-autograde/<assignment>.json``) records each submission graded, with the
@@ -719,13 +719,13 @@ class WorkerCount:
 
     The run starts with one worker per core. After each of them has graded its first submission (which still pays
     for what the preloaded zygote could not import), a window of at least ``window`` submissions and
-    ``min_seconds`` is measured: the CPU seconds the run itself used (the workers', their kernels': from wait4
-    for warm kernels, RUSAGE_CHILDREN for cold ones) and the idle seconds of the cores this process may use
-    (/proc/stat). A worker uses ``ours / k`` cores on average; the cores left idle could keep ``idle / (ours / k)``
-    more workers busy: that many are added, never more than :func:`default_workers` (twice the cores, at most four
-    more). Idle cores are what more workers can use: where other programs keep the cores busy, or the run is
-    bound by the gradebook's lock rather than by the CPU, the count stays as it is (more workers would only queue
-    for the same cores or the same lock)."""
+    ``min_seconds`` is measured: the CPU seconds the run itself used (the workers', their kernels': from wait4 for
+    warm kernels, RUSAGE_CHILDREN for cold ones) against the wall time. A worker keeps ``ours / k`` cores busy on
+    average (the rest of its time it waits: for its kernel's messages, the gradebook's fsync and lock, a core that
+    another program holds); ``cores / (ours / k)`` workers keep every core busy. The count becomes that, never
+    fewer than the start and never more than :func:`default_workers` (twice the cores, at most four more: past
+    that, workers only queue for the same cores and the same gradebook lock). The cores' idle time (/proc/stat) is
+    measured too and said in the note, for the record."""
 
     def __init__(self, start: int, cap: int, window: int | None = None, min_seconds: float = 3.0,
                  cpus: list[int] | None = None):
@@ -756,18 +756,23 @@ class WorkerCount:
         return self.decide(elapsed, _idle_seconds(self.cpus), kernel_cpu())
 
     def decide(self, elapsed: float, idle_now: float | None, kernel_now: float) -> int | None:
+        import math
+
         self.decided = True
-        if idle_now is None or self._idle0 is None or elapsed <= 0:
-            self.note = f"{self.count} (one per core: the cores' idle time could not be read)"
+        if elapsed <= 0:
             return None
-        ours = (self._cpu + kernel_now - (self._kernel0 or 0.0)) / elapsed  # cores this run used
-        idle = max(0.0, (idle_now - self._idle0) / elapsed)
+        ours = (self._cpu + kernel_now - (self._kernel0 or 0.0)) / elapsed  # cores this run kept busy
+        idle = None if idle_now is None or self._idle0 is None else max(0.0, (idle_now - self._idle0) / elapsed)
         per_worker = ours / self.count if self.count else 0.0
-        add = int(idle / per_worker) if per_worker > 0.05 else 0
-        chosen = min(self.cap, self.count + add)
+        if per_worker <= 0.01:
+            self.note = f"{self.count} (one per core: the run's CPU time could not be measured)"
+            return None
+        wanted = math.ceil(len(self.cpus) / per_worker - 1e-9)
+        chosen = max(self.count, min(self.cap, wanted))
         self.note = (f"{chosen} (measured over {self.seen - self.start} submissions, {elapsed:.1f}s, with "
-                     f"{self.count}: the run used {ours:.2f} of {len(self.cpus)} cores, {idle:.2f} were idle; "
-                     f"at most {self.cap})")
+                     f"{self.count}: each kept {per_worker:.2f} of a core busy, {len(self.cpus) / per_worker:.1f} "
+                     f"would keep {len(self.cpus)} cores busy"
+                     + (f"; {idle:.2f} cores were idle" if idle is not None else "") + f"; at most {self.cap})")
         if chosen == self.count:
             return None
         self.count = chosen
@@ -896,8 +901,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("assignments", nargs="+")
     parser.add_argument("--course", default=".", help="the course folder (with nbgrader_config.py)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: from a measurement "
-                        f"at the start: one per core, more while cores stay idle, at most twice the cores and at "
-                        f"most cores + 4; {WORKERS_ENV} sets it too)")
+                        f"at the start: one per core, then as many as keep every core busy, at most twice the cores "
+                        f"and at most cores + 4; {WORKERS_ENV} sets it too)")
     parser.add_argument("--force", action="store_true", help="regrade everything, not only what is left")
     parser.add_argument("--jupyter-path", default=None, help="folder with the ipt-sandbox kernelspec")
     parser.add_argument("--warm", action="store_true",
