@@ -219,7 +219,8 @@ def main() -> int:
     from ipt_lib.course.parallel import autograde
 
     n, cores = args.students, len(os.sched_getaffinity(0))
-    print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit()}, {cores} cores, "
+    started_at, code = datetime.datetime.now(datetime.timezone.utc), commit()  # what the runs below ran
+    print(f"{started_at:%Y-%m-%d %H:%M} UTC, commit {code}, {cores} cores, "
           f"Python {sys.version.split()[0]}", flush=True)
     print(f"building a class of {n} submissions of {A1} in {base} ...", flush=True)
     make_course(base / "template", n)
@@ -295,8 +296,8 @@ def main() -> int:
             calibrations.append(calibration())
             loads.append(load_average())
 
-    print(f"\nsummary: {args.repeat} run(s) of {n} submissions of {A1}, "
-          f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit()}")
+    print(f"\nsummary: {args.repeat} run(s) of {n} submissions of {A1}, started {started_at:%Y-%m-%d %H:%M} UTC, "
+          f"commit {code}")
     print(f"  the machine: {cores} cores; pure-Python loop {min(calibrations):.2f}-{max(calibrations):.2f} s "
           f"(before and after each run); load average {min(loads):.2f}-{max(loads):.2f}")
     for name, values in ratios.items():
