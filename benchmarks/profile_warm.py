@@ -438,6 +438,14 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
         if current:
             current["sql"]["connects"] += 1
 
+    if "keeppool" in experiment.split(","):
+        # an experiment, not the product: Gradebook.close() returns its connections to the (shared) engine's pool
+        # instead of disposing of the pool, so the next open of the same gradebook reuses a connection (for
+        # PostgreSQL: no new TCP connection, SCRAM login and server process per open)
+        def close_keeping_pool(self):
+            self.db.remove()
+        api.Gradebook.close = close_keeping_pool
+
     if "wal" in experiment.split(","):
         # an experiment, not the product: the gradebook in WAL mode with synchronous=NORMAL (no fsync per commit)
         @event.listens_for(sqlalchemy.engine.Engine, "connect")
@@ -579,7 +587,8 @@ def main() -> int:
                              "wal (the workers open the gradebook in WAL mode with synchronous=NORMAL: what the fsync "
                              "per commit costs), freeze (the fork server calls gc.freeze() after its imports), "
                              "getmodule (the fork server fills inspect.getmodule's cache, which IPython's tracebacks "
-                             "fill in every kernel)")
+                             "fill in every kernel), keeppool (Gradebook.close keeps the engine's connections for the "
+                             "next open)")
     parser.add_argument("--gradebook", choices=("sqlite", "postgresql"), default="sqlite",
                         help="postgresql: the gradebook in a throwaway PostgreSQL server (tests/pg_server.py)")
     parser.add_argument("--dump", help="write the workers' and kernels' cProfile stats here (pstats files)")
