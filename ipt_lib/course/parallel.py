@@ -499,7 +499,6 @@ class _Worker:
                                          stderr=self.log, text=True, env=env, cwd=course)
         self.started = time.perf_counter()
         self.ready_after: float | None = None  # seconds from the start to the worker's ready line
-        self.retiring = False  # set: the worker takes no more students (the worker count was lowered)
         self.todo, self.results, self.assignment = todo, results, assignment
         self.busy_since: float | None = None
         self.student = ""
@@ -524,7 +523,7 @@ class _Worker:
             pass
         if self.gate is not None:
             self.gate.wait()
-        while not self.retiring:
+        while True:
             try:
                 student = self.todo.get_nowait()
             except queue.Empty:
