@@ -708,7 +708,8 @@ def main() -> int:
     if holds:
         per = [sum(s.get("holds", [])) for s in sql]
         print(f"   transactions that wrote: {len(holds) / max(n, 1):.1f} per submission; first write -> commit "
-              f"done (SQLite holds its write lock that long): {stats_of(holds)} s each; per submission "
+              f"done (SQLite holds its database-wide write lock that long; PostgreSQL locks only the rows): "
+              f"{stats_of(holds)} s each; per submission "
               f"{stats_of(per)} s")
     print("   by verb: " + ", ".join(f"{v} {c / max(n, 1):.1f}" for v, c in sorted(verbs.items(), key=lambda x: -x[1])))
     new = [len(r["new_modules"]) for r in steady]
