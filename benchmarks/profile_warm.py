@@ -388,13 +388,44 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
             _add(f"preprocessor: {type(self).__name__}", t, c)
     Preprocessor.__call__ = call
 
+    writing: dict[int, float] = {}  # DBAPI connection -> when its transaction's first write began
+
     @event.listens_for(sqlalchemy.engine.Engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
         conn.info.setdefault("t", []).append(time.perf_counter())
 
+    from sqlalchemy.engine.default import DefaultDialect
+
+    def _ended(kind):
+        original = getattr(DefaultDialect, kind)
+
+        def wrapper(self, dbapi_connection):
+            t = time.perf_counter()
+            try:
+                return original(self, dbapi_connection)
+            finally:
+                end = time.perf_counter()
+                # SQLAlchemy passes the pool's proxy; the cursor events saw the DBAPI connection inside it
+                first = writing.pop(id(getattr(dbapi_connection, "dbapi_connection", dbapi_connection)), None)
+                if current:
+                    s = current["sql"]
+                    s.setdefault("commit_seconds", []).append(end - t)
+                    if first is not None:
+                        s.setdefault("holds", []).append(end - first)
+                        s.setdefault("write_commit_seconds", []).append(end - t)
+        setattr(DefaultDialect, kind, wrapper)
+
+    _ended("do_commit")
+    _ended("do_rollback")
+
     @event.listens_for(sqlalchemy.engine.Engine, "after_cursor_execute")
     def _after(conn, cursor, statement, parameters, context, executemany):
         t = conn.info["t"].pop()
+        if statement.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            # SQLite has taken its one write lock once a transaction's first write has run (a wait for it, in
+            # SQLite's busy handler, is before this) and keeps it through the commit's fsync; PostgreSQL locks
+            # only the rows written
+            writing.setdefault(id(conn.connection.dbapi_connection), time.perf_counter())
         if current:
             s = current["sql"]
             s["statements"] += 1
@@ -406,6 +437,14 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
     def _connect(dbapi_conn, record):
         if current:
             current["sql"]["connects"] += 1
+
+    if "keeppool" in experiment.split(","):
+        # an experiment, not the product: Gradebook.close() returns its connections to the (shared) engine's pool
+        # instead of disposing of the pool, so the next open of the same gradebook reuses a connection (for
+        # PostgreSQL: no new TCP connection, SCRAM login and server process per open)
+        def close_keeping_pool(self):
+            self.db.remove()
+        api.Gradebook.close = close_keeping_pool
 
     if "wal" in experiment.split(","):
         # an experiment, not the product: the gradebook in WAL mode with synchronous=NORMAL (no fsync per commit)
@@ -548,7 +587,10 @@ def main() -> int:
                              "wal (the workers open the gradebook in WAL mode with synchronous=NORMAL: what the fsync "
                              "per commit costs), freeze (the fork server calls gc.freeze() after its imports), "
                              "getmodule (the fork server fills inspect.getmodule's cache, which IPython's tracebacks "
-                             "fill in every kernel)")
+                             "fill in every kernel), keeppool (Gradebook.close keeps the engine's connections for the "
+                             "next open)")
+    parser.add_argument("--gradebook", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: the gradebook in a throwaway PostgreSQL server (tests/pg_server.py)")
     parser.add_argument("--dump", help="write the workers' and kernels' cProfile stats here (pstats files)")
     parser.add_argument("--keep", help="keep the course and the raw records in this folder")
     args = parser.parse_args()
@@ -568,6 +610,18 @@ def main() -> int:
     print(f"building a class of {args.students} submissions of {args.assignment} in {base} ..."
           + (f" (experiment: {args.experiment})" if args.experiment else ""), flush=True)
     course, share = bench_autograde.make_course(base / "course-run", args.students)
+    from contextlib import ExitStack
+
+    pg_stack = ExitStack()
+    if args.gradebook == "postgresql":
+        sys.path.insert(0, str(ROOT / "tests"))
+        from pg_server import create_gradebook, postgres_server
+
+        pg = pg_stack.enter_context(postgres_server())
+        url, _ = create_gradebook(pg)
+        bench_autograde.use_postgres(course, url)
+        print(f"gradebook: PostgreSQL {pg['bindir'].parent.name} on 127.0.0.1:{pg['port']} (started in "
+              f"{pg['started_in']:.1f} s)")
     server = Server(course, share, base, profile, args.experiment)
     print(f"fork server started in {server.start_seconds:.2f} s; resident {server.rss_kb / 1024:.0f} MiB "
           f"(what each fork copies the page tables of)")
@@ -599,6 +653,7 @@ def main() -> int:
         log.close()
     wall = time.perf_counter() - started
     server.stop()
+    pg_stack.close()
     cal1 = calibrate()
     print(f"graded {sum(1 for r in replies if r.get('student') and r['ok'])} of {len(students)} with "
           f"{args.workers} worker(s) in {wall:.1f} s ({wall / len(students):.3f} s per submission)")
@@ -636,11 +691,26 @@ def main() -> int:
     print(f"\n   SQL per submission: {statistics.fmean([s['statements'] for s in sql]):.1f} statements "
           f"({statistics.fmean([s['seconds'] for s in sql]) * 1000:.1f} ms in the cursor), "
           f"{statistics.fmean([s['commits'] for s in sql]):.1f} commits, "
-          f"{statistics.fmean([s['connects'] for s in sql]):.1f} new SQLite connections")
+          f"{statistics.fmean([s['connects'] for s in sql]):.1f} new gradebook connections")
     verbs: dict[str, int] = {}
     for s in sql:
         for v, c in s["by_verb"].items():
             verbs[v] = verbs.get(v, 0) + c
+    holds = [h for s in sql for h in s.get("holds", [])]
+    commit_times = [c for s in sql for c in s.get("commit_seconds", [])]
+    if commit_times:
+        print(f"   DBAPI commits (and rollbacks, the pool's reset of a returned connection among them): "
+              f"{len(commit_times) / max(n, 1):.1f} per submission, {stats_of(commit_times)} s each")
+    writes = [c for s in sql for c in s.get("write_commit_seconds", [])]
+    if writes:
+        print(f"   of which commits of a transaction that wrote: {len(writes) / max(n, 1):.1f} per submission, "
+              f"{stats_of(writes)} s each (median, mean, p90)")
+    if holds:
+        per = [sum(s.get("holds", [])) for s in sql]
+        print(f"   transactions that wrote: {len(holds) / max(n, 1):.1f} per submission; first write -> commit "
+              f"done (SQLite holds its database-wide write lock that long; PostgreSQL locks only the rows): "
+              f"{stats_of(holds)} s each; per submission "
+              f"{stats_of(per)} s")
     print("   by verb: " + ", ".join(f"{v} {c / max(n, 1):.1f}" for v, c in sorted(verbs.items(), key=lambda x: -x[1])))
     new = [len(r["new_modules"]) for r in steady]
     print(f"\n   modules imported during a submission: first {[len(r['new_modules']) for r in firsts]}, "

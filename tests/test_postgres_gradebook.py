@@ -9,14 +9,10 @@ graders), a manual grade written by a third, and export.
 from __future__ import annotations
 
 import csv
-import glob
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,56 +25,22 @@ ASSIGNMENT, NOTEBOOK = "a1_problem_areas", "problem_areas.ipynb"
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-    return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def postgres():
-    """A PostgreSQL server on 127.0.0.1 with password (SCRAM) logins; yields (port, superuser, password)."""
-    bindir = _pg_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
-    pytest.importorskip("psycopg2", reason="psycopg2-binary is not installed (it is in the test extras)")
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use Debian's postgres account
-        try:
-            import pwd
+    """A PostgreSQL server on 127.0.0.1 with password (SCRAM) logins (tests/pg_server.py, which the benchmark's
+    ``--gradebook postgresql`` uses too); yields {port, user (a superuser), password, bindir}."""
+    from pg_server import PostgresUnavailable, postgres_server
 
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run the server as")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    started = time.perf_counter()
-    base = Path(tempfile.mkdtemp(prefix="ipt-pg-", dir="/tmp"))
-    if as_user:
-        shutil.chown(base, owner.pw_uid, owner.pw_gid)
-    password = secrets.token_urlsafe(16)
-    pwfile = base / "pwfile"
-    pwfile.write_text(password + "\n")
-    if as_user:
-        shutil.chown(pwfile, owner.pw_uid, owner.pw_gid)
-    data, port = base / "data", _free_port()
-    run = lambda *cmd: subprocess.run([*as_user, *map(str, cmd)], check=True, capture_output=True,  # noqa: E731
-                                      text=True, stdin=subprocess.DEVNULL, cwd=base)
-    run(bindir / "initdb", "-D", data, "-U", "ipt_admin", f"--pwfile={pwfile}", "--auth-local=scram-sha-256",
-        "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C")
-    run(bindir / "pg_ctl", "-D", data, "-l", base / "server.log", "-w", "-t", "60", "-o",
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {base}", "start")
-    print(f"\n[postgres] initdb + start: {time.perf_counter() - started:.1f}s")
     try:
-        yield {"port": port, "user": "ipt_admin", "password": password, "bindir": bindir}
+        server = postgres_server()
+        info = server.__enter__()
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    print(f"\n[postgres] initdb + start: {info['started_in']:.1f}s")
+    try:
+        yield info
     finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                       capture_output=True, cwd=base)
-        shutil.rmtree(base, ignore_errors=True)
+        server.__exit__(None, None, None)
 
 
 def test_nbgrader_on_a_postgresql_gradebook(postgres, tmp_path, monkeypatch):
@@ -101,12 +63,9 @@ def test_nbgrader_on_a_postgresql_gradebook(postgres, tmp_path, monkeypatch):
         print(f"[postgres] {name}: {times[name]:.1f}s", flush=True)
 
     # The database and its login role, from the guide's SQL (run by psql as the superuser).
-    db_password = secrets.token_urlsafe(16)
-    psql = [str(postgres["bindir"] / "psql"), "-h", "127.0.0.1", "-p", str(postgres["port"]),
-            "-U", postgres["user"], "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-v", f"password={db_password}",
-            "-f", str(SNIPPETS / "gradebook.sql")]
-    subprocess.run(psql, check=True, capture_output=True, env={**os.environ, "PGPASSWORD": postgres["password"]})
-    url = f"postgresql+psycopg2://nbgrader:{db_password}@127.0.0.1:{postgres['port']}/ipt101"
+    from pg_server import create_gradebook
+
+    url, db_password = create_gradebook(postgres)
     lap("database created (docs/snippets/gradebook.sql)")
 
     # The course folder, with the guide's nbgrader_config.py as it is.

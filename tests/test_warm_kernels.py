@@ -115,3 +115,122 @@ def test_shutdown_returns_once_nothing_of_the_submission_runs(warm):
     assert took < 1.0, took  # no second's grace, no 100 ms polls
     time.sleep(1.5)
     assert not (work / "planted.txt").exists()
+
+
+# --- the workers' start (parallel.Zygote) and the worker count from a measurement (parallel.WorkerCount) ---------
+
+def _minimal_course(tmp_path: Path) -> Path:
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text("c = get_config()  # noqa: F821\n"
+                                               "c.ExecutePreprocessor.timeout = 20\n")
+    return course
+
+
+def _parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _extension_modules(pid: int) -> set[str]:
+    """The compiled modules (.so files) process ``pid`` has loaded."""
+    maps = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    return {Path(line.split()[-1]).name for line in maps if ".so" in line.split()[-1]}
+
+
+def test_workers_are_forked_from_a_zygote_that_has_imported_nbgrader(tmp_path):
+    """Each worker is a fork of one process that imported nbgrader and jupyter_client before forking (its memory
+    holds zmq's compiled backend, which only those imports load); the worker answers the same ready line as a worker
+    started as its own process; closing its input ends it, and a stuck one can be killed."""
+    import json
+
+    from ipt_lib.course import parallel
+
+    course = _minimal_course(tmp_path)
+    zygote = parallel.Zygote(tmp_path / "zygote.log")
+    try:
+        procs = [zygote.spawn(course, "a1", "", dict(os.environ), tmp_path / f"w{i}.log") for i in range(2)]
+        assert all(procs), zygote.note
+        assert any(name.startswith("_zmq") or "zmq" in name for name in _extension_modules(zygote.proc.pid))
+        for proc in procs:
+            ready = json.loads(proc.stdout.readline())
+            assert ready == {"ready": True, "limit": parallel._limit_for(20.0)}
+            assert _parent_of(proc.pid) == zygote.proc.pid  # not a Python started afresh by the grader
+            assert proc.poll() is None
+        procs[0].close_stdin()  # the end of its input: the worker's loop ends and it exits
+        assert procs[0].wait(timeout=20) is not None
+        procs[1].kill()  # as _Worker.stop_if_stuck does
+        assert procs[1].wait(timeout=20) is not None
+    finally:
+        zygote.close()
+    assert zygote.proc.returncode == 0
+
+
+def test_a_worker_the_zygote_cannot_give_is_started_as_its_own_process(tmp_path):
+    """A zygote that stopped (killed, out of memory) gives no worker: _Worker then starts Python afresh."""
+    import queue
+
+    from ipt_lib.course import parallel
+
+    course = _minimal_course(tmp_path)
+    zygote = parallel.Zygote(tmp_path / "zygote.log")
+    zygote.proc.kill()
+    zygote.proc.wait()
+    try:
+        assert zygote.spawn(course, "a1", "", dict(os.environ), tmp_path / "w.log") is None
+        assert "zygote" in zygote.note
+        worker = parallel._Worker(course, "a1", None, 0, queue.Queue(), queue.Queue(), "", None, zygote)
+        worker.thread.join(timeout=60)
+        assert not worker.forked and worker.ready_after is not None
+    finally:
+        zygote.close()
+
+
+def _fake_run(monkeypatch, idle_per_second: float, cpu_per_submission: float, start=2, cap=4, n=12):
+    """Feed WorkerCount ``n`` submissions one simulated second apart, each costing ``cpu_per_submission`` of CPU,
+    while the cores are idle ``idle_per_second`` seconds per second."""
+    from ipt_lib.course import parallel
+
+    clock = {"t": 0.0}
+    monkeypatch.setattr(parallel.time, "perf_counter", lambda: clock["t"])
+    monkeypatch.setattr(parallel, "_idle_seconds", lambda cpus: clock["t"] * idle_per_second)
+    count = parallel.WorkerCount(start, cap, min_seconds=3.0, cpus=[0, 1])
+    chosen = None
+    for _ in range(n):
+        clock["t"] += 1.0
+        chosen = count.observe(parallel.Outcome("s", "a1", True, 1.0, cpu=cpu_per_submission), lambda: 0.0) or chosen
+    return count, chosen
+
+
+def test_the_worker_count_follows_the_cpu_a_worker_keeps_busy(monkeypatch):
+    # two workers on two cores, one submission a second between them at 0.6 s of CPU each (worker and kernel):
+    # each keeps 0.3 of a core busy; 2 / 0.3 = 6.7 workers would keep both cores busy; the cap is 4
+    count, chosen = _fake_run(monkeypatch, idle_per_second=0.7, cpu_per_submission=0.6)
+    assert (chosen, count.count, count.decided) == (4, 4, True)
+    assert count.note.startswith("4 (measured") and "0.30 of a core" in count.note
+    assert "0.70 cores were idle" in count.note
+    # 1.6 s of CPU per submission: each worker keeps 0.8 of a core busy: 2.5 -> 3 workers
+    count, chosen = _fake_run(monkeypatch, idle_per_second=0.4, cpu_per_submission=1.6, cap=4)
+    assert (chosen, count.count) == (3, 3)
+    # CPU-bound workers (each keeps a core busy): no worker added
+    count, chosen = _fake_run(monkeypatch, idle_per_second=0.0, cpu_per_submission=2.0)
+    assert (chosen, count.count, count.decided) == (None, 2, True)
+    # never above the cap, however little CPU a worker uses
+    count, chosen = _fake_run(monkeypatch, idle_per_second=1.9, cpu_per_submission=0.05, cap=3)
+    assert chosen == 3
+    # too few submissions to measure: no decision yet
+    count, chosen = _fake_run(monkeypatch, idle_per_second=0.7, cpu_per_submission=0.6, n=4)
+    assert (chosen, count.decided) == (None, False)
+
+
+def test_the_worker_count_from_the_environment(monkeypatch):
+    from ipt_lib.course import parallel
+
+    said: list[str] = []
+    monkeypatch.setenv(parallel.WORKERS_ENV, "3")
+    assert parallel.workers_from_environment(said.append) == 3
+    for bad in ("0", "many", "-2"):
+        monkeypatch.setenv(parallel.WORKERS_ENV, bad)
+        assert parallel.workers_from_environment(said.append) is None
+    assert len(said) == 3 and all(parallel.WORKERS_ENV in line for line in said)
+    monkeypatch.delenv(parallel.WORKERS_ENV)
+    assert parallel.workers_from_environment(said.append) is None

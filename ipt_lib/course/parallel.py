@@ -8,6 +8,17 @@ a shared queue with nbgrader's own ``Autograde`` converter (the same preprocesso
 writes as ``nbgrader autograde``), so the scores are nbgrader's. Each submission still gets its own fresh kernel
 process in its own sandbox.
 
+**The workers' start.** The workers are forked from one process (the zygote, :func:`_zygote_main`) that has
+imported nbgrader, nbclient, jupyter_client and the course's preprocessors once, instead of each worker importing
+them (about 1.1 s of CPU per worker on a 2-core machine of this kind). The grader's own process imports none of
+it, and the zygote is not the kernels' fork server: kernels still come from the sandboxed server (warm) or a fresh
+sandboxed Python (cold). ``IPT_AUTOGRADE_ZYGOTE=0`` starts each worker as its own Python, as before.
+
+**How many workers.** One per core at the start; then :class:`WorkerCount` measures the first submissions (the
+CPU the run kept busy against the wall time) and adds as many workers as it takes to keep every core busy, never
+more than :func:`default_workers`. ``--workers N`` or ``IPT_AUTOGRADE_WORKERS=N`` fixes the count. The run's summary line
+says the count and how it was chosen.
+
 **Resume.** A journal (``<course>/.ipt-autograde/<assignment>.json``) records each submission graded, with the
 submission's timestamp. Running again grades only what is missing or was submitted again; a crash or Ctrl-C
 loses nothing already graded, and a submission that was being graded when the run stopped is graded afresh.
@@ -46,6 +57,7 @@ class Outcome:
     seconds: float
     message: str = ""
     cpu: float = 0.0  # CPU seconds the worker itself spent on it (nbgrader's bookkeeping and the kernel client)
+    child_cpu: float = 0.0  # CPU seconds of the worker's children that ended meanwhile (cold kernels)
 
 
 @dataclass
@@ -56,6 +68,9 @@ class RunSummary:
     seconds: float = 0.0
     kernels: int = 0  # warm kernels that finished, and their CPU seconds (start, the student's cells, exit)
     kernel_cpu: float = 0.0
+    workers: int = 0  # the worker count the run ended with, and how it was chosen
+    workers_note: str = ""
+    worker_start: list[float] = field(default_factory=list)  # seconds from each worker's start to its ready line
 
     @property
     def worker_cpu(self) -> float:
@@ -157,6 +172,13 @@ def _grade_one(config, course: Path, assignment: str, student: str) -> tuple[boo
     return True, ""
 
 
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
     """A worker process: reads student ids on stdin, grades each, writes one JSON line per result on stdout."""
     import logging
@@ -199,34 +221,284 @@ def _worker_main(course: str, assignment: str, kernel: str = "") -> int:
         if not student:
             continue
         started, cpu = time.perf_counter(), time.process_time()
+        children = _children_cpu()
         for attempt in range(LOCKED_RETRIES):
             ok, message = _grade_one(config, course_path, assignment, student)
             if ok or "database is locked" not in message:
                 break
             time.sleep(0.5 * (attempt + 1))
         out.write(json.dumps({"student": student, "ok": ok, "seconds": time.perf_counter() - started,
-                              "cpu": time.process_time() - cpu, "message": message}) + "\n")
+                              "cpu": time.process_time() - cpu, "child_cpu": _children_cpu() - children,
+                              "message": message}) + "\n")
         out.flush()
     return 0
+
+
+# --- the workers' start: forked from one process that has already imported nbgrader ------------------------------
+
+# What a worker imports before its first submission is graded: about 1.1 s of CPU per worker on a 2-core machine
+# of this kind (6 s on a slow one), paid once here instead of once per worker. Nothing here opens a gradebook,
+# starts a thread or touches a submission: the zygote holds nothing a worker must not share with the others.
+# (Kernels never come from here: they run in the sandboxed fork server, ipt_lib/course/forkserver.py.)
+PRELOAD = ("traitlets.config.loader", "sqlalchemy", "sqlalchemy.orm", "jupyter_client.manager",
+           "jupyter_client.asynchronous", "nbclient", "nbconvert.preprocessors", "nbgrader.api", "nbgrader.coursedir",
+           "nbgrader.preprocessors", "nbgrader.converters", "nbgrader.converters.autograde", "ipt_lib.course.config",
+           "ipt_lib.course.preprocessors", "ipt_lib.course.folderguard", "ipt_lib.course.warm_kernels",
+           "ipt_lib.course.forkserver", "ipt_lib.course.sandbox", "IPython.core.formatters", "nbclient.output_widget")
+ZYGOTE_ENV = "IPT_AUTOGRADE_ZYGOTE"  # "0": start every worker as its own Python process (as before)
+
+
+def _zygote_main() -> int:
+    """The zygote: imports what a worker needs (:data:`PRELOAD`), then forks one worker per request.
+
+    fd 0 is a SOCK_SEQPACKET socket to the grader's process. A request is one JSON message (course, assignment,
+    kernel, the worker's environment and log file) with one file descriptor attached: the worker's end of its own
+    socket, which becomes the worker's stdin and protocol stdout (the same line protocol as a worker started with
+    ``python -m ipt_lib.course.parallel --worker``). The answer is the worker's pid. The zygote stops when the
+    grader closes its end.
+    """
+    import importlib
+    import signal
+    import socket
+
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    import warnings
+
+    warnings.simplefilter("ignore")
+    from . import nbgrader_speedups
+
+    nbgrader_speedups.apply()  # first: before jsonschema or nbgrader is imported
+    failed = []
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a worker imports what it needs itself; this only saves time
+            failed.append(f"{name}: {exc}")
+    control = socket.socket(fileno=os.dup(0))  # off fd 0, which each worker gets for its own socket
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers are reaped by the kernel, not by the zygote
+    control.send(json.dumps({"ready": True, "threads": threading.active_count(), "failed": failed}).encode())
+    while True:
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 1)
+        except OSError:
+            break
+        if not message:
+            break
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"error": "a request must carry one socket"}).encode())
+            continue
+        request = json.loads(message)
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # jupyter_client waits for its (cold) kernels
+                import random
+
+                random.seed()  # not the zygote's sequence in every worker
+                log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                os.dup2(fds[0], 0)
+                os.dup2(fds[0], 1)
+                os.dup2(log, 2)
+                os.close(fds[0])
+                os.close(log)
+                sys.stdin = open(0, "r", encoding="utf-8", closefd=False)
+                sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)
+                os.environ.clear()
+                os.environ.update(request["env"])
+                code = _worker_main(request["course"], request["assignment"], request["kernel"])
+            except BaseException:  # noqa: BLE001 - say why in the worker's log, never return into the zygote
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                try:
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code)
+        os.close(fds[0])
+        control.send(json.dumps({"pid": pid}).encode())
+    return 0
+
+
+class _ForkedProcess:
+    """What ``_Worker`` needs of a ``subprocess.Popen`` (stdin, stdout, poll, wait, kill) for a worker forked by the
+    zygote: not the grader's child, so it is watched through a pidfd (or signal 0 where pidfds are missing)."""
+
+    def __init__(self, pid: int, sock) -> None:
+        self.pid, self.sock, self.returncode = pid, sock, None
+        try:
+            self.pidfd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
+        self.stdin = sock.makefile("w", encoding="utf-8", newline="\n")
+        self.stdout = sock.makefile("r", encoding="utf-8", newline="\n")
+        self._closed_stdin = False
+
+    def poll(self):
+        if self.returncode is None:
+            import select
+
+            if self.pidfd is not None:
+                gone = bool(select.select([self.pidfd], [], [], 0)[0])
+            else:
+                try:
+                    os.kill(self.pid, 0)
+                    gone = False
+                except ProcessLookupError:
+                    gone = True
+                except PermissionError:
+                    gone = False
+            if gone:
+                self.returncode = -1  # the zygote's child: its exit status is not ours to read
+                self._release()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None):
+        import subprocess
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def kill(self) -> None:
+        import signal
+
+        if self.poll() is not None:
+            return
+        try:
+            if self.pidfd is not None and hasattr(signal, "pidfd_send_signal"):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, OSError):
+            pass
+
+    def close_stdin(self) -> None:
+        import socket
+
+        if not self._closed_stdin:
+            self._closed_stdin = True
+            try:
+                self.stdin.close()
+                self.sock.shutdown(socket.SHUT_WR)  # the worker's loop reads the end of its input and stops
+            except OSError:
+                pass
+
+    def _release(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+
+
+class Zygote:
+    """The grader's side of :func:`_zygote_main`. ``spawn`` returns a :class:`_ForkedProcess`, or None when the
+    zygote could not start or has stopped (the worker is then started as its own Python process)."""
+
+    def __init__(self, log: Path) -> None:
+        import socket
+        import subprocess
+
+        self._lock = threading.Lock()
+        self.ready: bool | None = None  # None until the zygote has said it is ready (or has failed)
+        self.note = ""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._sock = ours
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log, "a", encoding="utf-8")
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-m", "ipt_lib.course.parallel", "--zygote"], stdin=theirs,
+                                         stdout=self._log, stderr=self._log)
+        except OSError as exc:
+            self.proc = None
+            self.ready, self.note = False, f"the zygote could not start: {exc}"
+        theirs.close()
+
+    def _wait_ready(self) -> bool:
+        if self.ready is None:
+            try:
+                data = json.loads(self._sock.recv(1 << 16) or b"{}")
+            except (OSError, ValueError):
+                data = {}
+            self.ready = bool(data.get("ready"))
+            if not self.ready:
+                self.note = "the zygote stopped before it was ready (see its log)"
+            elif data.get("threads", 1) != 1:  # forking a process with threads would copy their locks mid-use
+                self.ready, self.note = False, f"the zygote had {data['threads']} threads after its imports"
+                self.close()
+        return bool(self.ready)
+
+    def spawn(self, course: Path, assignment: str, kernel: str, env: dict, log: Path) -> "_ForkedProcess | None":
+        import socket
+
+        with self._lock:
+            if not self._wait_ready():
+                return None
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            request = {"course": str(course), "assignment": assignment, "kernel": kernel, "env": env,
+                       "log": str(log)}
+            try:
+                socket.send_fds(self._sock, [json.dumps(request).encode()], [theirs.fileno()])
+                reply = json.loads(self._sock.recv(1 << 16) or b"{}")
+            except (OSError, ValueError):
+                reply = {}
+            finally:
+                theirs.close()
+            if "pid" not in reply:
+                ours.close()
+                self.ready, self.note = False, f"the zygote stopped answering ({reply.get('error', 'no answer')})"
+                return None
+            return _ForkedProcess(int(reply["pid"]), ours)
+
+    def close(self) -> None:
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=10)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def _zygote_wanted() -> bool:
+    return os.environ.get(ZYGOTE_ENV, "1").strip().lower() not in ("0", "no", "false", "off")
 
 
 class _Worker:
     """One worker process and the thread that feeds it students from the shared queue."""
 
     def __init__(self, course: Path, assignment: str, jupyter_path: Path | None, index: int, todo: "queue.Queue",
-                 results: "queue.Queue", kernel: str = "", gate=None):
+                 results: "queue.Queue", kernel: str = "", gate=None, zygote: "Zygote | None" = None):
         import subprocess
-        import threading
 
         env = dict(os.environ)
         if jupyter_path:
             env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(jupyter_path), env.get("JUPYTER_PATH")]))
         log_dir = course / JOURNAL_DIR
         log_dir.mkdir(parents=True, exist_ok=True)
-        self.log = open(log_dir / f"{assignment}-worker{index}.log", "a", encoding="utf-8")
-        self.proc = subprocess.Popen([sys.executable, "-m", "ipt_lib.course.parallel", "--worker", str(course),
-                                      assignment, kernel], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.log, text=True, env=env, cwd=course)
+        log_path = log_dir / f"{assignment}-worker{index}.log"
+        self.log = open(log_path, "a", encoding="utf-8")
+        self.proc = zygote.spawn(course, assignment, kernel, env, log_path) if zygote is not None else None
+        self.forked = self.proc is not None
+        if self.proc is None:
+            self.proc = subprocess.Popen([sys.executable, "-m", "ipt_lib.course.parallel", "--worker", str(course),
+                                          assignment, kernel], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.log, text=True, env=env, cwd=course)
+        self.started = time.perf_counter()
+        self.ready_after: float | None = None  # seconds from the start to the worker's ready line
         self.todo, self.results, self.assignment = todo, results, assignment
         self.busy_since: float | None = None
         self.student = ""
@@ -238,9 +510,13 @@ class _Worker:
 
     def _run(self) -> None:
         assert self.proc.stdin and self.proc.stdout
-        ready = self.proc.stdout.readline()
+        try:
+            ready = self.proc.stdout.readline()
+        except OSError:
+            ready = ""
         if not ready:
             return  # the worker could not start: its log says why
+        self.ready_after = time.perf_counter() - self.started
         try:
             self.limit = float(json.loads(ready).get("limit", self.limit))
         except (ValueError, TypeError, AttributeError):
@@ -273,12 +549,14 @@ class _Worker:
                                          "read; run the command again to grade this submission"))
                 continue
             self.results.put(Outcome(data["student"], self.assignment, data["ok"], data["seconds"], data["message"],
-                                     data.get("cpu", 0.0)))
+                                     data.get("cpu", 0.0), data.get("child_cpu", 0.0)))
         self.close()
 
     def close(self) -> None:
         try:
-            if self.proc.stdin:
+            if isinstance(self.proc, _ForkedProcess):
+                self.proc.close_stdin()
+            elif self.proc.stdin:
                 self.proc.stdin.close()
             self.proc.wait(timeout=10)
         except Exception:  # noqa: BLE001
@@ -352,23 +630,32 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
     """
     from .nbgrader_speedups import unsupported_warning
 
+    from contextlib import ExitStack
+
     course = Path(course).resolve()
     warning = unsupported_warning()
     if warning:
         echo(warning)
-    if warm:
-        from contextlib import ExitStack
+    if workers is None:
+        workers = workers_from_environment(echo)
+    with ExitStack() as stack:
+        zygote = None
+        if _zygote_wanted():
+            # first: it imports nbgrader once (about a second of CPU) while the fork server imports the libraries;
+            # every worker is then a fork of it
+            zygote = Zygote(course / JOURNAL_DIR / "zygote.log")
+            stack.callback(zygote.close)
+        if warm:
+            from .warm_kernels import KERNEL_NAME, start_warm_kernels
 
-        from .warm_kernels import KERNEL_NAME, start_warm_kernels
-
-        with ExitStack() as stack:
-            # the workers start (their imports: about a second of CPU each) while the server imports the libraries;
-            # they get their first submission once it is ready
+            # the workers start while the server imports the libraries; they get their first submission once it is
+            # ready
             server = start_warm_kernels(course, jupyter_path, stack, wait=False)
             return _autograde(course, assignments, workers=workers, force=force, jupyter_path=server.share,
-                              echo=echo, progress_stream=progress_stream, kernel=KERNEL_NAME, server=server)
-    return _autograde(course, assignments, workers=workers, force=force, jupyter_path=jupyter_path, echo=echo,
-                      progress_stream=progress_stream)
+                              echo=echo, progress_stream=progress_stream, kernel=KERNEL_NAME, server=server,
+                              zygote=zygote)
+        return _autograde(course, assignments, workers=workers, force=force, jupyter_path=jupyter_path, echo=echo,
+                          progress_stream=progress_stream, zygote=zygote)
 
 
 def _limit_for(cell: float) -> float:
@@ -385,6 +672,112 @@ def _submission_limit(course: Path) -> float:
     return _limit_for(cell)
 
 
+WORKERS_ENV = "IPT_AUTOGRADE_WORKERS"  # a fixed worker count, like --workers
+
+
+def _cores() -> list[int]:
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return list(range(os.cpu_count() or 1))
+
+
+def _idle_seconds(cpus: list[int]) -> float | None:
+    """Idle (and I/O wait) seconds so far of the CPUs ``cpus``, from /proc/stat; None where it cannot be read."""
+    try:
+        lines = Path("/proc/stat").read_text().splitlines()
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+    wanted, total, seen = {f"cpu{c}" for c in cpus}, 0, 0
+    for line in lines:
+        fields = line.split()
+        if fields and fields[0] in wanted and len(fields) > 5:
+            total += int(fields[4]) + int(fields[5])
+            seen += 1
+    return total / tick if seen else None
+
+
+def workers_from_environment(echo: Callable[[str], None] = print) -> int | None:
+    """A fixed worker count from IPT_AUTOGRADE_WORKERS (a positive number), or None (bad values are said, ignored)."""
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+        if value < 1:
+            raise ValueError
+    except ValueError:
+        echo(f"{WORKERS_ENV}={raw!r} is not a positive whole number: ignored, the worker count is measured")
+        return None
+    return value
+
+
+class WorkerCount:
+    """The worker count, chosen from a short measurement at the start of the run.
+
+    The run starts with one worker per core. After each of them has graded its first submission (which still pays
+    for what the preloaded zygote could not import), a window of at least ``window`` submissions and
+    ``min_seconds`` is measured: the CPU seconds the run itself used (the workers', their kernels': from wait4 for
+    warm kernels, RUSAGE_CHILDREN for cold ones) against the wall time. A worker keeps ``ours / k`` cores busy on
+    average (the rest of its time it waits: for its kernel's messages, the gradebook's fsync and lock, a core that
+    another program holds); ``cores / (ours / k)`` workers keep every core busy. The count becomes that, never
+    fewer than the start and never more than :func:`default_workers` (twice the cores, at most four more: past
+    that, workers only queue for the same cores and the same gradebook lock). The cores' idle time (/proc/stat) is
+    measured too and said in the note, for the record."""
+
+    def __init__(self, start: int, cap: int, window: int | None = None, min_seconds: float = 3.0,
+                 cpus: list[int] | None = None):
+        self.count, self.cap, self.start = start, max(cap, start), start
+        self.window = window or max(2 * start, 4)
+        self.min_seconds = min_seconds
+        self.cpus = cpus if cpus is not None else _cores()
+        self.seen = 0
+        self.decided = False
+        self.note = f"{start} (one per core; measuring)"
+        self._t0 = self._idle0 = self._kernel0 = None
+        self._cpu = 0.0
+
+    def observe(self, outcome: Outcome, kernel_cpu: Callable[[], float]) -> int | None:
+        """Count one finished submission; return the new worker count when the measurement decides to add some."""
+        if self.decided:
+            return None
+        self.seen += 1
+        if self.seen == self.start:  # every first worker has graded once: the window starts now
+            self._t0, self._idle0, self._kernel0 = time.perf_counter(), _idle_seconds(self.cpus), kernel_cpu()
+            return None
+        if self._t0 is None:
+            return None
+        self._cpu += outcome.cpu + outcome.child_cpu
+        elapsed = time.perf_counter() - self._t0
+        if self.seen - self.start < self.window or elapsed < self.min_seconds:
+            return None
+        return self.decide(elapsed, _idle_seconds(self.cpus), kernel_cpu())
+
+    def decide(self, elapsed: float, idle_now: float | None, kernel_now: float) -> int | None:
+        import math
+
+        self.decided = True
+        if elapsed <= 0:
+            return None
+        ours = (self._cpu + kernel_now - (self._kernel0 or 0.0)) / elapsed  # cores this run kept busy
+        idle = None if idle_now is None or self._idle0 is None else max(0.0, (idle_now - self._idle0) / elapsed)
+        per_worker = ours / self.count if self.count else 0.0
+        if per_worker <= 0.01:
+            self.note = f"{self.count} (one per core: the run's CPU time could not be measured)"
+            return None
+        wanted = math.ceil(len(self.cpus) / per_worker - 1e-9)
+        chosen = max(self.count, min(self.cap, wanted))
+        self.note = (f"{chosen} (measured over {self.seen - self.start} submissions, {elapsed:.1f}s, with "
+                     f"{self.count}: each kept {per_worker:.2f} of a core busy, {len(self.cpus) / per_worker:.1f} "
+                     f"would keep {len(self.cpus)} cores busy"
+                     + (f"; {idle:.2f} cores were idle" if idle is not None else "") + f"; at most {self.cap})")
+        if chosen == self.count:
+            return None
+        self.count = chosen
+        return chosen
+
+
 def default_workers(warm: bool) -> int:
     """One worker per core with cold kernels (each kernel's start-up keeps a core busy); with warm kernels a worker
     waits for its kernel about half the time, so twice as many (at most four more than cores; more only add
@@ -398,8 +791,8 @@ def default_workers(warm: bool) -> int:
 
 def _autograde(course: Path, assignments: list[str], *, workers: int | None, force: bool,
                jupyter_path: Path | None, echo: Callable[[str], None], progress_stream,
-               kernel: str = "", server=None) -> dict[str, RunSummary]:
-    workers = max(1, workers or default_workers(warm=bool(kernel)))
+               kernel: str = "", server=None, zygote: "Zygote | None" = None) -> dict[str, RunSummary]:
+    cap = default_workers(warm=bool(kernel))
     summaries: dict[str, RunSummary] = {}
     for assignment in assignments:
         todo, skipped = plan(course, assignment, force)
@@ -415,13 +808,31 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
         results: queue.Queue = queue.Queue()
         for student in todo:
             todo_queue.put(student)
-        count = min(workers, len(todo))
+        chooser = None
+        if workers:
+            count = min(max(1, workers), len(todo))
+            summary.workers_note = f"{count} (fixed: --workers or {WORKERS_ENV})"
+        else:
+            count = min(len(_cores()), cap, len(todo))
+            if len(todo) > count and min(cap, len(todo)) > count:
+                chooser = WorkerCount(count, min(cap, len(todo)))
+            summary.workers_note = f"{count} (one per core)"
         before: dict = {}
         started = time.perf_counter()
         gate = threading.Event()
-        pool = [_Worker(course, assignment, jupyter_path, i, todo_queue, results, kernel, gate)
-                for i in range(count)]
+        new_worker = lambda i: _Worker(course, assignment, jupyter_path, i, todo_queue, results,  # noqa: E731
+                                       kernel, gate, zygote)
+        pool = [new_worker(i) for i in range(count)]
         retired: list[_Worker] = []
+
+        def kernel_cpu() -> float:
+            if server is None:
+                return 0.0
+            try:
+                stats = server.stats()
+            except Exception:  # noqa: BLE001 - the measurement then counts the workers' CPU only
+                return 0.0
+            return stats.get("user", 0.0) + stats.get("system", 0.0)
         bar = Progress(len(todo), f"{assignment} ({count} workers)", progress_stream)
         received = 0
         try:
@@ -439,8 +850,7 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
                             # a worker that stopped (killed, crashed, stuck) is replaced while there is work left
                             pool.remove(worker)
                             retired.append(worker)
-                            pool.append(_Worker(course, assignment, jupyter_path, len(pool) + len(retired),
-                                                todo_queue, results, kernel, gate))
+                            pool.append(new_worker(len(pool) + len(retired)))
                     if not any(w.alive() for w in pool) and results.empty():
                         raise RuntimeError("every autograde worker stopped before the class was graded (see "
                                            f"{course / JOURNAL_DIR}/*.log); run the command again to grade what "
@@ -448,6 +858,14 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
                     continue
                 received += 1
                 (summary.graded if outcome.ok else summary.failed).append(outcome)
+                if chooser is not None:
+                    chosen = chooser.observe(outcome, kernel_cpu)
+                    if chosen is not None and not todo_queue.empty():
+                        for _ in range(chosen - len(pool)):
+                            pool.append(new_worker(len(pool) + len(retired)))
+                    if chooser.decided:
+                        summary.workers_note = chooser.note
+                        chooser = None
                 if outcome.ok:
                     journal[outcome.student] = _submission_stamp(course, outcome.student, assignment)
                     _write_journal(course, assignment, journal)
@@ -458,12 +876,14 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
                 if worker.proc.poll() is None:
                     worker.proc.kill()
         summary.seconds = time.perf_counter() - started
+        summary.workers = len(pool)
+        summary.worker_start = [w.ready_after for w in pool + retired if w.ready_after is not None]
         if server:
             after = server.stats()
             summary.kernels = after.get("kernels", 0) - before.get("kernels", 0)
             summary.kernel_cpu = sum(after.get(k, 0.0) - before.get(k, 0.0) for k in ("user", "system"))
         echo(f"{assignment}: graded {len(summary.graded)}, failed {len(summary.failed)} in {summary.seconds:.0f}s "
-             f"({summary.per_minute:.0f} submissions/min)")
+             f"({summary.per_minute:.0f} submissions/min); workers: {summary.workers_note}")
     return summaries
 
 
@@ -473,17 +893,22 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--worker"]:
         return _worker_main(*argv[1:4])
+    if argv[:1] == ["--zygote"]:
+        return _zygote_main()
 
     parser = argparse.ArgumentParser(prog="ipt-course autograde")
     parser.add_argument("assignments", nargs="+")
     parser.add_argument("--course", default=".", help="the course folder (with nbgrader_config.py)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core; "
-                        "with --warm twice that, at most cores + 4)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: from a measurement "
+                        f"at the start: one per core, then as many as keep every core busy, at most twice the cores "
+                        f"and at most cores + 4; {WORKERS_ENV} sets it too)")
     parser.add_argument("--force", action="store_true", help="regrade everything, not only what is left")
     parser.add_argument("--jupyter-path", default=None, help="folder with the ipt-sandbox kernelspec")
     parser.add_argument("--warm", action="store_true",
                         help="take kernels from a sandboxed fork server with the libraries already imported")
     args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
     summaries = autograde(Path(args.course), args.assignments, workers=args.workers, force=args.force,
                           jupyter_path=Path(args.jupyter_path) if args.jupyter_path else None, warm=args.warm)
     return 1 if any(s.failed for s in summaries.values()) else 0
