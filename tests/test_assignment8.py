@@ -82,6 +82,26 @@ def test_broken_toml_is_reported_not_raised_raw(tmp_path):
         load_case(path)
 
 
+def test_check_command_names_the_bad_file_and_exits_nonzero(tmp_path, capsys):
+    from ipt_lib.course.portfolio import main
+
+    assert main([str(CASE.parent)]) == 0 and "ok   p01.toml: Farhan" in capsys.readouterr().out
+    _edited_case(tmp_path, 'name = "Dev"', 'name = "Devi"')
+    assert main([str(tmp_path)]) == 1
+    assert "FAIL p01.toml, people: 'Devi' is listed but not named" in capsys.readouterr().err
+    assert main([str(tmp_path / "empty")]) == 1
+
+
+def test_key_naming_a_person_the_case_does_not_have_stops_the_build(tmp_path):
+    folder = tmp_path / "data" / "assignments" / assignment8.ASSIGNMENT
+    shutil.copytree(ROOT / "data" / "assignments" / assignment8.ASSIGNMENT, folder)
+    shutil.copytree(ROOT / "data" / "portfolio", tmp_path / "data" / "portfolio")
+    key = folder / "key.toml"
+    key.write_text(key.read_text("utf-8").replace('name = "Helen"', 'name = "Hannah"'), "utf-8")
+    with pytest.raises(ValueError, match="'Hannah' is not named in P01's inventory interview"):
+        assignment8.answer_key(tmp_path)
+
+
 # --- the scores' key and rule ------------------------------------------------------------------------------------
 
 def test_scores_key_is_worked_out_from_the_items_by_the_course_definitions():

@@ -256,3 +256,32 @@ def measures_key(case: Case) -> dict:
     key["remission"] = is_remission("PHQ-9", sum(last.phq9))
     key["item9"] = sorted(m.session for m in case.measures if m.phq9[8] > 0)
     return key
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ipt_lib.course.portfolio [FOLDER]``: check every case file and print one line per case."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0]) if args else default_folder()
+    files = sorted(folder.glob("p*.toml"))
+    if not files:
+        print(f"no portfolio case (pNN.toml) in {folder}", file=sys.stderr)
+        return 1
+    failed = 0
+    for path in files:
+        try:
+            case = load_case(path)
+        except PortfolioDataError as exc:
+            print(f"FAIL {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        key = measures_key(case)
+        first, last = case.measured_sessions[0], case.measured_sessions[-1]
+        print(f"ok   {path.name}: {case.client.name}, {case.planned_sessions} sessions, {len(case.people)} people, "
+              f"PHQ-9 {key['phq9'][first][0]} -> {key['phq9'][last][0]}, item 9 above 0 at {key['item9'] or 'none'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
