@@ -128,6 +128,14 @@ def test_scores_rule_gives_partial_credit_and_never_names_the_key():
     assert value is None and "without running the cell" in problem
 
 
+def test_the_stub_left_as_it_is_earns_nothing_even_where_a_part_would_match():
+    key = {"phq9": {1: (3, ["mild"])}, "gad7": {1: (2, ["minimal"])}, "response": False, "remission": False,
+           "item9": []}
+    stub = {"phq9": {1: (..., ...)}, "gad7": {1: (..., ...)}, "response": ..., "remission": ..., "item9": []}
+    verdict = RULES["assert_scores"].grade("measures", stub, key)
+    assert verdict.share == 0 and "No answer yet" in verdict.message
+
+
 # --- the notebook ------------------------------------------------------------------------------------------------
 
 def test_registry_lists_assignment8_with_its_four_written_parts():

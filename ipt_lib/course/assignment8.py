@@ -148,7 +148,7 @@ None  # (keeps this cell quiet while it is empty)
 SCRATCH = """
 # Scratch cell (not graded): work the scores out here if you like, for example
 # from ipt_lib.measures import read_phq9, read_gad7, is_response, is_remission
-# read_phq9([2, 3, 3, 3, 2, 2, 2, 1, 1])
+# read_phq9([0, 1, 1, 0, 2, 0, 1, 0, 0])   (an example, not one of the case's rows)
 """
 
 

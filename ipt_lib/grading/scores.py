@@ -39,10 +39,18 @@ def _whole(value: object) -> int | None:
     return None
 
 
+def _has_ellipsis(value: object) -> bool:
+    if value is Ellipsis:
+        return True
+    if isinstance(value, dict):
+        return any(_has_ellipsis(v) for v in value.values())
+    return isinstance(value, (list, tuple)) and any(_has_ellipsis(v) for v in value)
+
+
 def _problems(value: object, sessions: dict[str, list[int]]) -> list[str]:
     """What keeps ``value`` from being read as a scores answer (format only: no key involved beyond the sessions)."""
-    if value is Ellipsis:
-        return ["no answer yet: replace the ... with your dict"]
+    if value is Ellipsis or _has_ellipsis(value):
+        return ["No answer yet: replace each ... with your value"]
     if not isinstance(value, dict):
         return [f"measures must be a dict written out as {FORMAT}"]
     problems = []
@@ -90,7 +98,7 @@ class ScoresRule(Rule):
             return Verdict.wrong(f"{name}: this item could not be graded: its key is missing. Tell your instructor.",
                                  "GradingError")
         sessions = {scale: sorted(key[scale]) for scale in SCALES}
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or _has_ellipsis(value):  # a stub left as it was earns nothing
             return Verdict.wrong(f"{name}: " + "; ".join(_problems(value, sessions)) + ".", "UnreadableAnswer")
         units = sum(len(s) for s in sessions.values()) + 3
         earned, notes = 0.0, []
