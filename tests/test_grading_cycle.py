@@ -7,7 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ipt_lib.course import assignment1, assignment2, assignment3, assignment4, assignment5, assignment6, assignment7
+from ipt_lib.course import (assignment1, assignment2, assignment3, assignment4, assignment5, assignment6, assignment7,
+                            assignment8)
 from ipt_lib.course import registry
 from ipt_lib.course.cycle import default_specs, format_summary, run_cycle
 from ipt_lib.course.leaks import collect_secrets, scan_feedback
@@ -38,6 +39,7 @@ def cycle(tmp_path_factory):
         assignment4.ASSIGNMENT: ("the source's own solutions (every label)", 14),
         assignment5.ASSIGNMENT: ("the source's own solutions (matching)", 4),
         assignment7.ASSIGNMENT: ("the source's own solutions (every rating)", 45),
+        assignment8.ASSIGNMENT: ("the source's own solutions (inventory built in code)", 22),
     }
     specs = default_specs(ROOT)
     for spec in specs:
@@ -354,3 +356,18 @@ def test_drill_rubrics_reach_the_graded_notebook_and_the_feedback_but_not_the_re
 def test_item_analysis_shows_how_far_the_class_rates_from_the_key(cycle):
     page = (cycle.course / f"item-analysis-{assignment7.ASSIGNMENT}.html").read_text(encoding="utf-8")
     assert "Fidelity ratings: how far the class sits from the key" in page and "Missed the lapse" in page
+
+
+@pytest.mark.slow
+def test_portfolio_rubrics_reach_the_graded_notebook_and_a_tampered_area_check_is_restored(cycle):
+    results = cycle.of(assignment8.ASSIGNMENT)
+    graded = nbformat.read(cycle.course / "autograded" / "ada" / assignment8.ASSIGNMENT / assignment8.NOTEBOOK,
+                           as_version=4)
+    assert sum(1 for c in graded.cells if c.get("id", "").endswith("-rubric")) == len(assignment8.MANUAL)
+    feedback = results["ada"].feedback.read_text(encoding="utf-8")  # rendered: the Markdown's ** are gone
+    assert "Rubric: the interpersonal formulation" in feedback and "The course team's answer" in feedback
+    released = (cycle.course / "release" / assignment8.ASSIGNMENT / assignment8.NOTEBOOK).read_text(encoding="utf-8")
+    assert "Rubric: the interpersonal formulation" not in released and "The course team" not in released
+    dee = results["dee"]
+    assert dee.items["area_test"] == 0 and dee.auto_score == 19
+    assert results["eli"].items["measures_test"] == 0 and results["cai"].auto_score == 13

@@ -126,8 +126,11 @@ def collect_secrets(root: Path, vignettes: list[Vignette] | None = None) -> Secr
         # a rationale worded the same in a practice transcript (whose key students may see) is not a secret
         phrases += sorted(rationales(True) - rationales(False))
     graded_keys, drills = fidelity_secrets(root)
-    phrases += graded_keys + drills
-    until_feedback.update(drills)
+    from .assignment8 import secrets as portfolio_rubrics
+
+    rubrics = portfolio_rubrics(root)  # Assignment 8's rubrics and model answers: shown in feedback, after grading
+    phrases += graded_keys + drills + rubrics
+    until_feedback.update(drills + rubrics)
     encoded: dict[str, str] = {}
     case_ids = [v.id for v in vignettes if v.is_graded] + [str(i) for i in range(1, 21)]
     for label in answer_labels:

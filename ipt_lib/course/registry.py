@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import (assignment1, assignment2, assignment3, assignment4, assignment5, assignment6, assignment7,
-               samples)
+               assignment8, samples)
 from .samples import Profile
 
 
@@ -62,6 +62,8 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
                assignment6.build, assignment6.answer_key, samples.exam_class, shows=assignment6.shows),
     Assignment(assignment7.ASSIGNMENT, assignment7.NOTEBOOK, assignment7.MANUAL,
                assignment7.build, assignment7.answer_key, samples.fidelity_class),
+    Assignment(assignment8.ASSIGNMENT, assignment8.NOTEBOOK, assignment8.MANUAL,
+               assignment8.build, assignment8.answer_key, samples.portfolio_class),
 )
 
 

@@ -21,10 +21,11 @@ from .people import (PERSON, RING, assert_in_ring, assert_person, check_inventor
                      inventory_from_text, inventory_verdict, names_one_person, person_matches)
 from .ratings import RATING, assert_rating, check_rating, practice_rating
 from .rules import Rule, Verdict
+from .scores import SCORES, assert_scores, check_scores
 
 # Every grading rule, by the hidden check's name as test cells call it. Order matters only for reading.
 RULES: dict[str, Rule] = {rule.function: rule for rule in (AREA, STAGE, PERSON, RING, LABELS, EXAM, COMPUTED,
-                                                                   RATING)}
+                                                                   RATING, SCORES)}
 
 # Checks whose expected answer is a constant in the (hidden) test and whose answer the grader reads from the
 # submission itself: it re-does them outside the kernel. (A computed answer is reported by the kernel instead.)

@@ -13,9 +13,10 @@ from .caseload import caseload_class
 from .exam import exam_answers, exam_class, exam_edit
 from .fidelity import fidelity_class
 from .inventory import inventory_class, key_people, write_inventory
+from .portfolio import portfolio_class
 from .profile import Profile, blank, find_cell, set_answer, set_essay, wrong_area
 from .techniques import techniques_class
 
 __all__ = ["Profile", "approaches_class", "blank", "caseload_class", "exam_answers", "exam_class", "exam_edit",
-           "fidelity_class", "find_cell", "inventory_class", "key_people", "sample_class", "set_answer", "set_essay",
-           "techniques_class", "wrong_area", "write_inventory"]
+           "fidelity_class", "find_cell", "inventory_class", "key_people", "portfolio_class", "sample_class",
+           "set_answer", "set_essay", "techniques_class", "wrong_area", "write_inventory"]
