@@ -102,18 +102,18 @@ def test_a_kernel_that_dies_is_seen_dead_and_the_next_one_starts(warm):
 def test_shutdown_returns_once_nothing_of_the_submission_runs(warm):
     """The shutdown kills the kernel through the fork server, which answers once the kernel's namespace is empty: a
     process the student's code left behind (in its own session, not waited for) cannot write into the folder after
-    the kernel has been shut down, when DropPlantedFiles looks at it."""
+    the kernel has been shut down, when DropPlantedFiles looks at it. (How long the shutdown takes is measured by
+    benchmarks/profile_warm.py, not asserted here: a wall-clock limit fails on a loaded machine.)"""
     import time
 
     _, work = warm
-    code = ("import subprocess; subprocess.Popen(['sh', '-c', 'sleep 1; echo late > planted.txt'], "
+    code = ("import subprocess; subprocess.Popen(['sh', '-c', 'sleep 2; echo late > planted.txt'], "
             "start_new_session=True); print('left')")
-    started = time.monotonic()
     outputs = asyncio.run(_start_run_stop(work, code))
-    took = time.monotonic() - started
+    returned = time.monotonic()
     assert any(m["msg_type"] == "stream" and m["content"]["text"] == "left\n" for m in outputs)
-    assert took < 1.0, took  # no second's grace, no 100 ms polls
-    time.sleep(1.5)
+    assert not (work / "planted.txt").exists()
+    time.sleep(max(0.0, 3.0 - (time.monotonic() - returned)))  # past the moment the left-behind process would write
     assert not (work / "planted.txt").exists()
 
 
