@@ -128,6 +128,23 @@ def test_scores_rule_gives_partial_credit_and_never_names_the_key():
     assert value is None and "without running the cell" in problem
 
 
+def test_band_names_are_matched_however_they_are_written():
+    """Part B tells students the band names; capitals, hyphens, slashes and spaces do not cost them the half-part."""
+    key = measures_key(load_case(CASE))
+    right = {s: {n: (t, b[0]) for n, (t, b) in key[s].items()} for s in ("phq9", "gad7")}
+    right.update(response=True, remission=False, item9=[1, 4])
+    rule = RULES["assert_scores"]
+    for written in ("Moderately Severe", "moderately-severe", "  moderately   severe "):
+        answer = dict(right, phq9={**right["phq9"], 1: (19, written)})
+        assert rule.grade("measures", answer, key).share == 1, written
+    for written in ("none/minimal", "None-minimal", "minimal", "none"):   # PHQ-9 0-4: the course's name and its parts
+        key0 = dict(key, phq9={**key["phq9"], 16: (3, ["none-minimal", "minimal", "none"])})
+        answer = dict(right, phq9={**right["phq9"], 16: (3, written)})
+        assert rule.grade("measures", answer, key0).share == 1, written
+    answer = dict(right, phq9={**right["phq9"], 1: (19, "severe")})
+    assert rule.grade("measures", answer, key).share < 1
+
+
 def test_the_stub_left_as_it_is_earns_nothing_even_where_a_part_would_match():
     key = {"phq9": {1: (3, ["mild"])}, "gad7": {1: (2, ["minimal"])}, "response": False, "remission": False,
            "item9": []}

@@ -26,7 +26,7 @@ FORMAT = ('{"phq9": {1: (total, "band"), ...}, "gad7": {1: (total, "band"), ...}
 
 
 def _band(text: object) -> str:
-    return " ".join(str(text).casefold().replace("-", " ").replace("_", " ").split())
+    return " ".join(str(text).casefold().replace("-", " ").replace("_", " ").replace("/", " ").split())
 
 
 def _whole(value: object) -> int | None:
