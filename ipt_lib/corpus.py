@@ -32,7 +32,8 @@ _PACKAGE = Path(__file__).resolve().parent
 
 # Every corpus by its folder under data/, and the module that declares it (imported only when it is checked).
 CORPORA = {"vignettes": "ipt_lib.vignettes", "transcripts": "ipt_lib.transcripts", "scenarios": "ipt_lib.scenarios",
-           "training": "ipt_lib.pathway.bodies", "fidelity": "ipt_lib.fidelity_corpus", "drills": "ipt_lib.drills"}
+           "training": "ipt_lib.pathway.bodies", "fidelity": "ipt_lib.fidelity_corpus", "drills": "ipt_lib.drills",
+           "portfolio": "ipt_lib.course.portfolio"}  # the portfolio cases are instructor-only (Assignment 8's build)
 
 
 def check(name: str, folder: Path | str | None = None) -> int:

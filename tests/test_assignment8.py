@@ -164,6 +164,15 @@ def test_registry_lists_assignment8_with_its_four_written_parts():
     assert auto == 22 and 40 <= auto + a.manual_points <= 60
 
 
+def test_the_session_the_student_plans_is_left_out_of_the_case_notes():
+    """Part D asks for a plan of one session; that session's note would answer it, so students see a placeholder."""
+    planned = next(s for s in load_case(CASE).sessions if s.n == assignment8.PLAN_SESSION)
+    notes = _cells(RELEASE)["session-notes"].source
+    assert f"| {assignment8.PLAN_SESSION} | middle | {assignment8.LEFT_OUT} |" in notes
+    assert " ".join(planned.note.split())[:40] not in " ".join(notes.split())
+    assert f"Plan session {assignment8.PLAN_SESSION} " in _cells(RELEASE)["session_plan_answer-question"].source
+
+
 def test_content_note_is_the_first_cell_and_the_risk_steps_are_taught():
     cells = _cells(RELEASE)
     nb = nbformat.read(RELEASE / assignment8.NOTEBOOK, as_version=4)

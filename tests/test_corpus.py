@@ -227,3 +227,18 @@ def test_field_line_finds_plain_inline_nested_and_array_table_fields():
             'client = { name = "Ann", age = 40 }\n[[turns]]\nn = 1\n[[turns]]\nn = 2\n[key.adherence]\nscore = 4\n')
     assert [field_line(text, f) for f in ("phase", "client.age", "turns[2].n", "turns[2]", "key.adherence.score",
                                           "missing", "(file)")] == [5, 6, 10, 9, 12, None, None]
+
+
+def test_check_data_checks_the_portfolio_cases_and_names_a_bad_file(tmp_path, capsys):
+    """Assignment 8's cases (data/portfolio) are checked by the same command as every other corpus."""
+    import shutil
+
+    folder = tmp_path / "portfolio"
+    shutil.copytree(data_folder("portfolio", packaged=False), folder)
+    assert cli(["check-data", "--corpus", "portfolio", str(folder)]) == 0
+    assert "p01.toml: Farhan" in capsys.readouterr().out
+    case = folder / "p01.toml"
+    case.write_text(case.read_text("utf-8").replace("planned_sessions = 16", 'planned_sessions = "sixteen"'), "utf-8")
+    assert cli(["check-data", "--corpus", "portfolio", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "p01.toml" in err and "planned_sessions" in err

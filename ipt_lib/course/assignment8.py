@@ -37,6 +37,10 @@ WRITTEN = (("formulation_answer", "formulation-question", "rubric-formulation", 
            ("self_evaluation_answer", "selfeval-question", "rubric-selfeval", 6))
 MANUAL = {cell: points for cell, _, _, points in WRITTEN}
 MODEL_HEADING = "**The course team's answer**"
+# The session Part D asks the student to plan: its note is left out of the case shown to students, which would
+# otherwise answer the question (the rubric and the course team's answer use it).
+PLAN_SESSION = 6
+LEFT_OUT = "*Left out here: Part D asks you to plan this session.*"
 
 
 def _raw_key(root: Path) -> dict:
@@ -104,7 +108,8 @@ def _case_cells(case) -> list:
     from ..measures import phase_of_session
 
     c = case.client
-    notes = "\n".join(f"| {s.n} | {phase_of_session(s.n, case.planned_sessions)} | {s.note} |" for s in case.sessions)
+    notes = "\n".join(f"| {s.n} | {phase_of_session(s.n, case.planned_sessions)} | "
+                      f"{LEFT_OUT if s.n == PLAN_SESSION else s.note} |" for s in case.sessions)
     phq = "\n".join(f"| {m.session} | " + " | ".join(map(str, m.phq9)) + " |" for m in case.measures)
     gad = "\n".join(f"| {m.session} | " + " | ".join(map(str, m.gad7)) + " |" for m in case.measures)
     turns = "\n".join(f"| {t.n} | {t.speaker.title()} | {t.text} |" for t in case.turns)
@@ -170,8 +175,11 @@ def _written_cells(root: Path, text, case) -> list:
     for cell_id, question, block, points in WRITTEN:
         whole, model = rubric(root, block)
         values = {"points": points}
-        if "{transcript_session}" in prose(root, ASSIGNMENT, question):
+        wording = prose(root, ASSIGNMENT, question)
+        if "{transcript_session}" in wording:
             values["transcript_session"] = case.transcript_session
+        if "{plan_session}" in wording:
+            values["plan_session"] = PLAN_SESSION
         cells.append(md(f"{cell_id}-question", text(question, **values), locked=True))
         cells.append(md(cell_id, f"### BEGIN SOLUTION\n{model}\n### END SOLUTION\n### BEGIN HIDDEN TESTS\n"
                                  f"{SHOWN_AFTER_GRADING}\n\n{whole}\n### END HIDDEN TESTS",

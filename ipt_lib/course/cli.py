@@ -17,6 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..corpus import CORPORA
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -38,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     leaks.add_argument("paths", nargs="*", help="files or folders (default: release/, notebooks/, ipt_lib/)")
     check = sub.add_parser("check-data", help="validate data/vignettes (or another corpus) and print coverage")
     check.add_argument("folder", nargs="?", help="folder of the corpus's files (default: data/<corpus>)")
-    check.add_argument("--corpus", choices=("vignettes", "transcripts", "scenarios", "training", "fidelity", "drills"),
-                       default="vignettes",
+    check.add_argument("--corpus", choices=tuple(CORPORA), default="vignettes",
                        help="which corpus of data/ to check (default: vignettes)")
     report = sub.add_parser("report", help="item analysis (HTML and CSV) from a course's gradebook")
     where = "the course folder (its nbgrader_config.py says where the gradebook is)"

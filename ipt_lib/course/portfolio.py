@@ -280,8 +280,16 @@ def main(argv: list[str] | None = None) -> int:
         first, last = case.measured_sessions[0], case.measured_sessions[-1]
         print(f"ok   {path.name}: {case.client.name}, {case.planned_sessions} sessions, {len(case.people)} people, "
               f"PHQ-9 {key['phq9'][first][0]} -> {key['phq9'][last][0]}, item 9 above 0 at {key['item9'] or 'none'}")
+    print(f"{len(files)} case file(s), {failed} with errors")
     return 1 if failed else 0
 
+
+def _main(argv: list[str]) -> int:
+    """``check [FOLDER]``: what ``ipt-course check-data --corpus portfolio`` runs (see ``ipt_lib.corpus.CORPORA``)."""
+    if not argv or argv[0] != "check":
+        print("usage: check [FOLDER]")
+        return 2
+    return main(argv[1:])
 
 if __name__ == "__main__":
     raise SystemExit(main())
