@@ -76,3 +76,14 @@ def answer(name: str, depth: int = 2) -> object:
 def case_label(name: str) -> str:
     """How feedback names an answer: "Case 3" for ``case_3``, else the variable's name."""
     return name.replace("case_", "Case ") if name.startswith("case_") else name
+
+
+def whole_number(value: object) -> int | None:
+    """``value`` as an int if it is a whole number written as one (7 or 7.0), else None (True, 7.5, "7")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None

@@ -23,7 +23,7 @@ import ast
 from dataclasses import dataclass
 
 from ..fidelity import DIMENSIONS, MAX_RATED_TURNS, SCORES, DimensionRating, Rating
-from .answers import MissingAnswer, answer
+from .answers import MissingAnswer, answer, whole_number
 from .rules import Rule, Verdict
 
 __all__ = ["GradingRule", "RULE", "KeyDimension", "Lapse", "ExcerptKey", "ExcerptFrame", "DimensionGrade",
@@ -173,22 +173,12 @@ def _say_regions(regions) -> str:
     return "turns " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
 
 
-def _whole(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
 def _student_turns(value, rule: GradingRule) -> list[int]:
     """The first ``rule.max_turns`` distinct whole-number turns listed; anything else is not counted."""
     turns: list[int] = []
     if isinstance(value, (list, tuple)):
         for t in value:
-            n = _whole(t)
+            n = whole_number(t)
             if n is not None and n not in turns:
                 turns.append(n)
             if len(turns) == rule.max_turns:
@@ -201,7 +191,7 @@ def _grade_dimension(dim: str, name: str, entry, key: KeyDimension, regions, rul
     if not isinstance(entry, (list, tuple)) or len(entry) != 2:
         return DimensionGrade(dim, 0.0, top, f"{name}: no score and turns could be read, so this dimension earns "
                               "nothing. Write it as (score, [turns]).")
-    score, turn_value = _whole(entry[0]), entry[1]
+    score, turn_value = whole_number(entry[0]), entry[1]
     notes, points = [], 0.0
     if score is None or score not in SCORES:
         notes.append("the score could not be read as a whole number from 1 to 5")

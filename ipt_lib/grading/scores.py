@@ -17,7 +17,7 @@ side by ``ipt_lib.course.portfolio.measures_key``) reaches the grader only as th
 
 from __future__ import annotations
 
-from .answers import MissingAnswer, answer
+from .answers import MissingAnswer, answer, whole_number
 from .rules import Rule, Verdict
 
 SCALES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
@@ -27,16 +27,6 @@ FORMAT = ('{"phq9": {1: (total, "band"), ...}, "gad7": {1: (total, "band"), ...}
 
 def _band(text: object) -> str:
     return " ".join(str(text).casefold().replace("-", " ").replace("_", " ").replace("/", " ").split())
-
-
-def _whole(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def _has_ellipsis(value: object) -> bool:
@@ -63,7 +53,7 @@ def _problems(value: object, sessions: dict[str, list[int]]) -> list[str]:
             entry = table.get(session)
             if entry is Ellipsis or entry is None:
                 problems.append(f"{label} at session {session} is missing")
-            elif not (isinstance(entry, (tuple, list)) and len(entry) == 2 and _whole(entry[0]) is not None
+            elif not (isinstance(entry, (tuple, list)) and len(entry) == 2 and whole_number(entry[0]) is not None
                       and isinstance(entry[1], str)):
                 problems.append(f'{label} at session {session} must be (total, "band"), such as (7, "mild")')
         extra = sorted(str(s) for s in table if s not in sessions[scale])
@@ -73,7 +63,7 @@ def _problems(value: object, sessions: dict[str, list[int]]) -> list[str]:
         if not isinstance(value.get(name), bool):
             problems.append(f'"{name}" must be True or False')
     item9 = value.get("item9")
-    if not isinstance(item9, (list, tuple)) or any(_whole(s) is None for s in item9):
+    if not isinstance(item9, (list, tuple)) or any(whole_number(s) is None for s in item9):
         problems.append('"item9" must be a list of session numbers, such as [1, 8] (or [] if none)')
     return problems
 
@@ -110,7 +100,7 @@ class ScoresRule(Rule):
                 if not (isinstance(entry, (tuple, list)) and len(entry) == 2):
                     notes.append(f"{label} at session {session}: missing or not (total, \"band\").")
                     continue
-                right_total = _whole(entry[0]) == total
+                right_total = whole_number(entry[0]) == total
                 right_band = _band(entry[1]) in {_band(b) for b in bands}
                 earned += 0.5 * right_total + 0.5 * right_band
                 if not right_total:
@@ -130,7 +120,8 @@ class ScoresRule(Rule):
             notes.append("remission: not the course team's answer. PHQ-9 remission is a last score below 5 "
                          "(ICSI, n.d.; Kroenke et al., 2001).")
         given = value.get("item9")
-        if isinstance(given, (list, tuple)) and sorted({_whole(s) for s in given} - {None}) == sorted(key["item9"]):
+        named = sorted({whole_number(s) for s in given} - {None}) if isinstance(given, (list, tuple)) else None
+        if named == sorted(key["item9"]):
             earned += 1
         else:
             notes.append("item9: not the sessions the course team lists. Read item 9 at every time point: above 0 "
