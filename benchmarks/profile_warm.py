@@ -155,6 +155,7 @@ def initialize(self, *a, **k):
     if profile_kernels:
         import cProfile
         PROF[0] = cProfile.Profile()
+        PROF.append(os.urandom(8))  # this kernel's tag (every kernel is process 1 of its own namespace)
         PROF[0].enable()
     mark(REC, "init0")
     r = _init(self, *a, **k)
@@ -171,12 +172,18 @@ def start(self, *a, **k):
         REC["gc1"] = [g["collections"] for g in gc.get_stats()]
         REC["kind"] = "kernel"
         emit(REC)
-        if PROF[0] is not None:
-            PROF[0].disable()
-            PROF[0].create_stats()
-            blob = marshal.dumps(PROF[0].stats)
-            os.write(fd_prof, len(blob).to_bytes(8, "little") + blob)
+        dump_profile()
 IPKernelApp.start = start
+
+def dump_profile():
+    # the kernel's profile so far, tagged with the kernel's own tag: the reader keeps each kernel's last one (killed kernels never
+    # return from start(), so it is written after every cell too)
+    if PROF[0] is not None:
+        PROF[0].disable()
+        PROF[0].create_stats()
+        blob = marshal.dumps(PROF[0].stats)
+        os.write(fd_prof, PROF[-1] + len(blob).to_bytes(8, "little") + blob)
+        PROF[0].enable()
 
 async def do_execute(self, *a, **k):
     t, c = time.perf_counter(), time.process_time()
@@ -191,6 +198,7 @@ async def do_execute(self, *a, **k):
         REC["gc1"] = [g["collections"] for g in gc.get_stats()]
         REC["kind"] = "kernel"
         emit(REC)
+        dump_profile()
 IPythonKernel.do_execute = do_execute
 
 from ipykernel.kernelbase import Kernel
@@ -853,13 +861,15 @@ def main() -> int:
         import marshal
 
         blob, kernel_stats, count = server.prof_path.read_bytes(), {}, 0
-        i = 0
-        while i + 8 <= len(blob):
-            size = int.from_bytes(blob[i:i + 8], "little")
-            merge_stats(kernel_stats, marshal.loads(blob[i + 8:i + 8 + size]))
+        i, latest = 0, {}
+        while i + 16 <= len(blob):  # (tag, size, stats) after every cell: each kernel's last one counts
+            pid, size = blob[i:i + 8], int.from_bytes(blob[i + 8:i + 16], "little")
+            latest[pid] = blob[i + 16:i + 16 + size]
+            i += 16 + size
+        for raw in latest.values():
+            merge_stats(kernel_stats, marshal.loads(raw))
             if args.dump:
-                Path(args.dump, f"kernel{count}.prof").write_bytes(blob[i + 8:i + 8 + size])
-            i += 8 + size
+                Path(args.dump, f"kernel{count}.prof").write_bytes(raw)
             count += 1
         print_profile(kernel_stats, f"== cProfile, kernels' main threads, {count} kernels together, by own time ==",
                       args.top, 2)

@@ -134,6 +134,7 @@ def test_saveautogrades_once_writes_nbgrader_s_rows_in_one_commit(tmp_path, monk
     # own create_engine and Gradebook.__init__ for the rest of the session)
     monkeypatch.setattr(api, "create_engine", api.create_engine)
     monkeypatch.setattr(api.Gradebook, "__init__", api.Gradebook.__init__)
+    monkeypatch.setattr(api.Gradebook, "close", api.Gradebook.close)
     nbgrader_speedups.share_gradebook_engines()
     assert getattr(api.create_engine, "ipt_shared", False)
     theirs, their_commits = graded(SaveAutoGrades, "a.db")
@@ -141,6 +142,101 @@ def test_saveautogrades_once_writes_nbgrader_s_rows_in_one_commit(tmp_path, monk
     assert ours == theirs and len(theirs[0]) == 1 and len(theirs[1]) == 2
     # Gradebook() itself commits once on opening (nbgrader's check_course, nothing written), then the scores
     assert their_commits == 1 + 3 and our_commits == 1 + 1
+
+
+def test_a_worker_reuses_its_gradebook_connection(monkeypatch, tmp_path):
+    """nbgrader's Gradebook.close() disposes of the engine's pool, so each of a submission's ~11 opens was a new
+    connection (for PostgreSQL a TCP connection, a login and a server process); with the shared engine one connection
+    serves them all, and what each open commits is still seen by the next."""
+    from nbgrader import api
+    from sqlalchemy import event
+
+    monkeypatch.setattr(api, "create_engine", api.create_engine)
+    monkeypatch.setattr(api.Gradebook, "__init__", api.Gradebook.__init__)
+    monkeypatch.setattr(api.Gradebook, "close", api.Gradebook.close)
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with api.Gradebook(url) as gb:  # nbgrader's own: a new connection per open
+        engine = gb.engine
+    nbgrader_speedups.share_gradebook_engines()
+    connects: list[int] = []
+    with api.Gradebook(url) as gb:
+        event.listen(gb.engine, "connect", lambda *a: connects.append(1))
+        gb.add_student("ada")
+    for name in ("bo", "cy"):
+        with api.Gradebook(url) as gb:
+            gb.add_student(name)
+    with api.Gradebook(url) as gb:
+        assert sorted(s.id for s in gb.students) == ["ada", "bo", "cy"]
+        shared = gb.engine
+    assert connects == [] and shared is not engine  # the first open's connection, kept in the pool, served the rest
+    # a gradebook on an engine that is not shared is closed as nbgrader closes it
+    other = api.Gradebook.__new__(api.Gradebook)
+    disposed: list[int] = []
+    other.engine = type("E", (), {"dispose": lambda self: disposed.append(1)})()
+    other.db = type("S", (), {"remove": lambda self: None})()
+    other.close()
+    assert disposed == [1]
+
+
+def test_outputs_get_nbformat_s_verdicts_from_the_compiled_schema(monkeypatch):
+    """Each output the kernel sends is validated as nbclient builds it; with the compiled schema every valid output
+    is still valid and every invalid one raises nbformat's own error, word for word."""
+    from nbformat import json_compat
+    from nbformat.v4 import nbbase
+
+    cases = [
+        {"output_type": "stream", "name": "stdout", "text": "hi\n"},
+        {"output_type": "stream", "name": "stdout", "text": ["a", "b"]},
+        {"output_type": "display_data", "data": {"text/plain": "x", "image/png": "iVBO"}, "metadata": {}},
+        {"output_type": "execute_result", "data": {"text/plain": "42"}, "metadata": {}, "execution_count": 3},
+        {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": ["t"]},
+        {"output_type": "stream", "name": 5, "text": "x"},  # invalid from here on
+        {"output_type": "display_data", "data": "not a bundle", "metadata": {}},
+        {"output_type": "execute_result", "data": {}, "metadata": {}},
+        {"output_type": "teleport", "text": "x"},
+        {"output_type": "error", "ename": "E", "evalue": "", "traceback": [1, 2]},
+        {"output_type": "stream", "name": "stdout", "text": "x", "extra": True},
+        {"output_type": "display_data", "data": {"text/plain": 7}, "metadata": {}},
+        "not even a dict",
+    ]
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "x", "id": "abc"},
+             {"cell_type": "markdown", "metadata": {}, "source": 5, "id": "abc"}]
+
+    def verdicts():
+        out = []
+        for ref, items in (("output", cases), ("markdown_cell", cells)):
+            for item in items:
+                try:
+                    nbbase.validate(item, ref)
+                    out.append("valid")
+                except Exception as exc:  # noqa: BLE001 - the verdict, whatever it is
+                    out.append(f"{type(exc).__name__}: {exc}")
+        return out
+
+    monkeypatch.setattr(json_compat.FastJsonSchemaValidator, "iter_errors",
+                        json_compat.FastJsonSchemaValidator.iter_errors)
+    theirs = verdicts()
+    nbgrader_speedups.validate_outputs_once_compiled()
+    assert getattr(json_compat.FastJsonSchemaValidator.iter_errors, "ipt_compiled", False)
+    assert verdicts() == theirs
+    assert theirs[:5] == ["valid"] * 5 and "valid" not in theirs[5:len(cases)] and theirs[len(cases):] != ["valid"] * 2
+
+
+def test_message_dates_parse_to_the_same_datetimes(monkeypatch):
+    from jupyter_client import jsonutil
+
+    monkeypatch.setattr(jsonutil, "parse_date", jsonutil.parse_date)
+    samples = ["2026-12-02T14:58:42.123456Z", "2026-12-02T14:58:42Z", "2026-12-02T14:58:42.1+05:30",
+               "2026-12-02T14:58:42+0530", "2026-12-02T14:58:42.12345-01:00", "not a date", "", None,
+               {"date": "2026-12-02T14:58:42.000001Z", "msg_id": "abc", "nested": ["2026-01-01T00:00:00Z", 3]}]
+    theirs = [jsonutil.extract_dates(s) for s in samples]
+    nbgrader_speedups.parse_message_dates_quickly()
+    assert getattr(jsonutil.parse_date, "ipt_quick", False)
+    ours = [jsonutil.extract_dates(s) for s in samples]
+    assert ours == theirs
+    assert [getattr(d, "isoformat", lambda: d)() for d in ours[:5]] == [d.isoformat() for d in theirs[:5]]
+    with pytest.raises(ValueError):  # a string that looks like a date but is not one: jupyter_client's error
+        jsonutil.parse_date("2026-13-02T14:58:42Z")
 
 
 def test_wal_only_on_a_local_file_system(monkeypatch, tmp_path):
@@ -176,3 +272,9 @@ def test_the_gradebook_speedups_are_undone_after_the_test_above():
     from nbgrader import api
 
     assert not getattr(api.create_engine, "ipt_shared", False)
+    assert api.Gradebook.close.__module__ == "nbgrader.api"
+    from jupyter_client import jsonutil
+    from nbformat import json_compat
+
+    assert not getattr(jsonutil.parse_date, "ipt_quick", False)
+    assert not getattr(json_compat.FastJsonSchemaValidator.iter_errors, "ipt_compiled", False)

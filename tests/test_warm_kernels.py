@@ -234,3 +234,66 @@ def test_the_worker_count_from_the_environment(monkeypatch):
     assert len(said) == 3 and all(parallel.WORKERS_ENV in line for line in said)
     monkeypatch.delenv(parallel.WORKERS_ENV)
     assert parallel.workers_from_environment(said.append) is None
+
+
+_CELLS = [
+    "print('a'); print('b', flush=True); import sys; sys.stderr.write('e\\n'); sys.stderr.flush()",
+    "from IPython.display import display; print('before'); display('shown'); print('after'); 'result'",
+    "1 / 0",
+    "import sys; sys.stdout.write('no newline'); sys.stdout.flush(); sys.stdout.flush(); 42",
+    "for i in range(3): print(i, flush=True)",
+    "import ipykernel.iostream as s; print(getattr(s.OutStream.flush, 'ipt_lean', False))",
+]
+
+
+def _messages(tmp_path: Path, monkeypatch, speedups: bool) -> list[tuple]:
+    """Every IOPub message of _CELLS, in order, from a forked kernel (with or without kernel_speedups.py)."""
+    from ipt_lib.course.warm_kernels import KERNEL_NAME, WarmKernelManager, start_warm_kernels
+
+    if speedups:
+        monkeypatch.delenv("IPT_KERNEL_SPEEDUPS", raising=False)
+    else:
+        monkeypatch.setenv("IPT_KERNEL_SPEEDUPS", "0")
+    base = tmp_path / ("on" if speedups else "off")
+    course = base / "course"
+    work = course / "autograded" / "s1" / "a1"
+    work.mkdir(parents=True)
+    share = install_kernelspec(base / "share", hide=[course], ipc=base / "ipc").parents[1]
+
+    async def run() -> list[tuple]:
+        km = WarmKernelManager(kernel_name=KERNEL_NAME)
+        await km.start_kernel(cwd=str(work))
+        kc = km.client()
+        kc.start_channels()
+        seen: list[tuple] = []
+
+        def keep(msg):
+            content = msg["content"]
+            seen.append((msg["msg_type"], content.get("execution_state"), content.get("name"), content.get("text"),
+                         repr(content.get("data")), content.get("ename"), content.get("evalue")))
+        try:
+            await kc.wait_for_ready(timeout=30)
+            for code in _CELLS:
+                reply = await kc.execute_interactive(code, timeout=30, output_hook=keep)
+                seen.append(("reply", reply["content"]["status"], None, None, None, None, None))
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return seen
+
+    with ExitStack() as stack:
+        monkeypatch.setenv("JUPYTER_PATH", str(start_warm_kernels(course, share, stack).share))
+        return asyncio.run(run())
+
+
+def test_the_kernel_speedups_send_the_same_messages_in_the_same_order(tmp_path, monkeypatch):
+    """kernel_speedups.py skips the flushes that have nothing to send; every message a cell publishes (streams,
+    display data, results, errors, and the status "idle" after all of them) is the same, in the same order."""
+    ours = _messages(tmp_path, monkeypatch, speedups=True)
+    theirs = _messages(tmp_path, monkeypatch, speedups=False)
+    lean = [m[3] for m in ours if m[0] == "stream" and m[3] in ("True\n", "False\n")]
+    assert lean == ["True\n"], "the fork server should have applied the kernel speed-ups"
+    assert [m for m in theirs if m[3] != "False\n"] == [m for m in ours if m[3] != "True\n"]
+    assert ("stream", None, "stdout", "no newline", "None", None, None) in ours
+    idle = [i for i, m in enumerate(ours) if m[:2] == ("status", "idle")]
+    assert len(idle) == len(_CELLS)

@@ -28,6 +28,7 @@ import socket
 import sys
 from pathlib import Path
 
+KERNEL_SPEEDUPS_ENV = "IPT_KERNEL_SPEEDUPS"  # "0": the kernels run ipykernel's code unchanged (kernel_speedups.py)
 PRELOAD = ("ipykernel.kernelapp", "IPython", "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
            "ipt_lib", "ipt_lib.grading", "ipt_lib.problem_areas", "ipt_lib.deck", "ipt_lib.vignettes",
            "ipt_lib.measures", "ipt_lib.techniques", "ipt_lib.transcripts", "ipt_lib.inventory", "ipt_lib.plots",
@@ -35,7 +36,12 @@ PRELOAD = ("ipykernel.kernelapp", "IPython", "numpy", "pandas", "matplotlib", "m
            # what a kernel imports while it starts (most of it for debugpy)
            "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.debugger",
            "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio",
-           "tornado.queues", "tornado.locks", "faulthandler")
+           "tornado.queues", "tornado.locks", "faulthandler",
+           # what every kernel imported while it ran (measured with benchmarks/profile_warm.py: 3-8 ms per kernel),
+           # and what IPython imports to format a kernel's first traceback (about 30 ms in each kernel that raises)
+           "IPython.core.oinspect", "IPython.core.logger", "IPython.utils.wildcard", "stack_data", "executing",
+           "pure_eval", "asttokens", "pygments.formatters", "pygments.formatters.terminal256",
+           "pygments.lexers.python", "pygments.styles.default")
 
 
 def _run_kernel(request: dict) -> None:
@@ -165,6 +171,10 @@ def _preload() -> None:
         except Exception:  # noqa: BLE001 - a missing optional library only costs speed
             pass
     _fill_caches()
+    if os.environ.get(KERNEL_SPEEDUPS_ENV) != "0":
+        from . import kernel_speedups
+
+        kernel_speedups.apply()
     threads = len(os.listdir("/proc/self/task"))
     if threads > 1:  # a library started a thread: forked kernels may then deadlock on a lock it held
         sys.stderr.write(f"ipt-fork: warning: {threads} threads after the imports; kernels are forked anyway\n")
@@ -337,6 +347,8 @@ def server_command(socket_path: str, *, autograded: str, ipc: str, hide: list[st
 
     # The server starts with the kernels' allowlist only, so nothing of the grader's environment is inherited.
     env = {**kernel_environment(home="/tmp"), "OPENBLAS_NUM_THREADS": "1"}
+    if os.environ.get(KERNEL_SPEEDUPS_ENV) == "0":  # for the benchmarks' comparisons; the kernels do not see it
+        env[KERNEL_SPEEDUPS_ENV] = "0"
     args = bwrap_command([sys.executable, "-m", "ipt_lib.course.forkserver", "serve", socket_path],
                          hide=hide, show=show, writable=[autograded, ipc], env=env, own_namespaces=True,
                          refusal="the warm-kernel grader cannot start")

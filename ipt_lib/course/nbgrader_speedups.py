@@ -2,9 +2,11 @@
 
 Each one replaces work that nbgrader repeats for every submission with the same work done once per worker, without
 changing what is computed: nbgrader's metadata schema checked once (not on every cell), one SQLAlchemy engine per
-gradebook (its compiled SQL kept, its tables checked once), one notebook validation per conversion (not one per
+gradebook (its compiled SQL kept, its tables checked once, its connections reused), one notebook validation per conversion (not one per
 preprocessor), the autograded scores saved in one commit (not one per grade and comment), the SQLite gradebook in
-WAL mode on a local file system, and no build of jsonschema's IRI grammars. Several of them replace nbgrader
+WAL mode on a local file system, no build of jsonschema's IRI grammars, each cell output checked by nbformat's
+compiled schema (not by jsonschema walking the schema), and the kernel messages' dates parsed by the standard
+library. Several of them replace nbgrader
 internals, so all of them are applied only with the nbgrader releases they were written and tested against
 (``NBGRADER_RELEASES``); with any other release a worker runs nbgrader's own code, slower, and the autograde command
 says so in one line. ``tests/test_nbgrader_speedups.py``
@@ -46,6 +48,8 @@ def apply(release: str | None = None) -> bool:
     skip_iri_grammars()
     check_each_schema_once()
     share_gradebook_engines()
+    validate_outputs_once_compiled()
+    parse_message_dates_quickly()
     return True
 
 
@@ -175,9 +179,15 @@ def share_gradebook_engines() -> None:
     The engine is SQLAlchemy's long-lived object by design; nbgrader still opens and closes its session and
     connections as before (``close()`` disposes of the pool, not of the compiled statements).
 
-    Two more things happen once per engine instead of once per open: nbgrader's check of the schema (``Gradebook``
-    lists the tables and runs ``create_all``, about 13 PRAGMA statements per open), and, for an SQLite gradebook on
-    a local file system, the switch to WAL mode (:func:`wal_allowed`).
+    Three more things happen once per engine instead of once per open: nbgrader's check of the schema
+    (``Gradebook`` lists the tables and runs ``create_all``, about 13 PRAGMA statements per open), for an SQLite
+    gradebook on a local file system the switch to WAL mode (:func:`wal_allowed`), and the connection itself:
+    ``Gradebook.close()`` ends its session (rolled back if not committed, as before) and returns the connection to
+    the engine's pool instead of disposing of the pool, so the next open reuses it. For PostgreSQL that is the
+    difference between one connection per worker and a new TCP connection, login and server process for each of the
+    ~11 opens of a submission (measured: 0.51-0.80 s of wall and 0.14 s of worker CPU per submission; see
+    benchmarks/FINDINGS-warm-path.md, "Past 2 cores"); a pooled server connection is checked before each reuse
+    (``pool_pre_ping``), so a server restart costs a reconnect, not a submission.
     """
     from nbgrader import api
 
@@ -189,6 +199,8 @@ def share_gradebook_engines() -> None:
     def shared(url, **kwargs):
         key = (str(url), tuple(sorted(kwargs.items())))
         if key not in engines:
+            if not str(url).startswith("sqlite"):
+                kwargs = {**kwargs, "pool_pre_ping": True}
             engines[key] = engine = create(url, **kwargs)
             if engine.dialect.name == "sqlite" and wal_allowed(engine.url.database):
                 from sqlalchemy import event
@@ -199,6 +211,22 @@ def share_gradebook_engines() -> None:
     shared.ipt_shared = True  # type: ignore[attr-defined]
     api.create_engine = shared
     _check_schema_once(api)
+    _keep_connections(api, engines)
+
+
+def _keep_connections(api, engines: dict) -> None:
+    """``Gradebook.close()`` that returns a shared engine's connection to its pool (nbgrader's disposes of the pool,
+    so every open made a new connection); a gradebook on any other engine is closed as nbgrader closes it."""
+    original = api.Gradebook.close
+
+    def close(self):
+        if any(self.engine is engine for engine in engines.values()):
+            self.db.remove()
+        else:
+            original(self)
+
+    close.__doc__ = original.__doc__
+    api.Gradebook.close = close
 
 
 def _check_schema_once(api) -> None:
@@ -283,3 +311,79 @@ def _wal_mode(dbapi_connection, _record) -> None:
         pass  # another worker holds the lock while switching: this connection works in whatever mode the file has
     finally:
         cursor.close()
+
+
+def validate_outputs_once_compiled() -> None:
+    """Each output the kernel sends is checked against nbformat's schema for outputs as it arrives (nbclient builds
+    it with ``nbformat.v4.new_output``, which validates it): nbformat's default validator, fastjsonschema, hands any
+    check of a part of the schema (``ref="output"``) to jsonschema, which walks the whole schema for each output
+    (about 35 outputs per submission of assignment 1: 13 ms of the worker's 145 ms of CPU, measured). Here the part is
+    compiled by fastjsonschema once, as nbformat compiles the whole notebook's schema; an output it accepts is
+    accepted, and anything it does not accept goes to jsonschema as before, so an invalid output raises nbformat's
+    own error, word for word. (The whole notebook is validated by fastjsonschema again before it is written.)"""
+    try:
+        import fastjsonschema
+        from nbformat import json_compat
+    except ImportError:
+        return
+    validator = getattr(json_compat, "FastJsonSchemaValidator", None)
+    if validator is None or getattr(validator.iter_errors, "ipt_compiled", False):
+        return
+    original = validator.iter_errors
+    compiled: dict = {}
+
+    def iter_errors(self, data, schema=None):
+        ref = schema.get("$ref") if isinstance(schema, dict) and len(schema) == 1 else None
+        if isinstance(ref, str) and ref.startswith("#/definitions/"):
+            key = (id(self), ref)
+            check = compiled.get(key)
+            if check is None:
+                whole = self._schema
+                part = {"definitions": whole.get("definitions", {}), "$ref": ref}
+                if "$schema" in whole:
+                    part["$schema"] = whole["$schema"]
+                try:
+                    check = fastjsonschema.compile(part)
+                except Exception:  # noqa: BLE001 - a schema it cannot compile: jsonschema, as before
+                    check = False
+                compiled[key] = check
+            if check:
+                try:
+                    check(data)
+                    return []
+                except fastjsonschema.JsonSchemaException:
+                    pass  # jsonschema says what is wrong, as before
+        return original(self, data, schema)
+
+    iter_errors.ipt_compiled = True  # type: ignore[attr-defined]
+    validator.iter_errors = iter_errors
+
+
+def parse_message_dates_quickly() -> None:
+    """jupyter_client turns every ISO 8601 string of every kernel message's headers into a datetime with dateutil's
+    general parser (about 350 per submission, measured: 5-7 ms of the worker's CPU). Python's own
+    ``datetime.fromisoformat`` reads the same strings (the kernel writes them with ``isoformat``) to equal
+    datetimes; a string it cannot read goes to jupyter_client's parser as before."""
+    try:
+        from datetime import datetime
+
+        from jupyter_client import jsonutil
+    except ImportError:
+        return
+    original = getattr(jsonutil, "parse_date", None)
+    pattern = getattr(jsonutil, "ISO8601_PAT", None)
+    ensure = getattr(jsonutil, "_ensure_tzinfo", None)
+    if original is None or pattern is None or ensure is None or getattr(original, "ipt_quick", False):
+        return
+
+    def parse_date(s):
+        if s is None or not pattern.match(s):
+            return s
+        try:
+            return ensure(datetime.fromisoformat(s))
+        except ValueError:
+            return original(s)
+
+    parse_date.ipt_quick = True  # type: ignore[attr-defined]
+    parse_date.__doc__ = original.__doc__
+    jsonutil.parse_date = parse_date
