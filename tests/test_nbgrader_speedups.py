@@ -135,6 +135,8 @@ def test_saveautogrades_once_writes_nbgrader_s_rows_in_one_commit(tmp_path, monk
     monkeypatch.setattr(api, "create_engine", api.create_engine)
     monkeypatch.setattr(api.Gradebook, "__init__", api.Gradebook.__init__)
     monkeypatch.setattr(api.Gradebook, "close", api.Gradebook.close)
+    for name in ("find_source_cell", "find_graded_cell", "find_grade", "find_comment"):
+        monkeypatch.setattr(api.Gradebook, name, getattr(api.Gradebook, name))
     nbgrader_speedups.share_gradebook_engines()
     assert getattr(api.create_engine, "ipt_shared", False)
     theirs, their_commits = graded(SaveAutoGrades, "a.db")
@@ -154,6 +156,8 @@ def test_a_worker_reuses_its_gradebook_connection(monkeypatch, tmp_path):
     monkeypatch.setattr(api, "create_engine", api.create_engine)
     monkeypatch.setattr(api.Gradebook, "__init__", api.Gradebook.__init__)
     monkeypatch.setattr(api.Gradebook, "close", api.Gradebook.close)
+    for name in ("find_source_cell", "find_graded_cell", "find_grade", "find_comment"):
+        monkeypatch.setattr(api.Gradebook, name, getattr(api.Gradebook, name))
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     with api.Gradebook(url) as gb:  # nbgrader's own: a new connection per open
         engine = gb.engine
@@ -176,6 +180,66 @@ def test_a_worker_reuses_its_gradebook_connection(monkeypatch, tmp_path):
     other.db = type("S", (), {"remove": lambda self: None})()
     other.close()
     assert disposed == [1]
+
+
+def test_cell_lookups_together_give_nbgrader_s_answers(monkeypatch, tmp_path):
+    """find_source_cell, find_graded_cell, find_grade and find_comment answered from one query per kind: the same
+    objects as nbgrader's own queries, and the same errors for a name that is not there."""
+    from nbgrader import api
+
+    for name in ("find_source_cell", "find_graded_cell", "find_grade", "find_comment"):
+        monkeypatch.setattr(api.Gradebook, name, getattr(api.Gradebook, name))
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with api.Gradebook(url) as gb:
+        gb.add_assignment("ps0")
+        gb.add_student("bar")
+        gb.add_notebook("p1", "ps0")
+        gb.add_notebook("p2", "ps0")
+        for nb in ("p1", "p2"):
+            gb.add_grade_cell("q1", nb, "ps0", max_score=2, cell_type="code")  # graded and a solution
+            gb.add_solution_cell("q1", nb, "ps0")
+            gb.add_solution_cell("s2", nb, "ps0")
+            gb.add_task_cell("t3", nb, "ps0", max_score=1, cell_type="markdown")
+            for cell, kind in (("q1", "code"), ("s2", "code"), ("t3", "markdown")):
+                gb.add_source_cell(cell, nb, "ps0", cell_type=kind, source=f"{nb} {cell}", locked=cell != "s2")
+        gb.add_submission("ps0", "bar")
+    calls = [("find_source_cell", (c, nb, "ps0")) for nb in ("p1", "p2", "p9") for c in ("q1", "s2", "t3", "zz")]
+    calls += [("find_graded_cell", (c, nb, "ps0")) for nb in ("p1", "p2") for c in ("q1", "t3", "s2")]
+    calls += [(f, (c, nb, "ps0", st)) for f in ("find_grade", "find_comment") for nb in ("p1", "p2")
+              for c in ("q1", "s2", "t3", "zz") for st in ("bar", "nobody")]
+
+    def answers(gb):
+        out = []
+        for function, args in calls:
+            try:
+                row = getattr(gb, function)(*args)
+                out.append((type(row).__name__, row.id))
+            except Exception as exc:  # noqa: BLE001 - the error is part of the answer
+                out.append((type(exc).__name__, str(exc)))
+        return out
+
+    with api.Gradebook(url) as gb:
+        theirs = answers(gb)
+    nbgrader_speedups._look_up_cells_together(api)
+    assert getattr(api.Gradebook.find_grade, "ipt_together", False)
+    with api.Gradebook(url) as gb:
+        ours = answers(gb)
+    assert ours == theirs
+    assert {a[0] for a in theirs} >= {"SourceCell", "GradeCell", "TaskCell", "Grade", "Comment", "MissingEntry"}
+    # what autograde asks for (names that are there): one query per kind and notebook, not one per call
+    from sqlalchemy import event
+
+    found = [call for call, answer in zip(calls, theirs) if answer[0] != "MissingEntry"]
+    with api.Gradebook(url) as gb:
+        queries: list[int] = []
+        listener = lambda *a: queries.append(1)  # noqa: E731
+        event.listen(gb.engine, "before_cursor_execute", listener)
+        try:
+            rows = [getattr(gb, function)(*args) for function, args in found]
+        finally:
+            event.remove(gb.engine, "before_cursor_execute", listener)
+        assert rows[0] is gb.db.get(api.SourceCell, rows[0].id)  # the session's own object
+    assert len(found) == 20 and len(queries) <= 14, len(queries)
 
 
 def test_outputs_get_nbformat_s_verdicts_from_the_compiled_schema(monkeypatch):
@@ -277,4 +341,5 @@ def test_the_gradebook_speedups_are_undone_after_the_test_above():
     from nbformat import json_compat
 
     assert not getattr(jsonutil.parse_date, "ipt_quick", False)
+    assert not getattr(api.Gradebook.find_grade, "ipt_together", False)
     assert not getattr(json_compat.FastJsonSchemaValidator.iter_errors, "ipt_compiled", False)

@@ -242,6 +242,8 @@ _CELLS = [
     "1 / 0",
     "import sys; sys.stdout.write('no newline'); sys.stdout.flush(); sys.stdout.flush(); 42",
     "for i in range(3): print(i, flush=True)",
+    "import asyncio\nawait asyncio.sleep(0)\nprint('awaited')",  # top-level await: ipykernel's other path
+    "import threading; print(sorted(t.name for t in threading.enumerate() if t.name.startswith('Shell')))",
     "import ipykernel.iostream as s; print(getattr(s.OutStream.flush, 'ipt_lean', False))",
 ]
 
@@ -287,13 +289,18 @@ def _messages(tmp_path: Path, monkeypatch, speedups: bool) -> list[tuple]:
 
 
 def test_the_kernel_speedups_send_the_same_messages_in_the_same_order(tmp_path, monkeypatch):
-    """kernel_speedups.py skips the flushes that have nothing to send; every message a cell publishes (streams,
-    display data, results, errors, and the status "idle" after all of them) is the same, in the same order."""
+    """kernel_speedups.py skips the flushes that have nothing to send and the shell-channel thread; every message a
+    cell publishes (streams, display data, results, errors, and the status "idle" after all of them) is the same, in
+    the same order, also for a cell with a top-level await (the path that reads the thread's attribute)."""
     ours = _messages(tmp_path, monkeypatch, speedups=True)
     theirs = _messages(tmp_path, monkeypatch, speedups=False)
     lean = [m[3] for m in ours if m[0] == "stream" and m[3] in ("True\n", "False\n")]
     assert lean == ["True\n"], "the fork server should have applied the kernel speed-ups"
-    assert [m for m in theirs if m[3] != "False\n"] == [m for m in ours if m[3] != "True\n"]
+    threads = [m[3] for m in ours + theirs if m[0] == "stream" and m[3].startswith("[")]
+    assert threads == ["[]\n", "['Shell channel']\n"], threads  # ours reads the shell socket on its main thread
+    same = lambda m: m[3] not in ("False\n", "True\n") and not (m[3] or "").startswith("[")  # noqa: E731
+    assert [m for m in theirs if same(m)] == [m for m in ours if same(m)]
+    assert ("stream", None, "stdout", "awaited\n", "None", None, None) in ours
     assert ("stream", None, "stdout", "no newline", "None", None, None) in ours
     idle = [i for i, m in enumerate(ours) if m[:2] == ("status", "idle")]
     assert len(idle) == len(_CELLS)

@@ -427,7 +427,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"] and len(argv) == 2:
         serve(argv[1])
-        return 0
+        # stopped: every kernel has been killed; skip the interpreter's teardown of pandas, matplotlib and the rest
+        # (0.3-0.4 s at the end of every warm run, measured)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     print("usage: python -m ipt_lib.course.forkserver serve SOCKET", file=sys.stderr)
     return 2
 

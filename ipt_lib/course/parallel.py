@@ -324,7 +324,11 @@ def _zygote_main() -> int:
                     os._exit(code)
         os.close(fds[0])
         control.send(json.dumps({"pid": pid}).encode())
-    return 0
+    # Nothing is left to clean up (no files, no gradebook, no thread): skip the interpreter's teardown of everything
+    # imported above (0.3-0.4 s at the end of every run, measured)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class _ForkedProcess:
