@@ -211,6 +211,12 @@ def test_the_worker_count_follows_the_cpu_a_worker_keeps_busy(monkeypatch):
     # 1.6 s of CPU per submission: each worker keeps 0.8 of a core busy: 2.5 -> 3 workers
     count, chosen = _fake_run(monkeypatch, idle_per_second=0.4, cpu_per_submission=1.6, cap=4)
     assert (chosen, count.count) == (3, 3)
+    # a warm run's start: three workers, each keeping 0.62 of a core busy (two cores nearly saturated): 3.2 would
+    # keep both busy, so three stay (a fourth would find a fifth of a core to use)
+    count, chosen = _fake_run(monkeypatch, idle_per_second=0.1, cpu_per_submission=1.86, start=3)
+    assert (chosen, count.count, count.decided) == (None, 3, True)
+    count, chosen = _fake_run(monkeypatch, idle_per_second=1.1, cpu_per_submission=0.9, start=3)
+    assert (chosen, count.count) == (4, 4)
     # CPU-bound workers (each keeps a core busy): no worker added
     count, chosen = _fake_run(monkeypatch, idle_per_second=0.0, cpu_per_submission=2.0)
     assert (chosen, count.count, count.decided) == (None, 2, True)

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
+KERNEL_NAME = "ipt-fork"  # the kernelspec of the warm kernels (ipt_lib/course/warm_kernels.py is its provisioner)
 KERNEL_SPEEDUPS_ENV = "IPT_KERNEL_SPEEDUPS"  # "0": the kernels run ipykernel's code unchanged (kernel_speedups.py)
 PRELOAD = ("ipykernel.kernelapp", "IPython", "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
            "ipt_lib", "ipt_lib.grading", "ipt_lib.problem_areas", "ipt_lib.deck", "ipt_lib.vignettes",
@@ -421,6 +424,44 @@ class ForkServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def install_kernelspec(folder: Path, *, socket_path: str, ipc: Path, autograded: Path) -> Path:
+    """Write the ipt-fork kernelspec under ``folder``/kernels (put ``folder`` on JUPYTER_PATH)."""
+    spec_dir = Path(folder) / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],  # not used: provisioner
+        "display_name": "Python 3 (IPT warm grading sandbox)",
+        "language": "python",
+        "interrupt_mode": "message",
+        "metadata": {"kernel_provisioner": {"provisioner_name": "ipt-fork-provisioner", "config": {
+            "socket_path": socket_path, "ipc": str(ipc), "autograded": str(autograded)}}},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return spec_dir
+
+
+def start_warm_kernels(course: Path, jupyter_path: Path | None, stack, wait: bool = True) -> ForkServer:
+    """Start the fork server (stopped with the ExitStack ``stack``) with the folders that the ipt-sandbox kernelspec
+    in ``jupyter_path`` hides, and install the ipt-fork kernelspec in the server's ``share`` folder (the folder to
+    put on JUPYTER_PATH). ``wait=False``: return while the server is still importing (the kernelspec is already
+    there); call its ``wait_ready()`` before the first kernel is asked for."""
+    from .sandbox import HIDE_ENV, IPC_ENV
+    from .sandbox import KERNEL_NAME as SANDBOX_KERNEL
+
+    if jupyter_path is None:
+        raise ValueError("warm kernels need the ipt-sandbox kernelspec (jupyter_path) to know what to hide")
+    spec = json.loads((Path(jupyter_path) / "kernels" / SANDBOX_KERNEL / "kernel.json").read_text(encoding="utf-8"))
+    hide = [Path(p) for p in spec["env"][HIDE_ENV].split(os.pathsep) if p]
+    # a short folder for the kernels' sockets (a unix socket path must fit in 107 bytes), removed afterwards
+    ipc = Path(tempfile.mkdtemp(prefix="iptw-", dir="/tmp"))
+    stack.callback(shutil.rmtree, ipc, True)
+    server = stack.enter_context(ForkServer(course, ipc, hide, wait=wait))
+    share = Path(spec["env"][IPC_ENV]).parent / "warm-share"
+    install_kernelspec(share, socket_path=server.socket, ipc=ipc, autograded=Path(course) / "autograded")
+    server.share = share
+    return server
 
 
 def main(argv: list[str] | None = None) -> int:

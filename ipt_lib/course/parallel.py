@@ -14,7 +14,7 @@ them (about 1.1 s of CPU per worker on a 2-core machine of this kind). The grade
 it, and the zygote is not the kernels' fork server: kernels still come from the sandboxed server (warm) or a fresh
 sandboxed Python (cold). ``IPT_AUTOGRADE_ZYGOTE=0`` starts each worker as its own Python, as before.
 
-**How many workers.** One per core at the start; then :class:`WorkerCount` measures the first submissions (the
+**How many workers.** One per core at the start (one more with warm kernels); then :class:`WorkerCount` measures the first submissions (the
 CPU the run kept busy against the wall time) and adds as many workers as it takes to keep every core busy, never
 more than :func:`default_workers`. ``--workers N`` or ``IPT_AUTOGRADE_WORKERS=N`` fixes the count. The run's summary line
 says the count and how it was chosen.
@@ -643,18 +643,20 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
     if workers is None:
         workers = workers_from_environment(echo)
     with ExitStack() as stack:
+        server = None
+        if warm:
+            from .forkserver import KERNEL_NAME, start_warm_kernels
+
+            # first, since its imports take longest (measured: ready 0.8-1 s after it starts; the zygote 0.6 s): the
+            # workers start while the server imports the libraries and get their first submission once it is ready
+            server = start_warm_kernels(course, jupyter_path, stack, wait=False)
         zygote = None
         if _zygote_wanted():
-            # first: it imports nbgrader once (about a second of CPU) while the fork server imports the libraries;
-            # every worker is then a fork of it
+            # it imports nbgrader once (about a second of CPU) while the fork server imports the libraries; every
+            # worker is then a fork of it
             zygote = Zygote(course / JOURNAL_DIR / "zygote.log")
             stack.callback(zygote.close)
-        if warm:
-            from .warm_kernels import KERNEL_NAME, start_warm_kernels
-
-            # the workers start while the server imports the libraries; they get their first submission once it is
-            # ready
-            server = start_warm_kernels(course, jupyter_path, stack, wait=False)
+        if server is not None:
             return _autograde(course, assignments, workers=workers, force=force, jupyter_path=server.share,
                               echo=echo, progress_stream=progress_stream, kernel=KERNEL_NAME, server=server,
                               zygote=zygote)
@@ -720,12 +722,13 @@ def workers_from_environment(echo: Callable[[str], None] = print) -> int | None:
 class WorkerCount:
     """The worker count, chosen from a short measurement at the start of the run.
 
-    The run starts with one worker per core. After each of them has graded its first submission (which still pays
+    The run starts with :func:`start_workers` (one per core, one more for warm kernels). After each of them has graded its first submission (which still pays
     for what the preloaded zygote could not import), a window of at least ``window`` submissions and
     ``min_seconds`` is measured: the CPU seconds the run itself used (the workers', their kernels': from wait4 for
     warm kernels, RUSAGE_CHILDREN for cold ones) against the wall time. A worker keeps ``ours / k`` cores busy on
     average (the rest of its time it waits: for its kernel's messages, the gradebook's fsync and lock, a core that
-    another program holds); ``cores / (ours / k)`` workers keep every core busy. The count becomes that, never
+    another program holds); ``cores / (ours / k)`` workers keep every core busy. The count becomes that (to the
+    nearest whole worker), never
     fewer than the start and never more than :func:`default_workers` (twice the cores, at most four more: past
     that, workers only queue for the same cores and the same gradebook lock). The cores' idle time (/proc/stat) is
     measured too and said in the note, for the record."""
@@ -738,7 +741,7 @@ class WorkerCount:
         self.cpus = cpus if cpus is not None else _cores()
         self.seen = 0
         self.decided = False
-        self.note = f"{start} (one per core; measuring)"
+        self.note = f"{start} (at the start; measuring)"
         self._t0 = self._idle0 = self._kernel0 = None
         self._cpu = 0.0
 
@@ -768,9 +771,12 @@ class WorkerCount:
         idle = None if idle_now is None or self._idle0 is None else max(0.0, (idle_now - self._idle0) / elapsed)
         per_worker = ours / self.count if self.count else 0.0
         if per_worker <= 0.01:
-            self.note = f"{self.count} (one per core: the run's CPU time could not be measured)"
+            self.note = f"{self.count} (as at the start: the run's CPU time could not be measured)"
             return None
-        wanted = math.ceil(len(self.cpus) / per_worker - 1e-9)
+        # to the nearest whole worker: one more that would find less than half a core to use only adds contention
+        # (measured on an idle 2-core machine: 4 workers where 3 kept the cores busy cost 15% more CPU per
+        # submission, in the workers and the kernels alike, and the run took 10% longer)
+        wanted = math.floor(len(self.cpus) / per_worker + 0.5)
         chosen = max(self.count, min(self.cap, wanted))
         self.note = (f"{chosen} (measured over {self.seen - self.start} submissions, {elapsed:.1f}s, with "
                      f"{self.count}: each kept {per_worker:.2f} of a core busy, {len(self.cpus) / per_worker:.1f} "
@@ -780,6 +786,15 @@ class WorkerCount:
             return None
         self.count = chosen
         return chosen
+
+
+def start_workers(warm: bool) -> int:
+    """The worker count a run starts with, before :class:`WorkerCount` has measured: one per core, and one more for
+    warm kernels. A warm worker keeps about 0.85 of a core busy on an idle machine and less on a loaded one (it waits
+    for its kernel's messages and the gradebook), so one per core left a seventh of two cores idle for the first
+    seconds of every run, which the measurement then corrected (to 3 on an idle 2-core machine, 4 on a loaded one:
+    benchmarks/FINDINGS-warm-path.md)."""
+    return len(_cores()) + (1 if warm else 0)
 
 
 def default_workers(warm: bool) -> int:
@@ -817,10 +832,10 @@ def _autograde(course: Path, assignments: list[str], *, workers: int | None, for
             count = min(max(1, workers), len(todo))
             summary.workers_note = f"{count} (fixed: --workers or {WORKERS_ENV})"
         else:
-            count = min(len(_cores()), cap, len(todo))
+            count = min(start_workers(warm=bool(kernel)), cap, len(todo))
             if len(todo) > count and min(cap, len(todo)) > count:
                 chooser = WorkerCount(count, min(cap, len(todo)))
-            summary.workers_note = f"{count} (one per core)"
+            summary.workers_note = f"{count} (one per core{' and one more' if kernel else ''})"
         before: dict = {}
         started = time.perf_counter()
         gate = threading.Event()
@@ -904,7 +919,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("assignments", nargs="+")
     parser.add_argument("--course", default=".", help="the course folder (with nbgrader_config.py)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: from a measurement "
-                        f"at the start: one per core, then as many as keep every core busy, at most twice the cores "
+                        f"at the start: one per core (one more with --warm), then as many as keep every core busy, at most twice the cores "
                         f"and at most cores + 4; {WORKERS_ENV} sets it too)")
     parser.add_argument("--force", action="store_true", help="regrade everything, not only what is left")
     parser.add_argument("--jupyter-path", default=None, help="folder with the ipt-sandbox kernelspec")
