@@ -2,7 +2,7 @@
 
     python benchmarks/bench_autograde.py [--students 100] [--workers N] [--repeat 3] [--compare-workers 2,4]
                                          [--gradebook postgresql] [--assignment a3_caseload] [--keep DIR]
-                                         [--no-cold] [--target 10]
+                                         [--no-cold] [--target 10] [--compete 1]
 
 Builds a course with a synthetic class of Assignment 1 submissions (the sample class's profiles in turn: perfect,
 blank, partly right, odd formats, invalid answers, a notebook that raises, deleted and edited test cells; the
@@ -27,7 +27,8 @@ repetitions, so that each meets the machine's load in turn). ``--gradebook postg
 gradebook is a throwaway PostgreSQL server (tests/pg_server.py, as tests/test_postgres_gradebook.py starts it),
 with the same workers as the SQLite warm run, and prints its time against SQLite's. ``--no-cold`` leaves out run 2
 (for 400 submissions, where it would add half an hour); ``--target 10`` says in how many repetitions the warm run
-was at least ten times faster than plain nbgrader.
+was at least ten times faster than plain nbgrader; ``--compete 1`` runs a busy-looping process beside every run
+(the issue's "second process competing for the cores").
 """
 
 from __future__ import annotations
@@ -206,6 +207,8 @@ def main() -> int:
                         "plain nbgrader against warm kernels only, for long runs")
     parser.add_argument("--target", type=float, default=None, help="also say in how many runs warm kernels were at "
                         "least this many times faster than plain nbgrader (the issue's targets: 10 for a1, 8 for a3)")
+    parser.add_argument("--compete", type=int, default=0, help="run this many busy-looping Python processes "
+                        "(nice 0) during every run, plain and warm alike: a machine shared with other work")
     parser.add_argument("--keep", help="keep the courses in this folder")
     parser.add_argument("--assignment", default=A1, help="a1_problem_areas (default) or a3_caseload (pandas, "
                         "matplotlib: what the warm kernels are for)")
@@ -243,6 +246,13 @@ def main() -> int:
         pg_url, _ = create_gradebook(pg)
         print(f"PostgreSQL {pg['bindir'].parent.name} started in {pg['started_in']:.1f}s on port {pg['port']}")
 
+    if args.compete:
+        import subprocess
+
+        spin = [sys.executable, "-c", "while True: pass"]
+        rivals = [subprocess.Popen(spin) for _ in range(args.compete)]
+        stack.callback(lambda: [p.kill() for p in rivals])
+        print(f"competing for the cores all along: {args.compete} busy-looping Python process(es)", flush=True)
     ratios: dict[str, list[float]] = {}
     calibrations, loads, identical, item_scores = [], [], True, 0
     last: dict = {}
@@ -306,7 +316,8 @@ def main() -> int:
     print(f"\nsummary: {args.repeat} run(s) of {n} submissions of {A1}, started {started_at:%Y-%m-%d %H:%M} UTC, "
           f"commit {code}")
     print(f"  the machine: {cores} cores; pure-Python loop {min(calibrations):.2f}-{max(calibrations):.2f} s "
-          f"(before and after each run); load average {min(loads):.2f}-{max(loads):.2f}")
+          f"(before and after each run); load average {min(loads):.2f}-{max(loads):.2f}"
+          + (f"; {args.compete} busy-looping process(es) competing all along" if args.compete else ""))
     for name, values in ratios.items():
         label = name if name.startswith("PostgreSQL") else f"{name} against plain nbgrader"
         print(f"  {label:52} {spread(values)}")
