@@ -2,7 +2,7 @@
 
 The kernels are ipykernel's own; these change how often its threads hand work to each other, never what a cell
 computes or which messages the grader receives. They are written against ipykernel 7 (``IPYKERNEL_MAJORS``) and
-left out with any other release. ``tests/test_kernel_speedups.py`` checks them in a real kernel;
+left out with any other release. ``tests/test_warm_kernels.py`` checks them in a real forked kernel;
 ``benchmarks/profile_warm.py`` and ``benchmarks/bench_autograde.py`` measure what they save.
 """
 

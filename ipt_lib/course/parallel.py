@@ -14,9 +14,9 @@ them (about 1.1 s of CPU per worker on a 2-core machine of this kind). The grade
 it, and the zygote is not the kernels' fork server: kernels still come from the sandboxed server (warm) or a fresh
 sandboxed Python (cold). ``IPT_AUTOGRADE_ZYGOTE=0`` starts each worker as its own Python, as before.
 
-**How many workers.** One per core at the start (one more with warm kernels); then :class:`WorkerCount` measures the first submissions (the
-CPU the run kept busy against the wall time) and adds as many workers as it takes to keep every core busy, never
-more than :func:`default_workers`. ``--workers N`` or ``IPT_AUTOGRADE_WORKERS=N`` fixes the count. The run's summary line
+**How many workers.** One per core at the start (one more with warm kernels); then :class:`WorkerCount` measures
+the first submissions (the CPU the run kept busy against the wall time) and adds as many workers as it takes to keep
+every core busy, never more than :func:`default_workers`. ``--workers N`` or ``IPT_AUTOGRADE_WORKERS=N`` fixes the count. The run's summary line
 says the count and how it was chosen.
 
 **Resume.** A journal (``<course>/.ipt-autograde/<assignment>.json``) records each submission graded, with the
