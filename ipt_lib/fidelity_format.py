@@ -14,6 +14,7 @@ import html
 from dataclasses import dataclass
 
 from .fidelity import DIMENSIONS, MAX_RATED_TURNS, SCORES, DimensionRating, Excerpt, Rating
+from .grading.answers import whole_number
 
 __all__ = ["FormatCheck", "read_rating", "check_rating_format"]
 
@@ -47,16 +48,6 @@ class FormatCheck:
                 f"{'<ul>' + listed + '</ul>' if listed else ''}</div>")
 
 
-
-
-def _whole(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def _describe(value: object) -> str:
@@ -104,7 +95,7 @@ def read_rating(value: object, excerpt: Excerpt) -> tuple[Rating | None, list[st
                             f"got {_describe(entry)}.")
             continue
         score_value, turns_value = entry
-        score = _whole(score_value)
+        score = whole_number(score_value)
         ok = True
         if isinstance(score_value, str):
             problems.append(f"{d}: the score {score_value!r} is in quotes. Write it as a number without quotes, "
@@ -131,7 +122,7 @@ def read_rating(value: object, excerpt: Excerpt) -> tuple[Rating | None, list[st
             ok = False
         turns = []
         for t in turns_value:
-            n = _whole(t)
+            n = whole_number(t)
             if isinstance(t, str):
                 problems.append(f"{d}: the turn {t!r} is in quotes. Write it as a number without quotes, such as 9.")
                 ok = False
