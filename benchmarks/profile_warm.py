@@ -596,7 +596,8 @@ def main() -> int:
                              "per commit costs), freeze (the fork server calls gc.freeze() after its imports), "
                              "getmodule (the fork server fills inspect.getmodule's cache, which IPython's tracebacks "
                              "fill in every kernel), keeppool (Gradebook.close keeps the engine's connections for the "
-                             "next open)")
+                             "next open: the product does so since FINDINGS-warm-path.md part 4, so now a "
+                             "no-op kept to compare with earlier runs)")
     parser.add_argument("--gradebook", choices=("sqlite", "postgresql"), default="sqlite",
                         help="postgresql: the gradebook in a throwaway PostgreSQL server (tests/pg_server.py)")
     parser.add_argument("--dump", help="write the workers' and kernels' cProfile stats here (pstats files)")

@@ -2,15 +2,15 @@
 
 Each one replaces work that nbgrader repeats for every submission with the same work done once per worker, without
 changing what is computed: nbgrader's metadata schema checked once (not on every cell), one SQLAlchemy engine per
-gradebook (its compiled SQL kept, its tables checked once, its connections reused), one notebook validation per conversion (not one per
-preprocessor), the autograded scores saved in one commit (not one per grade and comment), the SQLite gradebook in
-WAL mode on a local file system, no build of jsonschema's IRI grammars, each cell output checked by nbformat's
-compiled schema (not by jsonschema walking the schema), and the kernel messages' dates parsed by the standard
-library. Several of them replace nbgrader
-internals, so all of them are applied only with the nbgrader releases they were written and tested against
-(``NBGRADER_RELEASES``); with any other release a worker runs nbgrader's own code, slower, and the autograde command
-says so in one line. ``tests/test_nbgrader_speedups.py``
-checks that the verdicts stay nbgrader's; ``benchmarks/bench_autograde.py`` measures what they save.
+gradebook (its compiled SQL kept, its tables checked once, its connections reused), nbgrader's per-cell lookups made
+in one query per kind and notebook, one notebook validation per conversion (not one per preprocessor), the
+autograded scores saved in one commit (not one per grade and comment), the SQLite gradebook in WAL mode on a local
+file system, no build of jsonschema's IRI grammars, each cell output checked by nbformat's compiled schema (not by
+jsonschema walking the schema), and the kernel messages' dates parsed by the standard library. Several of them
+replace nbgrader internals, so all of them are applied only with the nbgrader releases they were written and tested
+against (``NBGRADER_RELEASES``); with any other release a worker runs nbgrader's own code, slower, and the autograde
+command says so in one line. ``tests/test_nbgrader_speedups.py`` checks that the verdicts stay nbgrader's (and
+nbformat's and jupyter_client's); ``benchmarks/bench_autograde.py`` measures what they save.
 """
 
 from __future__ import annotations
