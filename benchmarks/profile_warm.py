@@ -76,7 +76,8 @@ def delta(a: dict, b: dict) -> dict:
 SERVE_CODE = r'''
 import sys, os, time, json, resource, marshal
 sock, fd_json, fd_prof, profile_kernels = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
-experiments = set(sys.argv[5].split(",")) if len(sys.argv) > 5 else set()
+experiments = set(sys.argv[5].split(",")) - {""} if len(sys.argv) > 5 else set()
+preload = tuple(sys.argv[6].split(",")) if len(sys.argv) > 6 else None
 import gc
 
 def sched():
@@ -222,14 +223,15 @@ if experiments & {"freeze", "getmodule"}:
         _socket.socket.bind = _bind
         return _bind(self, *a, **k)
     _socket.socket.bind = bind
-fs.serve(sock)
+fs.serve(sock, preload or fs.PRELOAD)
 '''
 
 
 class Server:
     """The warm path's fork server and ipt-fork kernelspec, as warm_kernels.start_warm_kernels starts them."""
 
-    def __init__(self, course: Path, share: Path, base: Path, profile_kernels: bool, experiment: str = ""):
+    def __init__(self, course: Path, share: Path, base: Path, profile_kernels: bool, experiment: str = "",
+                 assignment: str = "a1_problem_areas"):
         from ipt_lib.course import forkserver
         from ipt_lib.course.sandbox import HIDE_ENV, IPC_ENV, KERNEL_NAME, environment_paths
 
@@ -237,14 +239,20 @@ class Server:
         hide = [str(Path(p).resolve()) for p in spec["env"][HIDE_ENV].split(os.pathsep) if p]
         self.ipc = Path(tempfile.mkdtemp(prefix="iptw-", dir="/tmp"))
         self.socket = str(self.ipc / "forkserver.sock")
+        # what `ipt-course autograde --warm` has the server import for this assignment
+        preload = forkserver.preload_for(sorted((course / "source" / assignment).glob("*.ipynb")))
+        self.preload = preload or forkserver.PRELOAD
+        if "fullpreload" in experiment.split(","):
+            self.preload = forkserver.PRELOAD
         cmd = forkserver.server_command(self.socket, autograded=str(course / "autograded"), ipc=str(self.ipc),
-                                        hide=hide, show=environment_paths())
-        assert cmd[-4:] == ["-m", "ipt_lib.course.forkserver", "serve", self.socket], cmd[-5:]
+                                        hide=hide, show=environment_paths(), preload=self.preload)
+        assert cmd[-6:] == ["-m", "ipt_lib.course.forkserver", "serve", "--preload", ",".join(self.preload),
+                            self.socket], cmd[-7:]
         self.json_path, self.prof_path = base / "server-records.jsonl", base / "kernel-profiles.bin"
         fd_json = os.open(self.json_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         fd_prof = os.open(self.prof_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        cmd = cmd[:-4] + ["-c", SERVE_CODE, self.socket, str(fd_json), str(fd_prof), "1" if profile_kernels else "0",
-                          experiment]
+        cmd = cmd[:-6] + ["-c", SERVE_CODE, self.socket, str(fd_json), str(fd_prof), "1" if profile_kernels else "0",
+                          experiment, ",".join(self.preload)]
         self.log = open(base / "forkserver.log", "ab")
         started = time.perf_counter()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True,
@@ -307,6 +315,15 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
     # what _worker_main does first (it is idempotent): applied before the timers below wrap nbgrader's functions,
     # so that the timers see the functions the speed-ups put in place
     nbgrader_speedups.apply()
+    import importlib
+
+    for name in parallel.PRELOAD:  # what the product's workers inherit from the zygote (parallel.Zygote)
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001
+            pass
+    parallel._warm_up()
+    first_only = "first" in experiment.split(",")
     records: list[dict] = []
     current: dict = {}
 
@@ -477,7 +494,8 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
         current.update({"student": student, "phases": {}, "marks": [],
                         "sql": {"statements": 0, "seconds": 0.0, "connects": 0, "commits": 0, "by_verb": {}}})
         before = usage()
-        if profiler and records:  # the first submission is the warm-up: profiled apart from the steady state
+        # the first submission is the warm-up: profiled apart from the steady state (alone with --experiment first)
+        if profiler and (not records if first_only else records):
             profiler.enable()
         try:
             return grade_one(config, course_path, assignment_, student)
@@ -597,7 +615,10 @@ def main() -> int:
                              "getmodule (the fork server fills inspect.getmodule's cache, which IPython's tracebacks "
                              "fill in every kernel), keeppool (Gradebook.close keeps the engine's connections for the "
                              "next open: the product does so since FINDINGS-warm-path.md part 4, so now a "
-                             "no-op kept to compare with earlier runs)")
+                             "no-op kept to compare with earlier runs), fullpreload (the fork server imports "
+                             "everything in forkserver.PRELOAD, as before part 5, instead of what the assignment's "
+                             "notebooks import), first (the workers' profile is of their first submission only: what the "
+                             "warm-up costs)")
     parser.add_argument("--gradebook", choices=("sqlite", "postgresql"), default="sqlite",
                         help="postgresql: the gradebook in a throwaway PostgreSQL server (tests/pg_server.py)")
     parser.add_argument("--dump", help="write the workers' and kernels' cProfile stats here (pstats files)")
@@ -631,8 +652,9 @@ def main() -> int:
         bench_autograde.use_postgres(course, url)
         print(f"gradebook: PostgreSQL {pg['bindir'].parent.name} on 127.0.0.1:{pg['port']} (started in "
               f"{pg['started_in']:.1f} s)")
-    server = Server(course, share, base, profile, args.experiment)
-    print(f"fork server started in {server.start_seconds:.2f} s; resident {server.rss_kb / 1024:.0f} MiB "
+    server = Server(course, share, base, profile, args.experiment, args.assignment)
+    print(f"fork server started in {server.start_seconds:.2f} s, {len(server.preload)} modules preloaded; "
+          f"resident {server.rss_kb / 1024:.0f} MiB "
           f"(what each fork copies the page tables of)")
 
     students = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{args.assignment}"))

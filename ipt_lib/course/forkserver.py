@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,19 +33,91 @@ from pathlib import Path
 
 KERNEL_NAME = "ipt-fork"  # the kernelspec of the warm kernels (ipt_lib/course/warm_kernels.py is its provisioner)
 KERNEL_SPEEDUPS_ENV = "IPT_KERNEL_SPEEDUPS"  # "0": the kernels run ipykernel's code unchanged (kernel_speedups.py)
-PRELOAD = ("ipykernel.kernelapp", "IPython", "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
-           "ipt_lib", "ipt_lib.grading", "ipt_lib.problem_areas", "ipt_lib.deck", "ipt_lib.vignettes",
-           "ipt_lib.measures", "ipt_lib.techniques", "ipt_lib.transcripts", "ipt_lib.inventory", "ipt_lib.plots",
-           "ipt_lib.exam", "ipt_lib.corpus", "ipt_lib.widgets", "ipt_lib.widgets.inventory",
-           # what a kernel imports while it starts (most of it for debugpy)
-           "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.debugger",
-           "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio",
-           "tornado.queues", "tornado.locks", "faulthandler",
-           # what every kernel imported while it ran (measured with benchmarks/profile_warm.py: 3-8 ms per kernel),
-           # and what IPython imports to format a kernel's first traceback (about 30 ms in each kernel that raises)
-           "IPython.core.oinspect", "IPython.core.logger", "IPython.utils.wildcard", "stack_data", "executing",
-           "pure_eval", "asttokens", "pygments.formatters", "pygments.formatters.terminal256",
-           "pygments.lexers.python", "pygments.styles.default")
+# What every kernel imports while it starts, runs cells and formats a traceback: the server always imports these.
+KERNEL_PRELOAD = ("ipykernel.kernelapp", "IPython", "ipt_lib",
+                  # what a kernel imports while it starts (most of it for debugpy)
+                  "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.debugger",
+                  "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio",
+                  "tornado.queues", "tornado.locks", "faulthandler",
+                  # what every kernel imported while it ran (measured with benchmarks/profile_warm.py: 3-8 ms per
+                  # kernel), and what IPython imports to format a kernel's first traceback (about 30 ms in each
+                  # kernel that raises)
+                  "IPython.core.oinspect", "IPython.core.logger", "IPython.utils.wildcard", "stack_data", "executing",
+                  "pure_eval", "asttokens", "pygments.formatters", "pygments.formatters.terminal256",
+                  "pygments.lexers.python", "pygments.styles.default", "zmq.utils.garbage")
+# The course's libraries: with the assignments being graded known, the server imports those their notebooks import
+# (preload_for); otherwise all of these.
+LIBRARY_PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets", "ipt_lib.grading",
+                   "ipt_lib.problem_areas", "ipt_lib.deck", "ipt_lib.vignettes", "ipt_lib.measures",
+                   "ipt_lib.techniques", "ipt_lib.transcripts", "ipt_lib.inventory", "ipt_lib.plots", "ipt_lib.exam",
+                   "ipt_lib.corpus", "ipt_lib.widgets", "ipt_lib.widgets.inventory")
+# What a kernel imports once it uses a library (measured: every kernel of assignment 3 imported these): preloaded
+# with the library. Never matplotlib_inline: its import is what hooks the inline backend into the kernel's shell.
+COMPANIONS = {"matplotlib": ("IPython.core.pylabtools", "matplotlib.backends.backend_agg", "PIL.features",
+                             "PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin"),
+              "pandas": ("pandas.io.formats.html", "pandas.io.formats.string")}
+PRELOAD = KERNEL_PRELOAD + LIBRARY_PRELOAD + tuple(name for names in COMPANIONS.values() for name in names)
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def preload_for(notebooks) -> tuple[str, ...] | None:
+    """What the fork server should import for grading these notebooks (the instructor's source versions, never a
+    student's): :data:`KERNEL_PRELOAD` and every module their code cells import, or None (import everything,
+    :data:`PRELOAD`) when there are none or one cannot be read.
+
+    Each fork copies the server's page tables and each kernel walks its modules, so a server that has imported
+    pandas and matplotlib for an assignment that uses neither makes every kernel slower (measured for assignment 1:
+    the server's memory 125 -> 52 MiB, each fork 6 -> 2 ms, each kernel about 0.03 s of CPU less). A module a
+    student imports that is not here is imported by that student's kernel, as in any kernel."""
+    import ast
+
+    names: list[str] = []
+    trees = []
+    notebooks = list(notebooks)
+    if not notebooks:
+        return None
+    for path in notebooks:
+        try:
+            cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            return None
+        for cell in cells if isinstance(cells, list) else []:
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            # IPython's magics and shell escapes are not Python
+            lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+            try:
+                trees.append(ast.parse("\n".join(lines)))
+            except (SyntaxError, ValueError):
+                continue
+    modules: dict[str, str] = {}  # the names the cells give imported modules ("np" for numpy)
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    names.append(alias.name)
+                    if alias.asname:
+                        modules[alias.asname] = alias.name
+                    else:
+                        modules[alias.name.split(".")[0]] = alias.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+                # ``from package import module``: the module too, if it is one
+                names.extend(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    for tree in trees:  # ``ipt_lib.load_deck(...)``: what a package imports lazily for that attribute
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
+                names.append(f"{modules[node.value.id]}.{node.attr}")
+    chosen = list(KERNEL_PRELOAD)
+    for name in names:
+        if name.startswith("matplotlib_inline"):
+            continue
+        for module in (name, *COMPANIONS.get(name.split(".")[0], ())):
+            if module not in chosen and _MODULE_NAME.fullmatch(module):
+                chosen.append(module)
+    return tuple(chosen)
 
 
 def _run_kernel(request: dict) -> None:
@@ -83,16 +156,24 @@ def _run_kernel(request: dict) -> None:
         os.environ.update({"HOME": request["cwd"], "MPLCONFIGDIR": "/tmp/mpl", "IPYTHONDIR": "/tmp/ipython"})
         os.setsid()
         from ipykernel.kernelapp import IPKernelApp
+        from traitlets.config import Config
 
-        app = IPKernelApp.instance()
+        # The kernel's settings, as the command line ``-f FILE --HistoryManager.hist_file=:memory: ...`` would give
+        # them (the configuration passed to the app is kept above its config files, as command-line settings are),
+        # without traitlets' command-line parser (about 5 ms per kernel; kernel_speedups skips it for an empty one).
         # parent_handle=1: a managed kernel (it dies with its parent through PDEATHSIG), so no poller and no
         # "To connect another client" banner on the server's log for every submission.
         # _execute_sleep=0: ipykernel sleeps 0.5 ms after every cell before its reply, a mitigation for output
         # arriving after the reply; nbclient reads a cell's output up to the kernel's idle status, which follows
         # all of it on the same ordered channel, so the sleep (and the thread hand-offs it causes) only delays
         # each cell.
-        app.initialize(["-f", request["connection_file"], "--HistoryManager.hist_file=:memory:",
-                        "--IPKernelApp.parent_handle=1", "--IPythonKernel._execute_sleep=0"])
+        config = Config()
+        config.IPKernelApp.connection_file = request["connection_file"]
+        config.IPKernelApp.parent_handle = 1
+        config.HistoryManager.hist_file = ":memory:"
+        config.IPythonKernel._execute_sleep = 0
+        app = IPKernelApp.instance(config=config)
+        app.initialize([])
         app.start()
         os._exit(0)
     except BaseException as exc:  # noqa: BLE001 - report and die: the grader sees a dead kernel
@@ -161,17 +242,26 @@ def _fill_caches() -> None:
         pass
 
 
-def _preload() -> None:
+def _preload(names: tuple[str, ...] = PRELOAD) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     os.environ.setdefault("MPLCONFIGDIR", "/tmp/mpl")
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's notice about frozen modules
     import importlib
 
-    for name in PRELOAD:
+    for name in names:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a missing optional library only costs speed
+        except ImportError:
+            # ``from package import name`` where name is no module: the attribute (a package that imports its
+            # submodules lazily, as ipt_lib does, imports the one that holds it)
+            parent, _, attribute = name.rpartition(".")
+            try:
+                if parent:
+                    getattr(importlib.import_module(parent), attribute)
+            except Exception:  # noqa: BLE001 - only speed is at stake
+                pass
+        except Exception:  # noqa: BLE001 - a library that fails to import only costs speed
             pass
     _fill_caches()
     if os.environ.get(KERNEL_SPEEDUPS_ENV) != "0":
@@ -255,11 +345,11 @@ class _Killing:
         return out
 
 
-def serve(socket_path: str) -> None:
+def serve(socket_path: str, preload: tuple[str, ...] = PRELOAD) -> None:
     """The fork server's loop: one JSON request per connection, answered at once except ``kill``."""
     import selectors
 
-    _preload()
+    _preload(preload)
     children = _Children()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(socket_path):
@@ -343,16 +433,22 @@ def request(socket_path: str, message: dict, timeout: float = 30.0) -> dict:
     return json.loads(data) if data else {}
 
 
-def server_command(socket_path: str, *, autograded: str, ipc: str, hide: list[str], show: list[str]) -> list[str]:
+def server_command(socket_path: str, *, autograded: str, ipc: str, hide: list[str], show: list[str],
+                   preload: tuple[str, ...] | None = None) -> list[str]:
     """bubblewrap around the fork server: like the ipt-sandbox kernel, but the whole autograded folder is bound
-    (each child keeps only its own submission) and the children may set up their own namespaces."""
+    (each child keeps only its own submission) and the children may set up their own namespaces. ``preload``: the
+    modules the server imports (:func:`preload_for`; None: :data:`PRELOAD`)."""
     from .sandbox import bwrap_command, kernel_environment
 
     # The server starts with the kernels' allowlist only, so nothing of the grader's environment is inherited.
     env = {**kernel_environment(home="/tmp"), "OPENBLAS_NUM_THREADS": "1"}
     if os.environ.get(KERNEL_SPEEDUPS_ENV) == "0":  # for the benchmarks' comparisons; the kernels do not see it
         env[KERNEL_SPEEDUPS_ENV] = "0"
-    args = bwrap_command([sys.executable, "-m", "ipt_lib.course.forkserver", "serve", socket_path],
+    server = [sys.executable, "-m", "ipt_lib.course.forkserver", "serve", socket_path]
+    if preload is not None:
+        names = [name for name in preload if _MODULE_NAME.fullmatch(name)]
+        server[-1:-1] = ["--preload", ",".join(names)]
+    args = bwrap_command(server,
                          hide=hide, show=show, writable=[autograded, ipc], env=env, own_namespaces=True,
                          refusal="the warm-kernel grader cannot start")
     os.makedirs(autograded, exist_ok=True)
@@ -364,7 +460,8 @@ class ForkServer:
     """A running fork server (context manager). With ``wait=False`` the constructor returns as soon as the server
     has been started: :meth:`wait_ready` then waits for its imports (the caller can start its workers meanwhile)."""
 
-    def __init__(self, course: Path, ipc: Path, hide: list[Path], wait: bool = True):
+    def __init__(self, course: Path, ipc: Path, hide: list[Path], wait: bool = True,
+                 preload: tuple[str, ...] | None = None):
         import subprocess
 
         from .sandbox import environment_paths
@@ -373,7 +470,8 @@ class ForkServer:
         self.socket = str(self.ipc / "forkserver.sock")
         self.share: Path | None = None  # the JUPYTER_PATH folder with the ipt-fork kernelspec, once installed
         cmd = server_command(self.socket, autograded=str(Path(course) / "autograded"), ipc=str(self.ipc),
-                             hide=[str(Path(p).resolve()) for p in hide], show=environment_paths())
+                             hide=[str(Path(p).resolve()) for p in hide], show=environment_paths(),
+                             preload=preload)
         # what the server and its kernels print outside the kernel protocol (a kernel that could not start, a
         # library's warning before the kernel captures its output) goes to a log beside the autograde journal
         log_dir = Path(course) / ".ipt-autograde"
@@ -442,11 +540,13 @@ def install_kernelspec(folder: Path, *, socket_path: str, ipc: Path, autograded:
     return spec_dir
 
 
-def start_warm_kernels(course: Path, jupyter_path: Path | None, stack, wait: bool = True) -> ForkServer:
+def start_warm_kernels(course: Path, jupyter_path: Path | None, stack, wait: bool = True,
+                       preload: tuple[str, ...] | None = None) -> ForkServer:
     """Start the fork server (stopped with the ExitStack ``stack``) with the folders that the ipt-sandbox kernelspec
     in ``jupyter_path`` hides, and install the ipt-fork kernelspec in the server's ``share`` folder (the folder to
     put on JUPYTER_PATH). ``wait=False``: return while the server is still importing (the kernelspec is already
-    there); call its ``wait_ready()`` before the first kernel is asked for."""
+    there); call its ``wait_ready()`` before the first kernel is asked for. ``preload``: what the server imports
+    (:func:`preload_for`; None: everything in :data:`PRELOAD`)."""
     from .sandbox import HIDE_ENV, IPC_ENV
     from .sandbox import KERNEL_NAME as SANDBOX_KERNEL
 
@@ -457,7 +557,7 @@ def start_warm_kernels(course: Path, jupyter_path: Path | None, stack, wait: boo
     # a short folder for the kernels' sockets (a unix socket path must fit in 107 bytes), removed afterwards
     ipc = Path(tempfile.mkdtemp(prefix="iptw-", dir="/tmp"))
     stack.callback(shutil.rmtree, ipc, True)
-    server = stack.enter_context(ForkServer(course, ipc, hide, wait=wait))
+    server = stack.enter_context(ForkServer(course, ipc, hide, wait=wait, preload=preload))
     share = Path(spec["env"][IPC_ENV]).parent / "warm-share"
     install_kernelspec(share, socket_path=server.socket, ipc=ipc, autograded=Path(course) / "autograded")
     server.share = share
@@ -466,14 +566,18 @@ def start_warm_kernels(course: Path, jupyter_path: Path | None, stack, wait: boo
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    preload = PRELOAD
+    if argv[:1] == ["serve"] and len(argv) == 4 and argv[1] == "--preload":
+        preload = tuple(name for name in argv[2].split(",") if _MODULE_NAME.fullmatch(name))
+        del argv[1:3]
     if argv[:1] == ["serve"] and len(argv) == 2:
-        serve(argv[1])
+        serve(argv[1], preload)
         # stopped: every kernel has been killed; skip the interpreter's teardown of pandas, matplotlib and the rest
         # (0.3-0.4 s at the end of every warm run, measured)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
-    print("usage: python -m ipt_lib.course.forkserver serve SOCKET", file=sys.stderr)
+    print("usage: python -m ipt_lib.course.forkserver serve [--preload MODULE,...] SOCKET", file=sys.stderr)
     return 2
 
 

@@ -30,7 +30,37 @@ def apply() -> bool:
         return False
     stream.flush = _lean_flush(stream.flush)
     _without_shell_channel_thread()
+    _no_parse_of_an_empty_command_line()
     return True
+
+
+def _no_parse_of_an_empty_command_line() -> None:
+    """``IPKernelApp.parse_command_line([])`` without building traitlets' parser for nothing.
+
+    The fork server gives each kernel its settings as a configuration object and an empty command line
+    (``forkserver._run_kernel``). traitlets still flattens every flag and alias of every configurable class and
+    builds an argparse parser to parse that empty list (about 5 ms of each kernel's start, measured), and ends with
+    an empty command-line configuration and no extra arguments: this sets those directly, as that parse ends. Any
+    other command line is parsed by traitlets."""
+    from ipykernel.kernelapp import IPKernelApp
+    from traitlets.config import Config
+
+    original = IPKernelApp.parse_command_line
+    if getattr(original, "ipt_lean", False):
+        return
+
+    def parse_command_line(self, argv=None):
+        if argv is None or list(argv):
+            return original(self, argv)
+        self.argv = []
+        self.cli_config = Config()
+        self.update_config(self.cli_config)
+        self.extra_args = []
+        return None
+
+    parse_command_line.ipt_lean = True  # type: ignore[attr-defined]
+    parse_command_line.__doc__ = original.__doc__
+    IPKernelApp.parse_command_line = parse_command_line
 
 
 class _NoShellChannelThread:

@@ -244,7 +244,39 @@ PRELOAD = ("traitlets.config.loader", "sqlalchemy", "sqlalchemy.orm", "jupyter_c
            "jupyter_client.asynchronous", "nbclient", "nbconvert.preprocessors", "nbgrader.api", "nbgrader.coursedir",
            "nbgrader.preprocessors", "nbgrader.converters", "nbgrader.converters.autograde", "ipt_lib.course.config",
            "ipt_lib.course.preprocessors", "ipt_lib.course.folderguard", "ipt_lib.course.warm_kernels",
-           "ipt_lib.course.forkserver", "ipt_lib.course.sandbox", "IPython.core.formatters", "nbclient.output_widget")
+           "ipt_lib.course.forkserver", "ipt_lib.course.sandbox", "IPython.core.formatters", "nbclient.output_widget",
+           # what a worker's first submission imported after the above (benchmarks/profile_warm.py --experiment first)
+           "sqlite3", "sqlalchemy.dialects.sqlite", "ipt_lib.course.cells", "ipt_lib.grading.cell_text")
+def _warm_up() -> None:
+    """What every worker's first submission did for itself before its first cell, done once in the zygote after its
+    imports (measured: each worker's first submission took 0.27 s of CPU against 0.12 s for the next; cProfile put
+    about half of the difference here): SQLAlchemy's mapper configuration of nbgrader's gradebook classes, and the
+    compilation of nbformat's notebook schema and of its part for outputs (``nbgrader_speedups``). No gradebook is
+    opened and no file is touched; a failure only leaves the work to the workers."""
+    try:
+        import sqlalchemy.orm
+        from nbgrader import api  # noqa: F401 - the classes to configure
+
+        sqlalchemy.orm.configure_mappers()
+    except Exception:  # noqa: BLE001 - only speed is at stake
+        pass
+    try:
+        import nbformat
+        from nbformat import v4
+
+        cell = v4.new_code_cell("x", outputs=[
+            v4.new_output("stream", name="stdout", text="x"),
+            v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+            v4.new_output("display_data", data={"text/plain": "1"}),
+            v4.new_output("error", ename="E", evalue="e", traceback=[])])
+        notebook = v4.new_notebook(cells=[cell, v4.new_markdown_cell("x")])
+        nbformat.validate(notebook)
+        nbformat.validate(notebook, relax_add_props=True)  # as nbconvert's exporter checks a notebook
+        nbformat.reads(nbformat.writes(notebook), as_version=4)
+    except Exception:  # noqa: BLE001
+        pass
+
+
 ZYGOTE_ENV = "IPT_AUTOGRADE_ZYGOTE"  # "0": start every worker as its own Python process (as before)
 
 
@@ -274,6 +306,7 @@ def _zygote_main() -> int:
             importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - a worker imports what it needs itself; this only saves time
             failed.append(f"{name}: {exc}")
+    _warm_up()
     control = socket.socket(fileno=os.dup(0))  # off fd 0, which each worker gets for its own socket
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -645,11 +678,13 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
     with ExitStack() as stack:
         server = None
         if warm:
-            from .forkserver import KERNEL_NAME, start_warm_kernels
+            from .forkserver import KERNEL_NAME, preload_for, start_warm_kernels
 
             # first, since its imports take longest (measured: ready 0.8-1 s after it starts; the zygote 0.6 s): the
-            # workers start while the server imports the libraries and get their first submission once it is ready
-            server = start_warm_kernels(course, jupyter_path, stack, wait=False)
+            # workers start while the server imports the libraries and get their first submission once it is ready.
+            # It imports what the assignments' own (source) notebooks import.
+            preload = preload_for(_source_notebooks(course, assignments))
+            server = start_warm_kernels(course, jupyter_path, stack, wait=False, preload=preload)
         zygote = None
         if _zygote_wanted():
             # it imports nbgrader once (about a second of CPU) while the fork server imports the libraries; every
@@ -662,6 +697,17 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
                               zygote=zygote)
         return _autograde(course, assignments, workers=workers, force=force, jupyter_path=jupyter_path, echo=echo,
                           progress_stream=progress_stream, zygote=zygote)
+
+
+def _source_notebooks(course: Path, assignments: list[str]) -> list[Path]:
+    """The instructor's notebooks of ``assignments`` (nbgrader's ``source`` folder); none if one has none."""
+    found: list[Path] = []
+    for assignment in assignments:
+        notebooks = sorted((course / "source" / assignment).glob("*.ipynb"))
+        if not notebooks:
+            return []
+        found.extend(notebooks)
+    return found
 
 
 def _limit_for(cell: float) -> float:
