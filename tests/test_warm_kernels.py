@@ -310,3 +310,59 @@ def test_the_kernel_speedups_send_the_same_messages_in_the_same_order(tmp_path, 
     assert ("stream", None, "stdout", "no newline", "None", None, None) in ours
     idle = [i for i, m in enumerate(ours) if m[:2] == ("status", "idle")]
     assert len(idle) == len(_CELLS)
+
+
+_COUNTED = [
+    # every call of IPython's input transformation from here on is counted
+    "ip = get_ipython(); tm = ip.input_transformer_manager; calls = []\n"
+    "original = tm.transform_cell\n"
+    "tm.transform_cell = lambda cell: (calls.append(cell), original(cell))[1]",
+    "x = 41",
+    "print(len(calls), x + 1)",  # the cells above, and this one, each transformed how many times
+    "import asyncio\nawait asyncio.sleep(0)\nprint(len(calls))",  # ipykernel's other path: once, as before
+    "from IPython.core.interactiveshell import InteractiveShell\nprint(ip.transform_cell('a = 1') == 'a = 1\\n',"
+    " ip.transform_cell('a = 1') == 'a = 1\\n', len(calls))",  # the student's own calls: each one runs
+]
+
+
+def _stdout_of(tmp_path: Path, monkeypatch, cells: list[str], speedups: bool) -> list[str]:
+    from ipt_lib.course.warm_kernels import KERNEL_NAME, WarmKernelManager, start_warm_kernels
+
+    if speedups:
+        monkeypatch.delenv("IPT_KERNEL_SPEEDUPS", raising=False)
+    else:
+        monkeypatch.setenv("IPT_KERNEL_SPEEDUPS", "0")
+    base = tmp_path / ("on" if speedups else "off")
+    course = base / "course"
+    work = course / "autograded" / "s1" / "a1"
+    work.mkdir(parents=True)
+    share = install_kernelspec(base / "share", hide=[course], ipc=base / "ipc").parents[1]
+
+    async def run() -> list[str]:
+        km = WarmKernelManager(kernel_name=KERNEL_NAME)
+        await km.start_kernel(cwd=str(work))
+        kc = km.client()
+        kc.start_channels()
+        printed: list[str] = []
+        try:
+            await kc.wait_for_ready(timeout=30)
+            for code in cells:
+                reply = await kc.execute_interactive(
+                    code, timeout=30, output_hook=lambda m: printed.append(m["content"].get("text", ""))
+                    if m["msg_type"] == "stream" else None)
+                assert reply["content"]["status"] == "ok", reply["content"]
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return printed
+
+    with ExitStack() as stack:
+        monkeypatch.setenv("JUPYTER_PATH", str(start_warm_kernels(course, share, stack).share))
+        return asyncio.run(run())
+
+
+def test_the_kernel_speedups_transform_each_cell_once(tmp_path, monkeypatch):
+    """ipykernel transforms a cell's code, then IPython's run_cell transforms it again; with the speed-ups the second
+    is the first's result, and everything else (a cell with await, the student's own calls) runs as before."""
+    assert _stdout_of(tmp_path, monkeypatch, _COUNTED, speedups=True) == ["2 42\n", "3\n", "True True 6\n"]
+    assert _stdout_of(tmp_path, monkeypatch, _COUNTED, speedups=False) == ["4 42\n", "5\n", "True True 9\n"]

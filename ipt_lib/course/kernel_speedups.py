@@ -31,7 +31,96 @@ def apply() -> bool:
     stream.flush = _lean_flush(stream.flush)
     _without_shell_channel_thread()
     _no_parse_of_an_empty_command_line()
+    _each_cell_transformed_once()
     return True
+
+
+def _each_cell_transformed_once() -> None:
+    """Each cell's code transformed, and its need for an event loop decided, once instead of twice; ipykernel's
+    check of which arguments IPython's ``run_cell`` accepts made once instead of for every cell.
+
+    For a cell without a top-level ``await`` ipykernel (``IPythonKernel.do_execute``) runs IPython's input
+    transformers over the code and asks ``should_run_async`` (which compiles it), then calls ``shell.run_cell``, whose
+    ``_run_cell`` does both again on the same string, before the code is compiled once more to run. Here the results
+    of ipykernel's two calls are kept for that one cell and handed to ``_run_cell``'s two calls with the very same
+    objects (nothing runs between them); anything else (a cell with ``await``, a transformer that raises, the
+    student's own calls) is computed by IPython as before. ``inspect.signature`` of ``run_cell`` is asked once per
+    function. Measured: about 5 ms of each kernel's CPU for the 34 cells of assignment 1."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from ipykernel import ipkernel
+
+    if getattr(InteractiveShell.transform_cell, "ipt_lean", False):
+        return
+    transform_cell, should_run_async = InteractiveShell.transform_cell, InteractiveShell.should_run_async
+    run_cell, do_execute = InteractiveShell._run_cell, ipkernel.IPythonKernel.do_execute
+
+    def lean_transform_cell(self, raw_cell):
+        state = self.__dict__
+        memo = state.get("_ipt_transformed")
+        if memo is not None:
+            state["_ipt_transformed"] = None
+            if memo[0] is raw_cell and state.get("_ipt_running") is raw_cell:
+                return memo[1]
+        result = transform_cell(self, raw_cell)
+        if state.get("_ipt_cell") is raw_cell and state.get("_ipt_running") is None:
+            state["_ipt_transformed"] = (raw_cell, result)
+        return result
+
+    def lean_should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None):
+        state = self.__dict__
+        memo = state.get("_ipt_async")
+        if memo is not None:
+            state["_ipt_async"] = None
+            if memo[:3] == (raw_cell, transformed_cell, preprocessing_exc_tuple) and \
+                    state.get("_ipt_running") is raw_cell and memo[0] is raw_cell and memo[1] is transformed_cell:
+                return memo[3]
+        result = should_run_async(self, raw_cell, transformed_cell=transformed_cell,
+                                  preprocessing_exc_tuple=preprocessing_exc_tuple)
+        if state.get("_ipt_cell") is raw_cell and state.get("_ipt_running") is None:
+            state["_ipt_async"] = (raw_cell, transformed_cell, preprocessing_exc_tuple, result)
+        return result
+
+    def lean_run_cell(self, raw_cell, *args, **kwargs):
+        state = self.__dict__
+        state["_ipt_running"] = raw_cell
+        try:
+            return run_cell(self, raw_cell, *args, **kwargs)
+        finally:
+            state["_ipt_running"] = state["_ipt_transformed"] = state["_ipt_async"] = None
+
+    async def lean_do_execute(self, code, *args, **kwargs):
+        state = self.shell.__dict__ if self.shell is not None else {}
+        state["_ipt_cell"], state["_ipt_running"] = code, None
+        state["_ipt_transformed"] = state["_ipt_async"] = None
+        try:
+            return await do_execute(self, code, *args, **kwargs)
+        finally:
+            state["_ipt_cell"] = state["_ipt_transformed"] = state["_ipt_async"] = None
+
+    accepts_parameters = ipkernel._accepts_parameters
+    accepted: dict = {}
+
+    def lean_accepts_parameters(meth, param_names):
+        key = (getattr(meth, "__func__", meth), tuple(param_names))
+        try:
+            return dict(accepted[key])
+        except KeyError:
+            pass
+        except TypeError:  # unhashable
+            return accepts_parameters(meth, param_names)
+        result = accepted[key] = accepts_parameters(meth, param_names)
+        return dict(result)
+
+    for function, original in ((lean_transform_cell, transform_cell), (lean_should_run_async, should_run_async),
+                               (lean_run_cell, run_cell), (lean_do_execute, do_execute),
+                               (lean_accepts_parameters, accepts_parameters)):
+        function.ipt_lean = True  # type: ignore[attr-defined]
+        function.__doc__ = original.__doc__
+    InteractiveShell.transform_cell = lean_transform_cell
+    InteractiveShell.should_run_async = lean_should_run_async
+    InteractiveShell._run_cell = lean_run_cell
+    ipkernel.IPythonKernel.do_execute = lean_do_execute
+    ipkernel._accepts_parameters = lean_accepts_parameters
 
 
 def _no_parse_of_an_empty_command_line() -> None:
