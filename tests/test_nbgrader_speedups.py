@@ -15,6 +15,16 @@ def _validator():
     return MetadataValidatorV3()
 
 
+def verdict_of(module, meta, schema):
+    import jsonschema
+
+    try:
+        module.validate(meta, schema)
+        return None
+    except jsonschema.ValidationError as exc:
+        return (exc.message, list(exc.path), list(exc.schema_path))
+
+
 @pytest.mark.parametrize("meta", [
     {"grade": True, "grade_id": "q1", "locked": False, "points": 1, "schema_version": 3, "solution": False,
      "task": False},
@@ -22,6 +32,17 @@ def _validator():
      "task": False},
     {"grade": True, "locked": False, "points": 1, "schema_version": 3, "solution": False, "task": False},
     {"grade": "yes", "grade_id": "q1", "locked": False, "schema_version": 3, "solution": False, "task": False},
+    # the compiled schema's edges: a bool is no number, a negative score, an id outside the pattern, a key the
+    # schema does not know, another version, a checksum of the wrong length, a missing optional key
+    {"grade": True, "grade_id": "q1", "locked": False, "points": True, "schema_version": 3, "solution": False},
+    {"grade": True, "grade_id": "q1", "locked": False, "points": -1, "schema_version": 3, "solution": False},
+    {"grade": True, "grade_id": "q 1!", "locked": False, "points": 1, "schema_version": 3, "solution": False},
+    {"grade": False, "locked": True, "schema_version": 3, "solution": False, "colour": "red"},
+    {"grade": False, "locked": False, "schema_version": 2, "solution": True, "grade_id": "a"},
+    {"grade": False, "locked": True, "schema_version": 3, "solution": False, "grade_id": "a", "checksum": "ab"},
+    {"grade": False, "locked": True, "schema_version": 3, "solution": False, "grade_id": "a",
+     "cell_type": "code", "checksum": "0123456789abcdef0123456789abcdef"},
+    {"grade": False, "locked": False, "schema_version": 3, "solution": True, "grade_id": "a", "points": 2.5},
 ])
 def test_schema_checked_once_gives_the_same_verdict_as_jsonschema(meta):
     import jsonschema
@@ -30,17 +51,21 @@ def test_schema_checked_once_gives_the_same_verdict_as_jsonschema(meta):
     once = SchemaOnce(jsonschema)
 
     def verdict(module):
-        try:
-            module.validate(meta, schema)
-            return None
-        except jsonschema.ValidationError as exc:
-            return (exc.message, list(exc.path), list(exc.schema_path))
+        return verdict_of(module, meta, schema)
 
+    before = dict(meta)
     expected = verdict(jsonschema)
     assert verdict(once) == expected
     assert verdict(once) == expected  # the cached validator, a second time
-    wrong_type = meta.get("points") == "one" or meta.get("grade") == "yes"
-    assert (expected is not None) == wrong_type
+    assert meta == before  # judged only: no default filled in
+    assert once._latest[2] is not None, "nbgrader's schema should compile"
+    # nbgrader's next notebook: the same schema read again, a new object; judged by the same compiled check
+    compiled = once._latest[2]
+    assert verdict_of(once, meta, _validator().schema) == expected and once._latest[2] is compiled
+    points = meta.get("points")
+    wrong = (points == "one" or points is True or points == -1 or meta.get("grade") == "yes" or " " in meta.get("grade_id", "")
+             or "colour" in meta or meta["schema_version"] != 3 or meta.get("checksum") == "ab")
+    assert (expected is not None) == wrong
 
 
 def test_a_broken_schema_is_still_refused():

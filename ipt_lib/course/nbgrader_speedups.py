@@ -145,22 +145,55 @@ class SchemaOnce:
 
     def __init__(self, module):
         self._module = module
-        self._validators: dict[int, tuple[object, object]] = {}
+        self._latest: tuple[object, object, object] | None = None  # (schema object, validator, compiled)
+        self._by_content: dict[str, tuple[object, object]] = {}
 
     def validate(self, instance, schema, cls=None, *args, **kwargs):
         if cls is not None or args or kwargs:
             return self._module.validate(instance, schema, cls, *args, **kwargs)
-        known = self._validators.get(id(schema))
+        known = self._latest
         if known is None or known[0] is not schema:
-            klass = self._module.validators.validator_for(schema)
-            klass.check_schema(schema)
-            known = self._validators[id(schema)] = (schema, klass(schema))
+            # nbgrader reads its schema file again for each notebook it checks: the same schema in a new object
+            import json
+
+            try:
+                content = json.dumps(schema, sort_keys=True)
+            except (TypeError, ValueError):
+                content = None
+            entry = self._by_content.get(content) if content is not None else None
+            if entry is None:
+                klass = self._module.validators.validator_for(schema)
+                klass.check_schema(schema)
+                entry = (klass(schema), _compiled(schema))
+                if content is not None:
+                    self._by_content[content] = entry
+            known = self._latest = (schema, *entry)
+        if known[2] is not None:
+            # the schema compiled by fastjsonschema (as nbformat checks notebooks): an instance it accepts is
+            # valid; anything else is judged by jsonschema, whose error is raised as before
+            try:
+                known[2](instance)
+                return
+            except Exception:  # noqa: BLE001 - fastjsonschema's JsonSchemaException, or anything it trips on
+                pass
         error = self._module.exceptions.best_match(known[1].iter_errors(instance))
         if error is not None:
             raise error
 
     def __getattr__(self, name):
         return getattr(self._module, name)
+
+
+def _compiled(schema):
+    """``schema`` compiled by fastjsonschema, or None when it is not installed or cannot compile it. Compiled to
+    judge only, as jsonschema does: it fills in no default values (fastjsonschema's would add ``"task": false`` to
+    a cell's metadata) and checks no string formats."""
+    try:
+        import fastjsonschema
+
+        return fastjsonschema.compile(schema, use_default=False, use_formats=False)
+    except Exception:  # noqa: BLE001 - jsonschema alone, as before
+        return None
 
 
 def check_each_schema_once() -> None:
