@@ -418,6 +418,9 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
     @event.listens_for(sqlalchemy.engine.Engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
         conn.info.setdefault("t", []).append(time.perf_counter())
+        if "sqllog" in experiment.split(",") and len(records) == 1:  # the second submission's statements
+            with open(out + ".sql", "a") as log:
+                log.write(" ".join(statement.split())[:160] + "\n")
 
     from sqlalchemy.engine.default import DefaultDialect
 

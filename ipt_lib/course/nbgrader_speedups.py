@@ -348,19 +348,30 @@ def _keep_connections(api, engines: dict) -> None:
 
 def _check_schema_once(api) -> None:
     """``Gradebook.__init__`` without its schema check (the table list, ``create_all``, the alembic version) on an
-    engine whose schema this worker has already checked (or built): the tables do not go away during a run."""
+    engine whose schema this worker has already checked (or built): the tables do not go away during a run. Nor
+    does the course's row: nbgrader's ``check_course`` (a SELECT and a commit, 11 of a submission's 15 commits) runs
+    at the first open of each course on the engine, not at every open. The session factory is made once per engine
+    (each open still gets a session of its own)."""
     original = api.Gradebook.__init__
     checked: set[int] = set()
+    courses: set[tuple[int, str]] = set()
+    makers: dict[int, object] = {}
 
     def init(self, db_url, course_id="default_course", authenticator=None):
         engine = api.create_engine(db_url, echo=False, future=True)
         if id(engine) not in checked:
             original(self, db_url, course_id, authenticator)
             checked.add(id(self.engine))
+            courses.add((id(self.engine), course_id))
             return
         self.engine = engine
-        self.db = api.scoped_session(api.sessionmaker(autoflush=True, bind=self.engine, future=True))
-        self.check_course(course_id=course_id)
+        maker = makers.get(id(engine))
+        if maker is None:
+            maker = makers[id(engine)] = api.sessionmaker(autoflush=True, bind=self.engine, future=True)
+        self.db = api.scoped_session(maker)
+        if (id(engine), course_id) not in courses:
+            self.check_course(course_id=course_id)
+            courses.add((id(engine), course_id))
         self.course_id = course_id
         self.authenticator = authenticator
 
