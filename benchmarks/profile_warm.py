@@ -621,7 +621,8 @@ def main() -> int:
                              "no-op kept to compare with earlier runs), fullpreload (the fork server imports "
                              "everything in forkserver.PRELOAD, as before part 5, instead of what the assignment's "
                              "notebooks import), first (the workers' profile is of their first submission only: what the "
-                             "warm-up costs)")
+                             "warm-up costs), sqllog (the second submission's SQL statements, one per line, in "
+                             "<worker record>.sql under --keep)")
     parser.add_argument("--gradebook", choices=("sqlite", "postgresql"), default="sqlite",
                         help="postgresql: the gradebook in a throwaway PostgreSQL server (tests/pg_server.py)")
     parser.add_argument("--dump", help="write the workers' and kernels' cProfile stats here (pstats files)")

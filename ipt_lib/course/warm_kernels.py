@@ -141,7 +141,7 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc,valid-type]
 
 class WarmKernelClient(AsyncKernelClient):  # type: ignore[misc,valid-type]
     """jupyter_client's client, with a start-up handshake that ends when the kernel is ready instead of after 0.2 s
-    of silence on IOPub.
+    of silence on IOPub, and no heartbeat thread (:meth:`start_channels`).
 
     jupyter_client's ``wait_for_ready`` waits for the reply to ``kernel_info``, then reads IOPub until nothing has
     arrived for 0.2 s. Here it reads IOPub up to the ``idle`` status that answers the same ``kernel_info`` request:
@@ -149,6 +149,13 @@ class WarmKernelClient(AsyncKernelClient):  # type: ignore[misc,valid-type]
     waiting 0.2 s for each of a class's submissions. If that status is lost (IOPub not yet connected when the
     kernel published it), the request is sent again, as jupyter_client does.
     """
+
+    def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True, hb: bool = True,
+                       control: bool = True) -> None:
+        """jupyter_client's channels without the heartbeat thread: this client belongs to a kernel manager, which
+        jupyter_client asks whether the kernel lives (the fork server's ``poll``), so the heartbeat's thread and
+        socket, started and stopped again for every submission, were never read."""
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
