@@ -323,6 +323,10 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
         except Exception:  # noqa: BLE001
             pass
     parallel._warm_up()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as the zygote does before it forks the workers
     first_only = "first" in experiment.split(",")
     records: list[dict] = []
     current: dict = {}
@@ -493,6 +497,9 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
 
     def profiled_grade_one(config, course_path, assignment_, student):
         modules = set(sys.modules)
+        import gc as _gc
+        gc_before = [g["collections"] for g in _gc.get_stats()]
+        gc_time = [0.0]
         current.clear()
         current.update({"student": student, "phases": {}, "marks": [],
                         "sql": {"statements": 0, "seconds": 0.0, "connects": 0, "commits": 0, "by_verb": {}}})
@@ -510,6 +517,7 @@ def worker_child(course: str, assignment: str, kernel: str, out: str, profile: b
             rec["usage"] = delta(before, after)
             rec["start"] = before["wall"]
             rec["new_modules"] = sorted(set(sys.modules) - modules)
+            rec["gc"] = [g["collections"] - b for g, b in zip(_gc.get_stats(), gc_before)]
             records.append(rec)
             current.clear()
             with open(out, "wb") as h:  # after every submission: a worker killed early still leaves its records
@@ -747,6 +755,10 @@ def main() -> int:
               f"{stats_of(holds)} s each; per submission "
               f"{stats_of(per)} s")
     print("   by verb: " + ", ".join(f"{v} {c / max(n, 1):.1f}" for v, c in sorted(verbs.items(), key=lambda x: -x[1])))
+    if steady and all("gc" in r for r in steady):
+        gcs = [sum(r["gc"][i] for r in steady) / len(steady) for i in range(3)]
+        print(f"   garbage collections per submission (generation 0, 1, 2), mean: "
+              f"{gcs[0]:.1f}, {gcs[1]:.2f}, {gcs[2]:.2f}")
     new = [len(r["new_modules"]) for r in steady]
     print(f"\n   modules imported during a submission: first {[len(r['new_modules']) for r in firsts]}, "
           f"then mean {statistics.fmean(new) if new else 0:.1f}, max {max(new) if new else 0}")

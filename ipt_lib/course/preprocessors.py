@@ -345,6 +345,11 @@ class RobustExecute(Execute):
                   "when it is used up are not run and are graded as failed").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" and self.on_cell_start is None:
+            # what nbclient does with a cell it does not run, without an event-loop round for it (a third of a
+            # notebook's cells are markdown)
+            self._check_assign_resources(resources)
+            return cell, self.resources
         if self._started is None:  # counted from the first cell, once the kernel is up
             self._started = time.monotonic()
         if self.notebook_timeout and time.monotonic() - self._started > self.notebook_timeout:
