@@ -3,8 +3,9 @@ submission.
 
 Starting a Python kernel and importing pandas, matplotlib and ipywidgets costs most of a submission's grading time.
 The fork server is started inside bubblewrap like the ``ipt-sandbox`` kernel (course, exchange, students' homes,
-repository and home hidden; no network; the same argument builder, ``sandbox.bwrap_command``), imports those
-libraries and starts no thread or socket. For each submission it forks a child that, before any student code runs:
+repository and home hidden; no network; the same argument builder, ``sandbox.bwrap_command``), imports the kernel's
+own modules and the libraries the graded assignments' notebooks import (``preload_for``), and starts no thread or
+socket. For each submission it forks a child that, before any student code runs:
 
 1. enters its own mount namespace and hides every other submission (an empty tmpfs over the autograded folder,
    with only its own submission folder bound back) and every other kernel's connection file;

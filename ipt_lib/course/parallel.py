@@ -670,8 +670,8 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
     """Grade every submission of ``assignments`` in ``course`` with ``workers`` processes (default:
     ``default_workers``: one per core, or twice that for warm kernels).
 
-    ``warm``: take each kernel from a fork server that has already imported the scientific libraries (see
-    ipt_lib.course.warm_kernels), sandboxed like the ipt-sandbox kernel whose kernelspec is in ``jupyter_path``.
+    ``warm``: take each kernel from a fork server that has already imported what the assignments' notebooks
+    import (see ipt_lib.course.warm_kernels and ``forkserver.preload_for``), sandboxed like the ipt-sandbox kernel whose kernelspec is in ``jupyter_path``.
     """
     from .nbgrader_speedups import unsupported_warning
 
