@@ -254,8 +254,9 @@ _CELLS = [
 ]
 
 
-def _messages(tmp_path: Path, monkeypatch, speedups: bool) -> list[tuple]:
-    """Every IOPub message of _CELLS, in order, from a forked kernel (with or without kernel_speedups.py)."""
+def _run_cells(tmp_path: Path, monkeypatch, cells: list[str], speedups: bool, hook) -> list[str]:
+    """Run ``cells`` one by one in a forked kernel (with or without kernel_speedups.py), passing every IOPub message
+    to ``hook``; return each cell's reply status."""
     from ipt_lib.course.warm_kernels import KERNEL_NAME, WarmKernelManager, start_warm_kernels
 
     if speedups:
@@ -268,30 +269,40 @@ def _messages(tmp_path: Path, monkeypatch, speedups: bool) -> list[tuple]:
     work.mkdir(parents=True)
     share = install_kernelspec(base / "share", hide=[course], ipc=base / "ipc").parents[1]
 
-    async def run() -> list[tuple]:
+    async def run() -> list[str]:
         km = WarmKernelManager(kernel_name=KERNEL_NAME)
         await km.start_kernel(cwd=str(work))
         kc = km.client()
         kc.start_channels()
-        seen: list[tuple] = []
-
-        def keep(msg):
-            content = msg["content"]
-            seen.append((msg["msg_type"], content.get("execution_state"), content.get("name"), content.get("text"),
-                         repr(content.get("data")), content.get("ename"), content.get("evalue")))
+        statuses: list[str] = []
         try:
             await kc.wait_for_ready(timeout=30)
-            for code in _CELLS:
-                reply = await kc.execute_interactive(code, timeout=30, output_hook=keep)
-                seen.append(("reply", reply["content"]["status"], None, None, None, None, None))
+            for code in cells:
+                reply = await kc.execute_interactive(code, timeout=30, output_hook=hook)
+                statuses.append(reply["content"]["status"])
         finally:
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
-        return seen
+        return statuses
 
     with ExitStack() as stack:
         monkeypatch.setenv("JUPYTER_PATH", str(start_warm_kernels(course, share, stack).share))
         return asyncio.run(run())
+
+
+def _messages(tmp_path: Path, monkeypatch, speedups: bool) -> list[tuple]:
+    """Every IOPub message of _CELLS, in order, and each cell's reply, from a forked kernel."""
+    seen: list[tuple] = []
+
+    def keep(msg):
+        content = msg["content"]
+        seen.append((msg["msg_type"], content.get("execution_state"), content.get("name"), content.get("text"),
+                     repr(content.get("data")), content.get("ename"), content.get("evalue")))
+        if msg["msg_type"] == "status" and content.get("execution_state") == "idle":
+            seen.append(("reply", None, None, None, None, None, None))  # where the reply came, in order
+
+    statuses = iter(_run_cells(tmp_path, monkeypatch, _CELLS, speedups, keep))
+    return [m if m[0] != "reply" else ("reply", next(statuses), None, None, None, None, None) for m in seen]
 
 
 def test_the_kernel_speedups_send_the_same_messages_in_the_same_order(tmp_path, monkeypatch):
@@ -326,39 +337,11 @@ _COUNTED = [
 
 
 def _stdout_of(tmp_path: Path, monkeypatch, cells: list[str], speedups: bool) -> list[str]:
-    from ipt_lib.course.warm_kernels import KERNEL_NAME, WarmKernelManager, start_warm_kernels
-
-    if speedups:
-        monkeypatch.delenv("IPT_KERNEL_SPEEDUPS", raising=False)
-    else:
-        monkeypatch.setenv("IPT_KERNEL_SPEEDUPS", "0")
-    base = tmp_path / ("on" if speedups else "off")
-    course = base / "course"
-    work = course / "autograded" / "s1" / "a1"
-    work.mkdir(parents=True)
-    share = install_kernelspec(base / "share", hide=[course], ipc=base / "ipc").parents[1]
-
-    async def run() -> list[str]:
-        km = WarmKernelManager(kernel_name=KERNEL_NAME)
-        await km.start_kernel(cwd=str(work))
-        kc = km.client()
-        kc.start_channels()
-        printed: list[str] = []
-        try:
-            await kc.wait_for_ready(timeout=30)
-            for code in cells:
-                reply = await kc.execute_interactive(
-                    code, timeout=30, output_hook=lambda m: printed.append(m["content"].get("text", ""))
-                    if m["msg_type"] == "stream" else None)
-                assert reply["content"]["status"] == "ok", reply["content"]
-        finally:
-            kc.stop_channels()
-            await km.shutdown_kernel(now=True)
-        return printed
-
-    with ExitStack() as stack:
-        monkeypatch.setenv("JUPYTER_PATH", str(start_warm_kernels(course, share, stack).share))
-        return asyncio.run(run())
+    printed: list[str] = []
+    statuses = _run_cells(tmp_path, monkeypatch, cells, speedups,
+                          lambda m: printed.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+    assert statuses == ["ok"] * len(cells), statuses
+    return printed
 
 
 def test_the_kernel_speedups_transform_each_cell_once(tmp_path, monkeypatch):

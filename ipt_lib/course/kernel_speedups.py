@@ -71,8 +71,8 @@ def _each_cell_transformed_once() -> None:
         memo = state.get("_ipt_async")
         if memo is not None:
             state["_ipt_async"] = None
-            if memo[:3] == (raw_cell, transformed_cell, preprocessing_exc_tuple) and \
-                    state.get("_ipt_running") is raw_cell and memo[0] is raw_cell and memo[1] is transformed_cell:
+            if memo[0] is raw_cell and memo[1] is transformed_cell and memo[2] is preprocessing_exc_tuple and \
+                    state.get("_ipt_running") is raw_cell:
                 return memo[3]
         result = should_run_async(self, raw_cell, transformed_cell=transformed_cell,
                                   preprocessing_exc_tuple=preprocessing_exc_tuple)

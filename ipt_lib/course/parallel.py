@@ -671,7 +671,8 @@ def autograde(course: Path, assignments: list[str], *, workers: int | None = Non
     ``default_workers``: one per core, or twice that for warm kernels).
 
     ``warm``: take each kernel from a fork server that has already imported what the assignments' notebooks
-    import (see ipt_lib.course.warm_kernels and ``forkserver.preload_for``), sandboxed like the ipt-sandbox kernel whose kernelspec is in ``jupyter_path``.
+    import (see ipt_lib.course.warm_kernels and ``forkserver.preload_for``), sandboxed like the ipt-sandbox kernel
+    whose kernelspec is in ``jupyter_path``.
     """
     from .nbgrader_speedups import unsupported_warning
 
